@@ -23,7 +23,6 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from typing import Literal
 
 from bot.calendar.birthday_model import Birthday
@@ -61,12 +60,6 @@ class BirthdayKeys:
 def birthday_keys_for(day: date, *, feb29_on: Feb29Rule = "feb28") -> BirthdayKeys:
     """Which stored birthdays are celebrated on the local date ``day`` (see the module rules)."""
     _check_feb29_rule(feb29_on)
-    return _keys_for(day, feb29_on)
-
-
-@lru_cache(maxsize=64)
-def _keys_for(day: date, feb29_on: Feb29Rule) -> BirthdayKeys:
-    # Cached: every tick of a day asks for the same date, and small lists call matches() per contact.
     solar = [(day.month, day.day)]
     if not calendar.isleap(day.year) and (day.month, day.day) == _feb29_stand_in(feb29_on):
         solar.append((2, 29))
