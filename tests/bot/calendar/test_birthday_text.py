@@ -47,6 +47,7 @@ def lunar(month: int, day: int, year: int | None = None, *, leap: bool = False) 
         ("农历1985年三月初五", lunar(3, 5, 1985)),
         ("农历3月5日", lunar(3, 5)),
         ("农历3月5号", lunar(3, 5)),
+        ("农历闰4月5日", lunar(4, 5, leap=True)),
         ("农历十一月廿三", lunar(11, 23)),
         ("农历冬月廿三", lunar(11, 23)),
         ("农历腊月三十", lunar(12, 30)),
@@ -78,6 +79,7 @@ def test_accepted_forms(text: str, expected: Birthday) -> None:
         ("next tuesday", "bad_format"),
         ("85-3-2", "bad_format"),  # two-digit years are never guessed
         ("1985-3", "bad_format"),
+        ("2/3/1985", "bad_format"),  # US month/day/year is not guessed either
         ("3月", "bad_format"),
         ("农历三月", "bad_format"),
         ("农历三月初初", "bad_format"),

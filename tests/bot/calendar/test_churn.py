@@ -170,11 +170,12 @@ def test_assess_many_agrees_with_assess_churn_row_by_row() -> None:
         (4, 0, None, None, "north"),  # never contacted, creation known
         (5, 0, None, None, "north"),  # never contacted, creation unknown
         (6, 11, t - 300, t - 200, "east"),  # segment without its own gap: uses ALL_SEGMENTS
+        (7, 4, t - 30, t + 2, "south"),  # a meeting logged ahead of time: no silence
     ]
     gaps = {"north": 18.0, "south": 10.0, ALL_SEGMENTS: 25.0}
     created = {4: t - 90}
     bulk = dict(assess_many(rows, today=TODAY, population_gaps=gaps, created_ordinals=created))
-    assert list(bulk) == [1, 2, 3, 4, 5, 6]
+    assert list(bulk) == [1, 2, 3, 4, 5, 6, 7]
     for customer_id, contacts, first, last, segment in rows:
         single = assess_churn(
             contact_days=contacts,
@@ -185,7 +186,8 @@ def test_assess_many_agrees_with_assess_churn_row_by_row() -> None:
             created=None if customer_id not in created else date.fromordinal(created[customer_id]),
         )
         assert bulk[customer_id] == single
-    assert [bulk[i].level for i in range(1, 7)] == ["at_risk", "watch", "at_risk", "at_risk", None, "lapsed"]
+    assert [bulk[i].level for i in range(1, 8)] == ["at_risk", "watch", "at_risk", "at_risk", None, "lapsed", None]
+    assert bulk[7].silence_days == 0
 
 
 def test_assess_many_without_any_population_gap_uses_thirty_days() -> None:
