@@ -1,0 +1,457 @@
+"""The DingTalk emulator driven by the real, unmodified `dingtalk_stream` 0.24.3 SDK (scenarios of B8).
+
+Each test proves something the production adapter relies on: what the SDK sends, what it receives, and
+that the emulator's fault knobs (disconnect, kill, redelivery, lost ACKs, zombie sockets, expiry, rate
+limits) behave like DingTalk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import dingtalk_stream
+import pytest
+import requests
+import websockets.sync.client
+from dingtalk_stream import AckMessage, CallbackHandler, CardReplier, ChatbotMessage, EventHandler
+from dingtalk_stream.card_callback import CardCallbackMessage
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from tests.emulators.dingtalk import DingTalkEmulator
+from tests.emulators.dingtalk_payloads import BOT_MESSAGE_TOPIC, CARD_CALLBACK_TOPIC, custom_robot_sign
+from tests.emulators.dingtalk_sdk import StreamRunner, run_sdk_client
+
+pytest_plugins = ["tests.emulators.dingtalk_fixtures"]
+
+CARD_UPDATE = {
+    "cardUpdateOptions": {"updateCardDataByKey": True, "updatePrivateDataByKey": True},
+    "cardData": {"cardParamMap": {"status": "已记录"}},
+}
+
+
+class EchoChatbot(dingtalk_stream.ChatbotHandler):
+    """Answers every message through its sessionWebhook with a text and a markdown reply."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.received: list[ChatbotMessage] = []
+        self.crash_first = 0
+
+    async def process(self, callback: dingtalk_stream.CallbackMessage) -> tuple[int, str]:
+        message = ChatbotMessage.from_dict(callback.data)
+        self.received.append(message)
+        if len(self.received) <= self.crash_first:
+            raise RuntimeError("handler crashed before ACK")  # 0.24.3 then sends no ACK at all (A8 #13)
+        if message.message_type == "text":
+            command = message.text.content.strip()
+            self.reply_text(f"收到:{command}", message)
+            self.reply_markdown("客户卡片", f"### {command}", message)
+        return AckMessage.STATUS_OK, "OK"
+
+
+class CardButtons(CallbackHandler):
+    """Parses card clicks and answers with an in-place card update."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clicks: list[CardCallbackMessage] = []
+
+    async def process(self, callback: dingtalk_stream.CallbackMessage) -> tuple[int, dict[str, Any]]:
+        self.clicks.append(CardCallbackMessage.from_dict(callback.data))
+        return AckMessage.STATUS_OK, CARD_UPDATE
+
+
+class Events(EventHandler):
+    """Records every EVENT push."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[dingtalk_stream.EventMessage] = []
+
+    async def process(self, event: dingtalk_stream.EventMessage) -> tuple[int, str]:
+        self.events.append(event)
+        return AckMessage.STATUS_OK, "OK"
+
+
+@dataclass
+class ConnectedBot:
+    emulator: DingTalkEmulator
+    client: dingtalk_stream.DingTalkStreamClient
+    runner: StreamRunner
+    chat: EchoChatbot
+    cards: CardButtons
+    events: Events
+
+
+@pytest.fixture
+def bot(dingtalk_emulator: DingTalkEmulator) -> Iterator[ConnectedBot]:
+    """A real SDK client subscribed to events, chat and card callbacks, connected to the emulator."""
+    cfg = dingtalk_emulator.config
+    client = dingtalk_stream.DingTalkStreamClient(dingtalk_stream.Credential(cfg.client_id, cfg.client_secret))
+    chat, cards, events = EchoChatbot(), CardButtons(), Events()
+    client.register_all_event_handler(events)
+    client.register_callback_handler(ChatbotMessage.TOPIC, chat)
+    client.register_callback_handler(CallbackHandler.TOPIC_CARD_CALLBACK, cards)
+    with run_sdk_client(client) as runner:
+        dingtalk_emulator.wait_for_connections(1)
+        yield ConnectedBot(dingtalk_emulator, client, runner, chat, cards, events)
+
+
+def fetch_token(emu: DingTalkEmulator) -> str:
+    response = requests.post(f"{emu.base_url}/v1.0/oauth2/accessToken", timeout=5,
+                             json={"appKey": emu.config.client_id, "appSecret": emu.config.client_secret})
+    assert response.status_code == 200, response.text
+    assert response.json()["expireIn"] == 7200
+    return response.json()["accessToken"]
+
+
+def openapi(emu: DingTalkEmulator, path: str, body: dict[str, Any], token: str) -> requests.Response:
+    return requests.post(f"{emu.base_url}{path}", json=body, headers={"x-acs-dingtalk-access-token": token},
+                         timeout=5)
+
+
+def bot_frames(emu: DingTalkEmulator) -> list[dict[str, Any]]:
+    return [f for f in emu.frames_sent if f["frame"]["headers"]["topic"] == BOT_MESSAGE_TOPIC]
+
+
+# ---- stream: handshake, ping, pushes --------------------------------------------------------------
+
+
+def test_handshake_carries_credentials_all_subscriptions_and_sdk_identity(bot: ConnectedBot) -> None:
+    emu = bot.emulator
+    (opened,) = emu.open_requests
+    assert opened["body"]["clientId"] == emu.config.client_id
+    assert opened["body"]["clientSecret"] == emu.config.client_secret
+    assert opened["body"]["subscriptions"] == [
+        {"type": "EVENT", "topic": "*"},
+        {"type": "CALLBACK", "topic": BOT_MESSAGE_TOPIC},
+        {"type": "CALLBACK", "topic": CARD_CALLBACK_TOPIC},
+    ]
+    assert opened["body"]["ua"] == "dingtalk-sdk-python/v0.24.3-union"
+    assert isinstance(opened["body"]["localIp"], str)  # "" when the host has no route at all
+    assert opened["headers"]["user-agent"].startswith("DingTalkStream/1.0 SDK/0.24.3")
+    (ticket,) = emu.tickets.values()
+    (conn,) = emu.connections
+    assert ticket.used and conn.id == ticket.connection_id and conn.subscriptions == opened["body"]["subscriptions"]
+
+
+def test_ping_is_acked_with_same_message_id_and_opaque_echoed(bot: ConnectedBot) -> None:
+    result = bot.emulator.send_ping()
+    assert result["ack"]["code"] == 200
+    assert result["ack"]["headers"]["messageId"] == result["messageId"] == result["frame"]["headers"]["messageId"]
+    assert isinstance(result["ack"]["data"], str)
+    assert result["ackData"] == {"opaque": result["data"]["opaque"]}
+
+
+def test_group_message_is_acked_and_replies_go_to_session_webhook_at_sender(bot: ConnectedBot) -> None:
+    emu = bot.emulator
+    result = emu.send_bot_message("客户 阿里巴巴", conversation_type="2", sender_staff_id="rep007",
+                                  conversation_title="华东销售群", at_staff_ids=["rep008"])
+    assert isinstance(result["frame"]["data"], str) and json.loads(result["frame"]["data"]) == result["data"]
+    assert result["ack"]["code"] == 200 and result["ackData"] == {"response": "OK"}
+    (message,) = bot.chat.received
+    assert message.text.content == " 客户 阿里巴巴"  # the @Robot is stripped, its trailing space is kept
+    assert message.conversation_type == "2" and message.conversation_title == "华东销售群"
+    assert message.is_in_at_list is True
+    assert [(u.dingtalk_id == message.chatbot_user_id, u.staff_id) for u in message.at_users] == [
+        (True, None), (False, "rep008")]
+    text_reply, markdown_reply = emu.wait_for_session_replies(2)
+    assert text_reply["body"] == {"msgtype": "text", "text": {"content": "收到:客户 阿里巴巴"},
+                                  "at": {"atUserIds": ["rep007"]}}
+    assert markdown_reply["body"] == {"msgtype": "markdown", "markdown": {"title": "客户卡片", "text": "### 客户 阿里巴巴"},
+                                      "at": {"atUserIds": ["rep007"]}}
+    assert text_reply["conversationId"] == result["data"]["conversationId"] == message.conversation_id
+
+
+def test_direct_message_has_no_at_users_title_or_leading_space(bot: ConnectedBot) -> None:
+    bot.emulator.send_bot_message("我的客户", conversation_type="1", sender_staff_id="rep001")
+    (message,) = bot.chat.received
+    assert (message.text.content, message.at_users, message.conversation_title) == ("我的客户", [], None)
+    replies = bot.emulator.wait_for_session_replies(2)
+    assert {r["conversationType"] for r in replies} == {"1"}
+
+
+def test_richtext_and_audio_payloads_parse_in_the_sdk(bot: ConnectedBot) -> None:
+    bot.emulator.send_bot_message("跟进 C42 已报价", msgtype="richText", conversation_type="2", with_picture=True)
+    bot.emulator.send_bot_message("提醒 C42 明天9点", msgtype="audio")
+    rich, audio = bot.chat.received
+    assert rich.get_text_list() == ["@CRM助手", "跟进 C42 已报价"] and len(rich.get_image_list()) == 1
+    assert audio.extensions["content"]["recognition"] == "提醒 C42 明天9点"  # SDK leaves audio in extensions
+
+
+def test_event_reaches_the_event_handler_with_event_headers(bot: ConnectedBot) -> None:
+    result = bot.emulator.send_event("chat_update_title", {"chatId": "chat42", "title": "华东销售群"})
+    assert result["ack"]["code"] == 200 and result["ack"]["message"] == "OK"
+    (event,) = bot.events.events
+    assert event.headers.event_type == "chat_update_title" and event.data["title"] == "华东销售群"
+    assert event.headers.event_corp_id == bot.emulator.config.corp_id
+
+
+def test_card_create_and_deliver_then_button_callback_updates_card(bot: ConnectedBot) -> None:
+    emu = bot.emulator
+    pushed = emu.send_bot_message("客户 阿里巴巴", conversation_type="2")
+    incoming = ChatbotMessage.from_dict(pushed["data"])
+    out_track_id = CardReplier(bot.client, incoming).create_and_deliver_card(
+        "crm-customer.schema", {"customer": "阿里巴巴", "stage": "谈判"})
+    card = emu.cards[out_track_id]
+    assert card.template_id == "crm-customer.schema" and card.data == {"customer": "阿里巴巴", "stage": "谈判"}
+    assert card.open_space_ids == [f"dtv1.card//IM_GROUP.{incoming.conversation_id}"]
+    assert [c["path"] for c in emu.api_calls if c["method"] == "POST"][-2:] == [
+        "/v1.0/oauth2/accessToken", "/v1.0/card/instances/createAndDeliver"]
+
+    click = emu.send_card_callback(out_track_id, "rep007", action_ids=["log_followup"],
+                                   params={"customerId": "C42"}, space_id=incoming.conversation_id)
+    assert click["ack"]["code"] == 200 and click["ackData"] == {"response": CARD_UPDATE}
+    (parsed,) = bot.cards.clicks
+    assert (parsed.card_instance_id, parsed.user_id) == (out_track_id, "rep007")
+    assert parsed.content["cardPrivateData"] == {"actionIds": ["log_followup"], "params": {"customerId": "C42"}}
+
+
+def test_card_param_map_values_must_be_strings(dingtalk_emulator: DingTalkEmulator) -> None:
+    body = {"cardTemplateId": "t.schema", "outTrackId": "cust-42", "openSpaceId": "dtv1.card//IM_ROBOT.rep001",
+            "cardData": {"cardParamMap": {"overdue": 3}}}
+    response = openapi(dingtalk_emulator, "/v1.0/card/instances/createAndDeliver", body, fetch_token(dingtalk_emulator))
+    assert response.status_code == 400 and response.json()["code"] == "param.invalid"
+    assert "overdue" in response.json()["message"] and dingtalk_emulator.cards == {}
+
+
+# ---- proactive OpenAPI ----------------------------------------------------------------------------
+
+
+def test_sdk_access_token_is_accepted_and_cached(bot: ConnectedBot) -> None:
+    token = bot.client.get_access_token()
+    assert token in bot.emulator.tokens and bot.client.get_access_token() == token
+    assert len([c for c in bot.emulator.api_calls if c["path"] == "/v1.0/oauth2/accessToken"]) == 1
+
+
+def test_batch_send_reports_invalid_and_flow_controlled_users(dingtalk_emulator: DingTalkEmulator) -> None:
+    emu = dingtalk_emulator
+    emu.set_invalid_users({"ghost"})
+    emu.set_flow_controlled_users({"busy"})
+    body = {"robotCode": emu.config.client_id, "userIds": ["rep001", "ghost", "busy"], "msgKey": "sampleMarkdown",
+            "msgParam": json.dumps({"title": "今日待跟进", "text": "### 3 个客户"}, ensure_ascii=False)}
+    response = openapi(emu, "/v1.0/robot/oToMessages/batchSend", body, fetch_token(emu))
+    assert response.status_code == 200
+    assert response.json()["processQueryKey"]
+    assert (response.json()["invalidStaffIdList"], response.json()["flowControlledStaffIdList"]) == (["ghost"], ["busy"])
+    (sent,) = emu.robot_messages
+    assert sent["userIds"] == ["rep001"] and sent["msgParam"]["title"] == "今日待跟进"
+
+
+@pytest.mark.parametrize(("change", "status", "code"), [
+    ({"msgParam": {"content": "object, not a JSON string"}}, 400, "invalidParameter.msgParam.invalid"),
+    ({"msgParam": json.dumps({"text": "no content key"})}, 400, "invalidParameter.msgParam.invalid"),
+    ({"msgKey": "sampleNope"}, 400, "invalidParameter.msgKey.invalid"),
+    ({"userIds": [f"rep{i:03}" for i in range(21)]}, 400, "invalidParameter.userIds.overMax"),
+    ({"robotCode": "someone-else"}, 400, "invalidParameter.robotCode.notExsit"),
+    ({"token": "not-a-token"}, 401, "InvalidAuthentication"),
+])
+def test_batch_send_rejects_bad_requests(
+    dingtalk_emulator: DingTalkEmulator, change: dict[str, Any], status: int, code: str
+) -> None:
+    emu = dingtalk_emulator
+    body = {"robotCode": emu.config.client_id, "userIds": ["rep001"], "msgKey": "sampleText",
+            "msgParam": json.dumps({"content": "提醒"}), **change}
+    token = body.pop("token", None) or fetch_token(emu)
+    response = openapi(emu, "/v1.0/robot/oToMessages/batchSend", body, token)
+    assert (response.status_code, response.json()["code"]) == (status, code)
+    assert set(response.json()) == {"requestid", "code", "message"} and emu.robot_messages == []
+
+
+def test_expired_token_gets_401(dingtalk_emulator: DingTalkEmulator) -> None:
+    token = fetch_token(dingtalk_emulator)
+    dingtalk_emulator.expire_token(token)
+    body = {"robotCode": dingtalk_emulator.config.client_id, "userIds": ["rep001"], "msgKey": "sampleText",
+            "msgParam": json.dumps({"content": "x"})}
+    assert openapi(dingtalk_emulator, "/v1.0/robot/oToMessages/batchSend", body, token).status_code == 401
+
+
+def test_group_send_needs_a_group_the_robot_is_in(dingtalk_emulator: DingTalkEmulator) -> None:
+    emu, token = dingtalk_emulator, fetch_token(dingtalk_emulator)
+    known = emu.build_bot_message("hi", conversation_type="2")["conversationId"]  # learnt from a callback
+    body = {"robotCode": emu.config.client_id, "msgKey": "sampleText", "msgParam": json.dumps({"content": "日报"})}
+    unknown = openapi(emu, "/v1.0/robot/groupMessages/send", {**body, "openConversationId": "cidNOPE=="}, token)
+    assert (unknown.status_code, unknown.json()["code"]) == (400, "invalidParameter.robotCode.notExsit")
+    ok = openapi(emu, "/v1.0/robot/groupMessages/send", {**body, "openConversationId": known}, token)
+    assert ok.status_code == 200 and ok.json()["processQueryKey"]
+    huge = json.dumps({"content": "长" * 5001}, ensure_ascii=False)  # 15003+ bytes of UTF-8
+    too_big = openapi(emu, "/v1.0/robot/groupMessages/send", {**body, "openConversationId": known, "msgParam": huge},
+                      token)
+    assert (too_big.status_code, too_big.json()["code"]) == (400, "invalidParameter.msgParam.invalid")
+    assert [m["openConversationId"] for m in emu.robot_messages] == [known]
+
+
+def test_read_status_and_recall_follow_a_batch_send(dingtalk_emulator: DingTalkEmulator) -> None:
+    emu, token = dingtalk_emulator, fetch_token(dingtalk_emulator)
+    body = {"robotCode": emu.config.client_id, "userIds": ["rep001"], "msgKey": "sampleText",
+            "msgParam": json.dumps({"content": "提醒"})}
+    key = openapi(emu, "/v1.0/robot/oToMessages/batchSend", body, token).json()["processQueryKey"]
+    status = requests.get(f"{emu.base_url}/v1.0/robot/oToMessages/readStatus", timeout=5,
+                          params={"robotCode": emu.config.client_id, "processQueryKey": key},
+                          headers={"x-acs-dingtalk-access-token": token})
+    assert status.json()["messageReadInfoList"] == [{"name": "rep001", "userId": "rep001", "readStatus": "UNREAD"}]
+    recall = openapi(emu, "/v1.0/robot/otoMessages/batchRecall",
+                     {"robotCode": emu.config.client_id, "processQueryKeys": [key, "nope"]}, token)
+    assert recall.json()["successResult"] == [key] and "nope" in recall.json()["failedResult"]
+    assert emu.robot_messages[0]["recalled"] is True
+
+
+def test_injected_failures_are_one_shot(dingtalk_emulator: DingTalkEmulator) -> None:
+    emu = dingtalk_emulator
+    emu.fail_next("/v1.0/oauth2/accessToken", 503)
+    emu.throttle_next("/v1.0/oauth2/accessToken")
+    creds = {"appKey": emu.config.client_id, "appSecret": emu.config.client_secret}
+    url = f"{emu.base_url}/v1.0/oauth2/accessToken"
+    statuses = [requests.post(url, json=creds, timeout=5) for _ in range(3)]
+    assert [r.status_code for r in statuses] == [503, 429, 200]
+    assert statuses[1].json()["code"] == "send.too.fast"
+
+
+# ---- webhooks -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dingtalk_emulator", [{"session_webhook_ttl": 60}], indirect=True)
+def test_session_webhook_expires(dingtalk_emulator: DingTalkEmulator) -> None:
+    emu = dingtalk_emulator
+    first, second = emu.build_bot_message("a"), emu.build_bot_message("b")
+    assert first["sessionWebhookExpiredTime"] - first["createAt"] == 60_000
+    reply = {"msgtype": "text", "text": {"content": "ok"}}
+    assert requests.post(first["sessionWebhook"], json=reply, timeout=5).json() == {"errcode": 0, "errmsg": "ok"}
+    emu.expire_session(first["sessionWebhook"])
+    assert requests.post(first["sessionWebhook"], json=reply, timeout=5).json()["errcode"] == 300002
+    emu.advance_clock(61)
+    assert requests.post(second["sessionWebhook"], json=reply, timeout=5).json()["errcode"] == 300002
+    assert len(emu.session_replies) == 1
+
+
+def test_custom_robot_checks_sign_and_allows_20_per_minute(dingtalk_emulator: DingTalkEmulator) -> None:
+    emu = dingtalk_emulator
+    url = emu.register_custom_robot("robot-token", secret="SECabc")
+    body = {"msgtype": "text", "text": {"content": "今日战报"}}
+
+    def send(sign_secret: str = "SECabc") -> dict[str, Any]:
+        ts = emu.state.now_ms()
+        params = {"timestamp": ts, "sign": custom_robot_sign(sign_secret, ts)}  # requests URL-encodes the sign
+        return requests.post(url, params=params, json=body, timeout=5).json()
+
+    assert send("wrong")["errcode"] == 310000
+    assert [send()["errcode"] for _ in range(21)] == [0] * 20 + [130101]
+    emu.advance_clock(61)
+    assert send()["errcode"] == 0 and len(emu.custom_robot_messages) == 21
+
+
+# ---- connection lifecycle -------------------------------------------------------------------------
+
+
+def test_system_disconnect_makes_sdk_reconnect_with_a_new_ticket(bot: ConnectedBot) -> None:
+    emu = bot.emulator
+    old = emu.connections[0]
+    emu.send_disconnect("server upgrade")
+    new = emu.wait_for_total_connections(2)[1]
+    emu.wait_for(lambda: old.closed, 2, "the SDK to close the draining socket")
+    assert [r["body"]["clientId"] for r in emu.open_requests] == [emu.config.client_id] * 2
+    assert new.ticket != old.ticket and new.id != old.id
+    disconnect_frame = emu.frames_sent[0]["frame"]
+    assert disconnect_frame["headers"]["topic"] == "disconnect" and "messageId" not in disconnect_frame["headers"]
+    result = emu.send_bot_message("客户 阿里巴巴")
+    assert result["frame"]["headers"]["connectionId"] == new.id and result["ack"]["code"] == 200
+
+
+def test_draining_connection_is_closed_after_the_grace(dingtalk_emulator: DingTalkEmulator) -> None:
+    emu = dingtalk_emulator
+    ticket = requests.post(f"{emu.base_url}/v1.0/gateway/connections/open", timeout=5, json={
+        "clientId": emu.config.client_id, "clientSecret": emu.config.client_secret,
+        "subscriptions": [{"type": "CALLBACK", "topic": BOT_MESSAGE_TOPIC}]}).json()["ticket"]
+    with websockets.sync.client.connect(f"ws://127.0.0.1:{emu.port}/connect?ticket={ticket}") as ws:
+        emu.wait_for_connections(1)
+        emu.send_disconnect()
+        assert json.loads(ws.recv(timeout=2))["headers"]["topic"] == "disconnect"
+        with pytest.raises(ConnectionClosed):  # this client ignores the disconnect; the server closes
+            ws.recv(timeout=emu.config.disconnect_grace + 2)
+    with pytest.raises(Exception, match="no live connection"):
+        emu.send_bot_message("nobody listening")
+
+
+def test_tickets_are_single_use_and_short_lived(bot: ConnectedBot) -> None:
+    emu = bot.emulator
+    used = emu.connections[0].ticket
+    with pytest.raises(InvalidStatus) as reused:
+        websockets.sync.client.connect(f"ws://127.0.0.1:{emu.port}/connect?ticket={used}")
+    assert reused.value.response.status_code == 401
+    fresh = requests.post(f"{emu.base_url}/v1.0/gateway/connections/open", json=emu.open_requests[0]["body"],
+                          timeout=5).json()["ticket"]
+    emu.advance_clock(emu.config.ticket_ttl + 1)
+    with pytest.raises(InvalidStatus) as expired:
+        websockets.sync.client.connect(f"ws://127.0.0.1:{emu.port}/connect?ticket={fresh}")
+    assert expired.value.response.status_code == 401
+
+
+def test_open_connection_rejects_bad_credentials(dingtalk_emulator: DingTalkEmulator) -> None:
+    response = requests.post(f"{dingtalk_emulator.base_url}/v1.0/gateway/connections/open", timeout=5, json={
+        "clientId": dingtalk_emulator.config.client_id, "clientSecret": "wrong",
+        "subscriptions": [{"type": "CALLBACK", "topic": BOT_MESSAGE_TOPIC}]})
+    assert response.status_code == 401 and dingtalk_emulator.tickets == {}
+
+
+@pytest.mark.slow
+def test_abnormal_close_1011_reconnects_within_15_seconds(bot: ConnectedBot) -> None:
+    emu = bot.emulator
+    started = time.monotonic()
+    emu.kill_connection(1011)
+    emu.wait_for_total_connections(2, timeout=15)  # 0.24.3 backs off 10 s after ConnectionClosedError
+    assert emu.connections[0].close_code == 1011 and time.monotonic() - started < 15
+    assert emu.send_bot_message("还在吗")["ack"]["code"] == 200
+
+
+def test_stop_helper_ends_the_sdk_within_two_seconds(bot: ConnectedBot) -> None:
+    assert bot.runner.stop() < 2.0
+    bot.emulator.wait_for(lambda: bot.emulator.connections[0].closed, 2, "the socket to close")
+
+
+# ---- redelivery, lost ACKs, zombie sockets --------------------------------------------------------
+
+
+def test_unacked_message_is_redelivered_with_the_same_ids(bot: ConnectedBot) -> None:
+    emu = bot.emulator
+    emu.config.redeliver_after = 0.2
+    bot.chat.crash_first = 1  # first delivery raises inside process -> the SDK sends no ACK
+    result = emu.send_bot_message("跟进 C42 已报价", timeout=3)
+    assert result["ack"]["code"] == 200  # the ACK of the redelivered frame
+    first, again = bot_frames(emu)
+    assert (first["redelivery"], again["redelivery"]) == (False, True)
+    assert first["frame"]["headers"]["messageId"] == again["frame"]["headers"]["messageId"]
+    assert first["frame"]["data"] == again["frame"]["data"]
+    assert [m.message_id for m in bot.chat.received] == [result["data"]["msgId"]] * 2  # 0.24.3 does not dedupe
+
+
+@pytest.mark.parametrize("new_message_id", [False, True])
+def test_lost_acks_cause_redelivery_keeping_msg_id(bot: ConnectedBot, new_message_id: bool) -> None:
+    emu = bot.emulator
+    emu.config.redeliver_after, emu.config.redeliver_with_new_message_id = 0.1, new_message_id
+    emu.set_drop_acks()
+    result = emu.send_bot_message("客户 阿里巴巴", wait_ack=False)
+    emu.wait_for(lambda: len(bot.chat.received) == 2, 3, "the redelivered message to reach the handler")
+    emu.wait_for(lambda: len(emu.frames_received) == 2, 3, "both ACKs (which the emulator ignores)")
+    message_ids = {f["frame"]["headers"]["messageId"] for f in bot_frames(emu)}
+    assert len(message_ids) == (2 if new_message_id else 1)
+    assert {m.message_id for m in bot.chat.received} == {result["data"]["msgId"]}
+
+
+def test_stalled_socket_loses_pushes_until_the_client_reconnects(bot: ConnectedBot) -> None:
+    emu = bot.emulator
+    emu.config.redeliver_after, emu.config.max_redeliveries = 0.3, 5
+    (zombie,) = emu.stall()
+    with pytest.raises(TimeoutError):
+        emu.send_ping(timeout=0.2)
+    emu.send_bot_message("客户 阿里巴巴", wait_ack=False)
+    assert [f["connectionId"] for f in emu.frames_lost] == [zombie, zombie] and not bot.chat.received
+    # What the adapter's watchdog does: close the silent socket so the SDK reconnects.
+    asyncio.run_coroutine_threadsafe(bot.client.websocket.close(), bot.runner.loop).result(2)
+    fresh = emu.wait_for_connections(1)[0]
+    emu.wait_for(lambda: bot.chat.received, 3, "the redelivery on the new socket")
+    assert fresh.id != zombie and bot_frames(emu)[-1]["connectionId"] == fresh.id
