@@ -1,0 +1,187 @@
+"""Dates and times as users type them, read in the user's time zone.
+
+Public API: :class:`When`, :class:`WhenError`, :func:`parse_when` (whole words, for commands),
+:func:`parse_when_prefix` (a date glued to text, e.g. ``明天打电话``) and :func:`format_when`.
+
+An expression is an optional date part followed by an optional clock time, or a clock time followed
+by an optional date word:
+
+* date part: ``2026-12-01``, ``2026/12/01``, ``12-01``, ``12/01``, ``12月1日``, ``2026年12月1日``, ``15号``,
+  ``today``/``tomorrow``/``tmr``/``yesterday``, ``今天``/``明天``/``后天``/``大后天``/``昨天``, ``明早``/``明晚``,
+  weekdays (``fri``, ``friday``, ``周五``, ``星期五``, ``礼拜五``), ``next monday``, ``last friday``, ``下周一``,
+  ``下下周一``, ``本周五``, ``下周``, ``下个月``, ``下个月5号``, ``月底``, ``eom``, counts (``in 3 days``,
+  ``3d``, ``2w``, ``1m``, ``1y``, ``3天后``, ``两周后``, ``一个月后``, ``3天前``, ``2 days ago``);
+* clock time: ``10:00``, ``10am``, ``3:30pm``, ``3 pm``, ``noon``, ``10点``, ``10点半``, ``10点30分``,
+  ``下午3点``, ``晚上8点`` -- glued to a Chinese date (``明天下午3点``, ``周五10点``) or as the next word,
+  optionally after ``at`` (``friday at 10am``);
+* spans from now that name an instant: ``in 2 hours``, ``2h``, ``30min``, ``2小时后``, ``半小时后``.
+
+A clock time alone is today, or tomorrow when that moment has passed. See ``when_dates`` and
+``when_clock`` for the meaning chosen where people disagree (``next friday``, ``3点``...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.text.when_clock import Clock, read_clock
+from bot.text.when_dates import DateHit, DurationHit, read_date, read_phrase
+from bot.text.when_types import When, WhenError, WhenErrorReason
+
+__all__ = ["When", "WhenError", "WhenErrorReason", "format_when", "parse_when", "parse_when_prefix"]
+
+# The longest expression is six words ("in 3 days at 3 pm"); only those are ever looked at.
+_MAX_WORDS = 6
+_AM_PM_WORDS = frozenset(("am", "pm", "a.m.", "p.m."))
+_EN_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_ZH_WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+@dataclass(frozen=True)
+class _Found:
+    when: When
+    used: int  # words touched, the last one possibly only in part
+    rest: str  # the unread end of the last word touched
+
+
+def parse_when(words: list[str], *, now: datetime, tz: ZoneInfo) -> tuple[When, int] | None:
+    """Read a date/time expression made of whole words at the start of ``words``.
+
+    Returns the :class:`When` and how many words it used, or None when ``words[0]`` does not start
+    one (including a date glued to other text, such as ``明天再说``: see :func:`parse_when_prefix`).
+    Reading is greedy: ``["friday", "10:00", "call"]`` uses two words. ``now`` must be aware; today
+    is ``now`` seen in ``tz``. Raises :class:`WhenError` for a date or time that is written as one
+    but does not exist (``2026-02-30``, ``13:99``) or is too vague to schedule (``明天下午``).
+    """
+    found = _read(words, now, tz, whole=True)
+    return None if found is None else (found.when, found.used)
+
+
+def parse_when_prefix(text: str, *, now: datetime, tz: ZoneInfo) -> tuple[When, str] | None:
+    """Read a date/time at the start of ``text``, even when glued to what follows, and return it with
+    the rest of the text: ``明天下午3点开会`` → (tomorrow 15:00, ``开会``); ``周五 call back`` →
+    (Friday, ``call back``). None when ``text`` does not start with a date or time; raises
+    :class:`WhenError` as :func:`parse_when` does. Words in the rest are re-joined with one space.
+    """
+    words = text.split()
+    found = _read(words, now, tz, whole=False)
+    if found is None:
+        return None
+    rest = [found.rest] if found.rest else []
+    return found.when, " ".join(rest + words[found.used :])
+
+
+def format_when(when: When, lang: str, *, today: date | None = None) -> str:
+    """A short human form: en ``Fri 2026-11-27 10:00``, zh ``11月27日 周五 10:00``.
+
+    ``lang`` is a language tag; any ``zh`` variant gives Chinese, anything else English. The Chinese
+    form omits the year unless ``today`` is given and falls in another year. A time that does not
+    exist on the wall clock (a DST gap) is shown as the time the clock will really show.
+    """
+    day, clock = when.local_date, ""
+    if when.has_time:
+        shown = when.instant.astimezone(when.tz)  # type: ignore[union-attr]  # has_time => instant
+        day, clock = shown.date(), f" {shown:%H:%M}"
+    if lang.lower().startswith("zh"):
+        year = f"{day.year}年" if today is not None and today.year != day.year else ""
+        return f"{year}{day.month}月{day.day}日 {_ZH_WEEKDAYS[day.weekday()]}{clock}"
+    return f"{_EN_WEEKDAYS[day.weekday()]} {day.isoformat()}{clock}"
+
+
+# ---- reading -------------------------------------------------------------------------------------------
+
+
+def _read(words: list[str], now: datetime, tz: ZoneInfo, *, whole: bool) -> _Found | None:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be an aware datetime")
+    if not words:
+        return None
+    today = now.astimezone(tz).date()
+    lowered = [word.lower() for word in words[:_MAX_WORDS]]
+
+    if phrase := read_phrase(lowered, today):
+        hit, used, rest = phrase[0], phrase[1], ""
+    elif single := read_date(lowered[0], today):
+        hit, used, rest = single[0], 1, single[1]
+    else:
+        return _read_time_first(lowered, now, today, tz, whole=whole)
+
+    if whole and rest and isinstance(hit, DurationHit):
+        return None
+    if isinstance(hit, DurationHit):
+        return _Found(_when_at(now + hit.delta, tz), used, rest)
+    return _read_after_date(hit, lowered, used, rest, tz, whole=whole)
+
+
+def _read_after_date(
+    hit: DateHit, words: list[str], used: int, rest: str, tz: ZoneInfo, *, whole: bool
+) -> _Found | None:
+    """Complete a date with a clock time glued to it (``明天下午3点``) or in the next words."""
+    clock: Clock | None = None
+    if rest:
+        if glued := read_clock(rest, hit.period, whole=whole):
+            clock, rest = glued
+        if whole and rest:
+            return None  # "明天再说" is not a date word
+    elif following := _read_clock_words(words[used:], hit.period, whole=whole):
+        clock, extra, rest = following
+        used += extra
+    if clock is None and hit.period is not None:
+        raise WhenError("vague_time", words[0])  # "明晚" alone: which hour?
+    if clock is None:
+        return _Found(When(hit.date, None, tz), used, rest)
+    return _Found(When(hit.date + timedelta(days=clock.day_shift), clock.as_time(), tz), used, rest)
+
+
+def _read_time_first(
+    words: list[str], now: datetime, today: date, tz: ZoneInfo, *, whole: bool
+) -> _Found | None:
+    """A clock time first: ``10:00``, ``下午3点``, optionally followed by a date (``10am tomorrow``)."""
+    found = _read_clock_words(words, None, whole=whole)
+    if found is None:
+        return None
+    clock, used, rest = found
+    if not rest and used < len(words) and (day := _whole_date_word(words[used:], today)):
+        date_hit, date_words = day
+        return _Found(
+            When(date_hit + timedelta(days=clock.day_shift), clock.as_time(), tz), used + date_words, ""
+        )
+    when = When(today + timedelta(days=clock.day_shift), clock.as_time(), tz)
+    if when.instant <= now:  # type: ignore[operator]  # a time was given
+        when = When(when.local_date + timedelta(days=1), when.local_time, tz)
+    return _Found(when, used, rest)
+
+
+def _read_clock_words(words: list[str], period: str | None, *, whole: bool) -> tuple[Clock, int, str] | None:
+    """A clock time in the first word(s): ``10:00``, ``at 10am``, ``3 pm``, ``at 3 pm``."""
+    skip = 1 if len(words) > 1 and words[0] == "at" else 0
+    if len(words) <= skip:
+        return None
+    text, used = words[skip], skip + 1
+    if text.isdigit() and len(words) > used and words[used] in _AM_PM_WORDS:
+        text, used = text + words[used], used + 1
+    found = read_clock(text, period, whole=whole)
+    if found is None:
+        return None
+    return found[0], used, found[1]
+
+
+def _whole_date_word(words: list[str], today: date) -> tuple[date, int] | None:
+    """A date that fills whole words and implies no part of the day (``tomorrow``, ``next monday``)."""
+    if phrase := read_phrase(words, today):
+        hit, used = phrase
+    elif (single := read_date(words[0], today)) and not single[1]:
+        hit, used = single[0], 1
+    else:
+        return None
+    if isinstance(hit, DateHit) and hit.period is None:
+        return hit.date, used
+    return None
+
+
+def _when_at(moment: datetime, tz: ZoneInfo) -> When:
+    """The wall-clock date and minute of an instant; ``fold`` keeps a repeated hour's second pass."""
+    local = moment.astimezone(tz)
+    return When(local.date(), time(local.hour, local.minute, fold=local.fold), tz)
