@@ -121,8 +121,9 @@ class SlackHttpServer(ThreadingHTTPServer):
 
     def start(self) -> None:
         """Serve in a background thread."""
+        # A short poll interval keeps stop() (and so every fixture teardown) at ~10 ms instead of 0.5 s.
         self._thread = threading.Thread(
-            target=self.serve_forever, name=f"fake-slack-{self.port}", daemon=True
+            target=self.serve_forever, args=(0.01,), name=f"fake-slack-{self.port}", daemon=True
         )
         self._thread.start()
 
