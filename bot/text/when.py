@@ -111,7 +111,10 @@ def _read(words: list[str], now: datetime, tz: ZoneInfo, *, whole: bool) -> _Fou
     if whole and rest and isinstance(hit, DurationHit):
         return None
     if isinstance(hit, DurationHit):
-        return _Found(_when_at(now + hit.delta, tz), used, rest)
+        try:
+            return _Found(_when_at(now + hit.delta, tz), used, rest)
+        except OverflowError:
+            raise WhenError("bad_date", " ".join(words[:used])) from None
     return _read_after_date(hit, lowered, used, rest, tz, whole=whole)
 
 
@@ -160,7 +163,7 @@ def _read_clock_words(words: list[str], period: str | None, *, whole: bool) -> t
     if len(words) <= skip:
         return None
     text, used = words[skip], skip + 1
-    if text.isdigit() and len(words) > used and words[used] in _AM_PM_WORDS:
+    if len(words) > used and words[used] in _AM_PM_WORDS:  # "3 pm", "10:30 p.m."
         text, used = text + words[used], used + 1
     found = read_clock(text, period, whole=whole)
     if found is None:

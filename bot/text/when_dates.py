@@ -285,11 +285,11 @@ _READERS = (
 
 def _span(today: date, count: int, unit: str, text: str) -> Hit:
     """``count`` units from today; ``unit`` is d, w, m, y (calendar) or h, min (elapsed time)."""
-    if unit == "h":
-        return DurationHit(timedelta(hours=count))
-    if unit == "min":
-        return DurationHit(timedelta(minutes=count))
     try:
+        if unit == "h":
+            return DurationHit(timedelta(hours=count))
+        if unit == "min":
+            return DurationHit(timedelta(minutes=count))
         if unit == "d":
             return DateHit(today + timedelta(days=count))
         if unit == "w":
