@@ -128,9 +128,15 @@ class Directory:
     # ----- lookups used by the other stores -------------------------------------------------------------
 
     def resolve_channel(self, channel_id: str | None) -> SlackChannel:
-        """The channel for an id as a bot passes it (``C…``, ``G…``, ``D…`` or a user id ``U…``/``W…``)."""
+        """The channel for an id as a bot passes it: ``C…``, ``G…``, ``D…``, a user id ``U…``/``W…`` (its DM)
+        or ``#name`` of a declared channel."""
         if not channel_id:
             raise ApiError("channel_not_found")
+        if channel_id.startswith("#"):
+            named = next((c for c in self.channels.values() if c.name == channel_id[1:]), None)
+            if named is None:
+                raise ApiError("channel_not_found")
+            return named
         if channel_id[0] in {"U", "W"}:
             channel_id = dm_channel_id(channel_id)
         if channel_id.startswith("D"):

@@ -8,6 +8,7 @@ backend only sees decoded parameters.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
@@ -113,6 +114,12 @@ class SlackHttpServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _SlackRequestHandler)
         self.backend = backend
         self._thread: threading.Thread | None = None
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet when the client hung up first (expected after `slow`); report anything else."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
     @property
     def port(self) -> int:

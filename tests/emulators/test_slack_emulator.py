@@ -187,6 +187,38 @@ def test_reactions_permalinks_and_ephemerals(fake_slack, slack_client):
     assert [e.text for e in fake_slack.ephemerals("C111", "U111")] == ["only you"]
 
 
+def test_delete_unreact_unfurl_and_channel_lookups(fake_slack, slack_client):
+    fake_slack.add_channel("C222", name="sales", members=("U111",))
+    ts = slack_client.chat_postMessage(channel="#sales", text="card")["ts"]
+    slack_client.reactions_add(channel="C222", timestamp=ts, name="eyes")
+    slack_client.reactions_remove(channel="C222", timestamp=ts, name="eyes")
+    unfurl = {"https://crm.example.com/c/42": {"blocks": [SECTION]}}
+    slack_client.chat_unfurl(channel="C222", ts=ts, unfurls=unfurl)
+    info = slack_client.conversations_info(channel="C222")["channel"]
+    members = slack_client.conversations_members(channel="C222")["members"]
+    slack_client.chat_delete(channel="C222", ts=ts)
+
+    assert fake_slack.unfurls()[0]["unfurls"] == unfurl
+    assert (info["name"], info["is_member"], members) == ("sales", True, ["U111", "UBOT"])
+    assert fake_slack.messages("C222") == []
+    assert (
+        api_error(lambda: slack_client.chat_delete(channel="C222", ts=ts)).response["error"]
+        == "message_not_found"
+    )
+
+
+def test_history_pages_newest_first(slack_client):
+    for text in ("one", "two", "three"):
+        slack_client.chat_postMessage(channel="C111", text=text)
+    first = slack_client.conversations_history(channel="C111", limit=2)
+    rest = slack_client.conversations_history(
+        channel="C111", limit=2, cursor=first["response_metadata"]["next_cursor"]
+    )
+
+    assert [m["text"] for m in first["messages"]] == ["three", "two"] and first["has_more"]
+    assert [m["text"] for m in rest["messages"]] == ["one"] and not rest["has_more"]
+
+
 # ----- failures: ok:false, 429, 5xx, slow, auth, membership ---------------------------------------------
 
 
@@ -364,6 +396,18 @@ def test_modal_stack_limit_and_single_use_triggers(fake_slack, slack_client):
     assert len(fake_slack.open_modals()[0]) == 3
 
 
+def test_push_goes_onto_the_modal_the_trigger_came_from(fake_slack, slack_client):
+    first = slack_client.views_open(trigger_id="t-1", view=modal("First"))["view"]
+    second = slack_client.views_open(trigger_id="t-2", view=modal("Second"))["view"]
+    pushed = slack_client.views_push(
+        trigger_id=fake_slack.issue_trigger_id(view_id=first["id"]), view=modal()
+    )
+    fake_slack.close_modal(second["id"])
+
+    assert pushed["view"]["previous_view_id"] == first["id"]
+    assert fake_slack.open_modals() == [[first["id"], pushed["view"]["id"]]]
+
+
 def test_trigger_expiry_is_opt_in_and_follows_the_clock(clocked_slack, clock):
     client = client_for(clocked_slack)
     clocked_slack.expire_triggers_after(3.0)
@@ -416,6 +460,18 @@ def test_response_url_posts_take_effect_and_stop_after_five_uses(fake_slack, sla
     assert len(fake_slack.hook_posts(url)) == 6
 
 
+def test_response_url_delete_original_unknown_hooks_and_empty_bodies(fake_slack, slack_client):
+    card_ts = slack_client.chat_postMessage(channel="C111", text="card")["ts"]
+    hook = WebhookClient(fake_slack.hooks_url("act-1", channel="C111", message_ts=card_ts))
+    empty = hook.send_dict({"response_type": "ephemeral"})
+    deleted = hook.send(delete_original=True)
+    unknown = WebhookClient(f"{fake_slack.root_url}/hooks/never-issued").send(text="x")
+
+    assert (empty.status_code, empty.body) == (400, "no_text")
+    assert deleted.status_code == 200 and fake_slack.messages("C111") == []
+    assert (unknown.status_code, unknown.body) == (404, "no_service")
+
+
 def test_response_url_expires(clocked_slack, clock):
     url = clocked_slack.hooks_url(lifetime_s=1800)
     clock.advance(1801)
@@ -453,7 +509,13 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 @pytest.fixture
-def bolt_url(fake_slack) -> Iterator[str]:
+def retries() -> list[str]:
+    """``X-Slack-Retry-Num`` of every request the Bolt app saw ("-" when absent)."""
+    return []
+
+
+@pytest.fixture
+def bolt_url(fake_slack, retries) -> Iterator[str]:
     """A real Bolt app on 127.0.0.1 whose WebClient points at the fake."""
     app = App(client=client_for(fake_slack), signing_secret=SECRET)
 
@@ -463,6 +525,18 @@ def bolt_url(fake_slack) -> Iterator[str]:
         respond(text=f"Found: {command['text']}")
         client.views_open(trigger_id=command["trigger_id"], view=modal(callback_id="followup"))
 
+    @app.middleware
+    def note_retries(request, next):
+        retries.append(request.headers.get("x-slack-retry-num", ["-"])[0])
+        next()
+
+    @app.action("log_followup")
+    def log_followup(ack, body, client):
+        ack()
+        client.views_open(
+            trigger_id=body["trigger_id"], view=modal(private_metadata=body["actions"][0]["value"])
+        )
+
     @app.view("followup")
     def followup(ack, view):
         note = view["state"]["values"]["note"]["text"]["value"]
@@ -470,6 +544,10 @@ def bolt_url(fake_slack) -> Iterator[str]:
             ack(response_action="errors", errors={"note": "Too short"})
         else:
             ack()
+
+    @app.event("app_mention")
+    def mention(event):
+        pass  # registered so Bolt answers 200 instead of 404 (which Slack would retry)
 
     @app.event("app_home_opened")
     def home(event, client):
@@ -526,3 +604,19 @@ def test_bolt_view_submission_and_events_end_to_end(fake_slack, bolt_url):
     inbound.post_signed(bolt_url, reply, inbound.JSON, SECRET, retry_num=None)
     fake_slack.wait_for("chat.postMessage", n=2)
     assert [m.text for m in fake_slack.thread("C111", card)] == ["Noted on the card"]
+
+
+def test_bolt_button_click_url_verification_and_retry_headers(fake_slack, bolt_url, retries):
+    card = client_for(fake_slack).chat_postMessage(channel="C111", text="card")["message"]
+    click = inbound.block_actions(
+        "log_followup", "customer:42", message=card, trigger_id=fake_slack.issue_trigger_id()
+    )
+    assert inbound.post_signed(bolt_url, click, inbound.FORM, SECRET).status == 200
+    opened = fake_slack.wait_for("views.open")[0]
+    assert opened.ok and opened.params["view"]["private_metadata"] == "customer:42"
+
+    challenge = inbound.post_signed(bolt_url, inbound.url_verification("abc123"), inbound.JSON, SECRET)
+    assert json.loads(challenge.body) == {"challenge": "abc123"}
+    mention = inbound.event_callback(inbound.app_mention_event("<@UBOT> hi"), event_id="Ev1")
+    assert inbound.post_signed(bolt_url, mention, inbound.JSON, SECRET, retry_num=1).status == 200
+    assert retries == ["-", "1"]  # url_verification is answered by Bolt before custom middleware runs
