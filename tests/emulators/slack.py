@@ -45,6 +45,8 @@ from tests.emulators.slack_scheduling import ScheduledMessage, ScheduledMessages
 from tests.emulators.slack_views import StoredView, TriggerRegistry, ViewStore
 
 DEFAULT_TOKEN = "xoxb-test"
+RESPONSE_URL_METHOD = "response_url"
+"""Pseudo method name under which response_url POSTs appear in `FakeSlack.calls` / `wait_for`."""
 
 
 class FakeSlack:
@@ -205,11 +207,13 @@ class FakeSlack:
     # ----- inspection -----------------------------------------------------------------------------------
 
     def calls(self, method: str | None = None) -> list[RecordedCall]:
-        """Recorded Web API calls, oldest first (optionally one method)."""
+        """Recorded calls, oldest first (optionally one method; ``"response_url"`` for hook POSTs)."""
         return self._log.calls(method)
 
     def wait_for(self, method: str, n: int = 1, timeout: float = 5.0) -> list[RecordedCall]:
-        """Block until ``n`` calls of ``method`` were answered (raises `SlackCallTimeout`)."""
+        """Block until ``n`` calls of ``method`` were answered (raises `SlackCallTimeout`).
+
+        ``wait_for("response_url")`` waits for Bolt's ``respond()`` posts."""
         return self._log.wait_for(method, n, timeout)
 
     def reset(self) -> None:
@@ -221,10 +225,7 @@ class FakeSlack:
 
     def warnings(self, method: str | None = None) -> list[tuple[str, str]]:
         """``(method, warning)`` pairs, e.g. ``("chat.postMessage", "missing_fallback_text")``."""
-        found = [(c.method, w) for c in self.calls(method) for w in c.warnings]
-        if method in (None, "response_url"):
-            found += [("response_url", w) for p in self.hook_posts() for w in p.warnings]
-        return found
+        return [(c.method, w) for c in self.calls(method) for w in c.warnings]
 
     def post_times(self, channel: str) -> list[float]:
         """Clock times of successful chat.postMessage calls to ``channel`` (pacing checks)."""
@@ -349,10 +350,27 @@ class FakeSlack:
         except ApiError as exc:
             return exc.body()
 
-    def serve_hook(self, hook_id: str, body: bytes) -> tuple[int, str]:
-        """Answer one response_url POST."""
+    def serve_hook(self, hook_id: str, headers: dict[str, str], body: bytes) -> tuple[int, str]:
+        """Answer one response_url POST; it is also logged as a ``response_url`` call for `wait_for`."""
         with self._lock:
-            return self.hooks.handle(hook_id, body)
+            status, result = self.hooks.handle(hook_id, body)
+            post = self.hooks.posts[-1]
+        params = post.body if isinstance(post.body, dict) else {"raw": post.body}
+        answer = {"ok": True} if status == 200 else {"ok": False, "error": result}
+        self._log.record(
+            RecordedCall(
+                method=RESPONSE_URL_METHOD,
+                http_verb="POST",
+                headers=dict(headers),
+                params={"hook_id": hook_id, **params},
+                token=None,
+                time=post.time,
+                status=status,
+                response=answer,
+                warnings=post.warnings,
+            )
+        )
+        return status, result
 
 
 def _bearer_token(headers: dict[str, str]) -> str | None:

@@ -29,7 +29,7 @@ class SlackBackend(Protocol):
         """Answer a Web API call: (status, extra headers, JSON body)."""
         ...
 
-    def serve_hook(self, hook_id: str, body: bytes) -> tuple[int, str]:
+    def serve_hook(self, hook_id: str, headers: dict[str, str], body: bytes) -> tuple[int, str]:
         """Answer a response_url POST: (status, text body)."""
         ...
 
@@ -76,8 +76,8 @@ class _SlackRequestHandler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         backend = self.server.backend
+        headers = {name.lower(): value for name, value in self.headers.items()}
         if url.path.startswith(API_PREFIX):
-            headers = {name.lower(): value for name, value in self.headers.items()}
             try:
                 params: dict[str, Any] | ApiError = parse_params(
                     headers.get("content-type", ""), url.query, body
@@ -89,7 +89,7 @@ class _SlackRequestHandler(BaseHTTPRequestHandler):
             )
             self._send(status, json.dumps(payload), "application/json; charset=utf-8", extra)
         elif url.path.startswith(HOOKS_PREFIX) and http_verb == "POST":
-            status, text = backend.serve_hook(url.path[len(HOOKS_PREFIX) :], body)
+            status, text = backend.serve_hook(url.path[len(HOOKS_PREFIX) :], headers, body)
             self._send(status, text, "text/plain; charset=utf-8", {})
         else:
             self._send(404, "not_found", "text/plain; charset=utf-8", {})

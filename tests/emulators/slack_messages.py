@@ -122,6 +122,7 @@ class MessageStore:
         blocks: list[dict[str, Any]] | None = None,
         thread_ts: str | None = None,
         metadata: dict[str, Any] | None = None,
+        reply_broadcast: bool = False,
     ) -> StoredMessage:
         """Append a message (by the bot when ``user`` is the bot user) after checking ``thread_ts``."""
         if thread_ts is not None:
@@ -141,6 +142,7 @@ class MessageStore:
             app_id=ident.app_id if by_bot else None,
             thread_ts=thread_ts,
             metadata=metadata,
+            reply_broadcast=reply_broadcast and thread_ts is not None,
         )
         self._by_channel.setdefault(channel.id, []).append(message)
         return message
@@ -202,6 +204,7 @@ class MessageStore:
             blocks=content.blocks,
             thread_ts=call.text("thread_ts") or None,
             metadata=metadata,
+            reply_broadcast=call.flag("reply_broadcast"),
         )
         body = {"channel": channel.id, "ts": message.ts, "message": message.to_api()}
         return with_truncation_warning(body, content)
@@ -317,7 +320,8 @@ class MessageStore:
         return body
 
     def conversations_history(self, call: ApiCall) -> dict[str, Any]:
-        """Top-level messages newest first, with ``oldest``/``latest``/``inclusive``/``limit``/``cursor``."""
+        """Top-level messages (and broadcast replies) newest first; ``oldest``/``latest``/``inclusive``/
+        ``limit``/``cursor`` as in Slack."""
         channel = self._readable_channel(call)
         oldest = _ts_value(call.text("oldest"), "invalid_ts_oldest")
         latest = _ts_value(call.text("latest"), "invalid_ts_latest")
@@ -328,7 +332,9 @@ class MessageStore:
             below = latest is None or ts < latest or (inclusive and ts == latest)
             return above and below
 
-        top_level = [m for m in reversed(self._by_channel.get(channel.id, [])) if not m.is_reply]
+        top_level = [
+            m for m in reversed(self._by_channel.get(channel.id, [])) if not m.is_reply or m.reply_broadcast
+        ]
         selected = [m for m in top_level if in_range(Decimal(m.ts))]
         return self._page(selected, call, "messages")
 

@@ -123,6 +123,8 @@ class StoredMessage:
     app_id: str | None = None
     thread_ts: str | None = None
     metadata: dict[str, Any] | None = None
+    reply_broadcast: bool = False
+    """A thread reply also sent to the channel ("Also send to #channel")."""
     reactions: dict[str, list[str]] = field(default_factory=dict)
     previous_versions: list[dict[str, Any]] = field(default_factory=list)
     """Earlier ``{"text", "blocks"}`` states, oldest first, one per chat.update / replace_original."""
@@ -141,6 +143,8 @@ class StoredMessage:
             body.update(bot_id=self.bot_id, app_id=self.app_id)
         if self.thread_ts:
             body["thread_ts"] = self.thread_ts
+        if self.reply_broadcast:
+            body["subtype"] = "thread_broadcast"
         if self.metadata is not None and include_metadata:
             body["metadata"] = self.metadata
         if self.reactions:

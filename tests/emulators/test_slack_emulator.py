@@ -87,14 +87,16 @@ def test_thread_replies_live_under_the_parent_and_not_in_history(fake_slack, sla
     fake_slack.add_user("U222")
     human = fake_slack.add_user_message("C111", "U222", "called them", thread_ts=parent)
     slack_client.chat_postMessage(channel="C111", text="noted", thread_ts=parent)
+    slack_client.chat_postMessage(channel="C111", text="deal won", thread_ts=parent, reply_broadcast=True)
 
     replies = slack_client.conversations_replies(channel="C111", ts=parent)["messages"]
     history = slack_client.conversations_history(channel="C111")["messages"]
 
-    assert [m["text"] for m in replies] == ["card", "called them", "noted"]
-    assert replies[0]["reply_count"] == 2 and replies[1]["ts"] == human.ts
-    assert [m["text"] for m in history] == ["card"]
-    assert [m.text for m in fake_slack.thread("C111", parent)] == ["called them", "noted"]
+    assert [m["text"] for m in replies] == ["card", "called them", "noted", "deal won"]
+    assert replies[0]["reply_count"] == 3 and replies[1]["ts"] == human.ts
+    assert [m["text"] for m in history] == ["deal won", "card"]  # only the broadcast reply shows up
+    assert history[0]["subtype"] == "thread_broadcast"
+    assert [m.text for m in fake_slack.thread("C111", parent)] == ["called them", "noted", "deal won"]
     assert (
         api_error(
             lambda: slack_client.chat_postMessage(channel="C111", text="x", thread_ts=human.ts)
@@ -583,7 +585,8 @@ def test_bolt_slash_command_end_to_end(fake_slack, bolt_url):
     assert (answer.status, answer.body) == (200, "Looking up acme…")
     opened = fake_slack.wait_for("views.open")[0]
     assert opened.ok and opened.params["team_id"] == "T111"  # Bolt's per-request client adds team_id
-    assert fake_slack.hook_posts("crm-1")[0].body == {"text": "Found: acme"}
+    responded = fake_slack.wait_for("response_url")[0]
+    assert (responded.params["hook_id"], responded.params["text"]) == ("crm-1", "Found: acme")
     assert len(fake_slack.calls("auth.test")) == 1  # once, at App() construction
     assert inbound.post_signed(bolt_url, body, inbound.FORM, "wrong-secret").status == 401
 
