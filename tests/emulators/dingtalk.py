@@ -72,7 +72,9 @@ class _StateView(Generic[T]):
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
-    def __get__(self, obj: DingTalkEmulator, objtype: type | None = None) -> T:
+    def __get__(self, obj: DingTalkEmulator | None, objtype: type | None = None) -> T:
+        if obj is None:
+            raise AttributeError(f"{self.name} is recorded per emulator instance")
         return getattr(obj.state, self.name)
 
 

@@ -8,7 +8,9 @@ limits) behave like DingTalk.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ from dingtalk_stream import AckMessage, CallbackHandler, CardReplier, ChatbotMes
 from dingtalk_stream.card_callback import CardCallbackMessage
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from tests.emulators.dingtalk import DingTalkEmulator
+from tests.emulators.dingtalk import DingTalkEmulator, NoConnectionError
 from tests.emulators.dingtalk_payloads import BOT_MESSAGE_TOPIC, CARD_CALLBACK_TOPIC, custom_robot_sign
 from tests.emulators.dingtalk_sdk import StreamRunner, run_sdk_client
 
@@ -91,15 +93,22 @@ class ConnectedBot:
 @pytest.fixture
 def bot(dingtalk_emulator: DingTalkEmulator) -> Iterator[ConnectedBot]:
     """A real SDK client subscribed to events, chat and card callbacks, connected to the emulator."""
-    cfg = dingtalk_emulator.config
+    with connect_bot(dingtalk_emulator) as connected:
+        yield connected
+
+
+@contextlib.contextmanager
+def connect_bot(emu: DingTalkEmulator) -> Iterator[ConnectedBot]:
+    cfg = emu.config
     client = dingtalk_stream.DingTalkStreamClient(dingtalk_stream.Credential(cfg.client_id, cfg.client_secret))
     chat, cards, events = EchoChatbot(), CardButtons(), Events()
     client.register_all_event_handler(events)
     client.register_callback_handler(ChatbotMessage.TOPIC, chat)
     client.register_callback_handler(CallbackHandler.TOPIC_CARD_CALLBACK, cards)
+    already = len(emu.connections)
     with run_sdk_client(client) as runner:
-        dingtalk_emulator.wait_for_connections(1)
-        yield ConnectedBot(dingtalk_emulator, client, runner, chat, cards, events)
+        emu.wait_for_total_connections(already + 1)
+        yield ConnectedBot(emu, client, runner, chat, cards, events)
 
 
 def fetch_token(emu: DingTalkEmulator) -> str:
@@ -135,6 +144,8 @@ def test_handshake_carries_credentials_all_subscriptions_and_sdk_identity(bot: C
     assert opened["body"]["ua"] == "dingtalk-sdk-python/v0.24.3-union"
     assert isinstance(opened["body"]["localIp"], str)  # "" when the host has no route at all
     assert opened["headers"]["user-agent"].startswith("DingTalkStream/1.0 SDK/0.24.3")
+    assert os.environ["DINGTALK_OPENAPI_ENDPOINT"] == emu.base_url and "HTTPS_PROXY" not in os.environ
+    assert emu.base_url == dingtalk_stream.chatbot.DINGTALK_OPENAPI_ENDPOINT
     (ticket,) = emu.tickets.values()
     (conn,) = emu.connections
     assert ticket.used and conn.id == ticket.connection_id and conn.subscriptions == opened["body"]["subscriptions"]
@@ -184,6 +195,43 @@ def test_richtext_and_audio_payloads_parse_in_the_sdk(bot: ConnectedBot) -> None
     assert audio.extensions["content"]["recognition"] == "提醒 C42 明天9点"  # SDK leaves audio in extensions
 
 
+def test_downloadcode_from_a_message_resolves_through_the_sdk(bot: ConnectedBot) -> None:
+    pushed = bot.emulator.send_bot_message("语音备忘", msgtype="audio")
+    code = pushed["data"]["content"]["downloadCode"]
+    url = bot.chat.get_image_download_url(code)
+    assert url == f"{bot.emulator.base_url}/files/{code}"
+    assert requests.get(url, timeout=5).content == f"emulated file {code}".encode()
+
+
+def test_reset_forgets_records_but_keeps_the_connection(bot: ConnectedBot) -> None:
+    emu = bot.emulator
+    emu.send_bot_message("客户 阿里巴巴")
+    emu.reset()
+    assert (emu.frames_sent, emu.session_replies, emu.api_calls) == ([], [], [])
+    assert emu.send_bot_message("客户 腾讯")["ack"]["code"] == 200 and len(emu.connections) == 1
+
+
+@pytest.mark.parametrize("dingtalk_emulator", [{"ping_interval": 0.05}], indirect=True)
+def test_periodic_system_pings_are_acked(bot: ConnectedBot) -> None:
+    emu = bot.emulator
+    acks = emu.wait_for(lambda: [f["frame"] for f in emu.frames_received][:2] if len(emu.frames_received) >= 2
+                        else [], 3, "two ping ACKs")
+    pings = {f["frame"]["headers"]["messageId"]: json.loads(f["frame"]["data"]) for f in emu.frames_sent}
+    assert all(pings[a["headers"]["messageId"]] == json.loads(a["data"]) for a in acks)
+
+
+def test_two_instances_share_pushes_randomly_or_last_wins(dingtalk_emulator: DingTalkEmulator) -> None:
+    emu = dingtalk_emulator
+    with connect_bot(emu) as first, connect_bot(emu) as second:
+        for n in range(12):
+            emu.send_bot_message(f"客户 {n}")
+        assert len(first.chat.received) + len(second.chat.received) == 12
+        assert first.chat.received and second.chat.received
+        emu.config.routing = "last"
+        emu.send_bot_message("客户 最后")
+        assert second.chat.received[-1].text.content == "客户 最后"
+
+
 def test_event_reaches_the_event_handler_with_event_headers(bot: ConnectedBot) -> None:
     result = bot.emulator.send_event("chat_update_title", {"chatId": "chat42", "title": "华东销售群"})
     assert result["ack"]["code"] == 200 and result["ack"]["message"] == "OK"
@@ -203,6 +251,9 @@ def test_card_create_and_deliver_then_button_callback_updates_card(bot: Connecte
     assert card.open_space_ids == [f"dtv1.card//IM_GROUP.{incoming.conversation_id}"]
     assert [c["path"] for c in emu.api_calls if c["method"] == "POST"][-2:] == [
         "/v1.0/oauth2/accessToken", "/v1.0/card/instances/createAndDeliver"]
+    CardReplier(bot.client, incoming).put_card_data(out_track_id, {"stage": "赢单"},
+                                                     cardUpdateOptions={"updateCardDataByKey": True})
+    assert card.data == {"customer": "阿里巴巴", "stage": "赢单"} and len(card.updates) == 1
 
     click = emu.send_card_callback(out_track_id, "rep007", action_ids=["log_followup"],
                                    params={"customerId": "C42"}, space_id=incoming.conversation_id)
@@ -312,6 +363,16 @@ def test_injected_failures_are_one_shot(dingtalk_emulator: DingTalkEmulator) -> 
     assert statuses[1].json()["code"] == "send.too.fast"
 
 
+def test_media_upload_takes_the_token_in_the_query(dingtalk_emulator: DingTalkEmulator) -> None:
+    emu = dingtalk_emulator
+    files = {"media": ("quote.png", b"\x89PNG", "image/png")}
+    url = f"{emu.base_url}/media/upload"
+    denied = requests.post(url, params={"access_token": "nope", "type": "image"}, files=files, timeout=5)
+    assert denied.status_code == 401
+    ok = requests.post(url, params={"access_token": fetch_token(emu), "type": "image"}, files=files, timeout=5)
+    assert ok.json()["errcode"] == 0 and emu.media[ok.json()["media_id"]]["bytes"] == b"\x89PNG"
+
+
 # ---- webhooks -------------------------------------------------------------------------------------
 
 
@@ -345,6 +406,21 @@ def test_custom_robot_checks_sign_and_allows_20_per_minute(dingtalk_emulator: Di
     assert send()["errcode"] == 0 and len(emu.custom_robot_messages) == 21
 
 
+@pytest.mark.parametrize("dingtalk_emulator", [{"custom_robot_penalty": 600}], indirect=True)
+def test_custom_robot_over_the_limit_stays_throttled_for_the_penalty(dingtalk_emulator: DingTalkEmulator) -> None:
+    emu = dingtalk_emulator
+    url = emu.register_custom_robot("plain-token")  # no secret: keyword/IP-protected robots skip the sign
+
+    def send() -> int:
+        return requests.post(url, json={"msgtype": "text", "text": {"content": "战报"}}, timeout=5).json()["errcode"]
+
+    assert [send() for _ in range(21)][-2:] == [0, 130101]
+    emu.advance_clock(61)
+    assert send() == 130101
+    emu.advance_clock(600)
+    assert send() == 0
+
+
 # ---- connection lifecycle -------------------------------------------------------------------------
 
 
@@ -368,13 +444,15 @@ def test_draining_connection_is_closed_after_the_grace(dingtalk_emulator: DingTa
         "clientId": emu.config.client_id, "clientSecret": emu.config.client_secret,
         "subscriptions": [{"type": "CALLBACK", "topic": BOT_MESSAGE_TOPIC}]}).json()["ticket"]
     with websockets.sync.client.connect(f"ws://127.0.0.1:{emu.port}/connect?ticket={ticket}") as ws:
-        emu.wait_for_connections(1)
+        (conn,) = emu.wait_for_connections(1)
         emu.send_disconnect()
         assert json.loads(ws.recv(timeout=2))["headers"]["topic"] == "disconnect"
+        with pytest.raises(NoConnectionError):  # draining: still open, but no longer routed to
+            emu.send_bot_message("nobody listening")
+        assert not conn.closed
         with pytest.raises(ConnectionClosed):  # this client ignores the disconnect; the server closes
             ws.recv(timeout=emu.config.disconnect_grace + 2)
-    with pytest.raises(Exception, match="no live connection"):
-        emu.send_bot_message("nobody listening")
+    assert conn.close_code == 1000
 
 
 def test_tickets_are_single_use_and_short_lived(bot: ConnectedBot) -> None:
