@@ -28,7 +28,12 @@ import time
 from typing import Any
 
 from tests.emulators.slack_directory import DEFAULT_SCOPES, BotIdentity, Directory, dm_channel_id
-from tests.emulators.slack_hooks import HookPost, ResponseHooks
+from tests.emulators.slack_hooks import (
+    RESPONSE_URL_LIFETIME_S,
+    RESPONSE_URL_MAX_USES,
+    HookPost,
+    ResponseHooks,
+)
 from tests.emulators.slack_http import SlackHttpServer
 from tests.emulators.slack_messages import EphemeralMessage, MessageStore
 from tests.emulators.slack_model import (
@@ -129,15 +134,36 @@ class FakeSlack:
         """Answer ``token`` as the bot too (everything else is ``invalid_auth``)."""
         self._tokens.add(token)
 
-    def add_user(self, user_id: str, **profile: Any) -> SlackUser:
-        """Declare a member: ``real_name``, ``display_name``, ``tz`` (IANA), ``locale``, ``is_bot``."""
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        real_name: str | None = None,
+        display_name: str | None = None,
+        tz: str = "UTC",
+        locale: str = "en-US",
+        is_bot: bool = False,
+    ) -> SlackUser:
+        """Declare a member for users.info / DMs; ``tz`` must be an IANA name (ValueError otherwise)."""
         with self._lock:
-            return self.directory.add_user(user_id, **profile)
+            return self.directory.add_user(
+                user_id, real_name=real_name, display_name=display_name, tz=tz, locale=locale, is_bot=is_bot
+            )
 
-    def add_channel(self, channel_id: str, **options: Any) -> SlackChannel:
-        """Declare a channel: ``name``, ``bot_is_member`` (False → ``not_in_channel``), ``members``, ``is_private``."""
+    def add_channel(
+        self,
+        channel_id: str,
+        *,
+        name: str | None = None,
+        bot_is_member: bool = True,
+        members: tuple[str, ...] = (),
+        is_private: bool | None = None,
+    ) -> SlackChannel:
+        """Declare a ``C…``/``G…`` channel; ``bot_is_member=False`` makes posting fail with ``not_in_channel``."""
         with self._lock:
-            return self.directory.add_channel(channel_id, **options)
+            return self.directory.add_channel(
+                channel_id, name=name, bot_is_member=bot_is_member, members=members, is_private=is_private
+            )
 
     def add_user_message(
         self, channel: str, user_id: str, text: str, *, thread_ts: str | None = None
@@ -149,14 +175,30 @@ class FakeSlack:
                 self.directory.resolve_channel(channel), user=user_id, text=text, thread_ts=thread_ts
             )
 
-    def hooks_url(self, name: str | None = None, **options: Any) -> str:
-        """Register a response_url and return ``http://127.0.0.1:<port>/hooks/<id>``.
+    def hooks_url(
+        self,
+        name: str | None = None,
+        *,
+        channel: str | None = None,
+        user_id: str | None = None,
+        message_ts: str | None = None,
+        max_uses: int = RESPONSE_URL_MAX_USES,
+        lifetime_s: float | None = RESPONSE_URL_LIFETIME_S,
+    ) -> str:
+        """Register a response_url and return ``http://127.0.0.1:<port>/hooks/<name or random id>``.
 
-        Options: ``channel``, ``user_id``, ``message_ts`` (the interaction, so posts take effect),
-        ``max_uses`` (5), ``lifetime_s`` (1800; None = never expires). See `slack_hooks` for answers.
+        ``channel``/``user_id``/``message_ts`` describe the interaction so posts take effect there;
+        ``lifetime_s=None`` never expires. See `slack_hooks` for the answers it gives.
         """
         with self._lock:
-            hook = self.hooks.create(name, **options)
+            hook = self.hooks.create(
+                name,
+                channel=channel,
+                user_id=user_id,
+                message_ts=message_ts,
+                max_uses=max_uses,
+                lifetime_s=lifetime_s,
+            )
         return f"{self.root_url}/hooks/{hook.id}"
 
     def issue_trigger_id(self, *, view_id: str | None = None) -> str:
