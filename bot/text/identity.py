@@ -1,0 +1,242 @@
+"""Normalised forms of what identifies a customer, for search and duplicate detection: phone numbers
+(E.164 via ``phonenumbers``), email addresses, company/person name keys, pinyin, and name similarity
+(``rapidfuzz``).
+
+Name keys ignore case, width, punctuation, spaces and legal-form suffixes (``有限公司``, ``Ltd``...), so
+``Acme Ltd.`` and ``ACME`` share a key. Content in brackets is kept, only the brackets go:
+``阿里巴巴（中国）有限公司`` → ``阿里巴巴中国``. Region words are kept too (inside brackets or not), because
+``华为(深圳)`` and ``华为(上海)`` can be different customers; similarity, not the key, is what notices
+that ``阿里巴巴中国`` and ``阿里巴巴`` are probably the same one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import phonenumbers
+from pypinyin import Style, lazy_pinyin
+from rapidfuzz import fuzz
+
+__all__ = [
+    "DUPLICATE_NAME_THRESHOLD",
+    "is_probable_duplicate_name",
+    "looks_like_phone",
+    "name_key",
+    "name_similarity",
+    "normalize_email",
+    "normalize_phone",
+    "pinyin_full",
+    "pinyin_initials",
+]
+
+# ---- phone ---------------------------------------------------------------------------------------------
+
+_PHONE_SEPARATORS = re.compile(r"[\s\-().+/]")
+
+
+def normalize_phone(raw: str, default_region: str = "CN") -> str | None:
+    """The number in E.164 (``+8613800138000``), or None unless it is a valid number.
+
+    Accepts spaces, dashes, brackets, ``+86``, ``0086``, full-width digits and a ``tel:`` prefix; a
+    number without a country code is read in ``default_region``. Text with letters is refused rather
+    than read as a vanity number or with its extension silently dropped (``1-800-FLOWERS``,
+    ``13800138000 ext 12``, ``13800138000转123``).
+    """
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if text[:4].lower() == "tel:":
+        text = text[4:]
+    if not text or len(text) > 40 or any(char.isalpha() for char in text):
+        return None
+    try:
+        number = phonenumbers.parse(text, default_region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def looks_like_phone(text: str) -> bool:
+    """Cheap test for the search path: 7 to 20 digits once spaces, dashes, brackets, dots, ``+`` and
+    ``/`` are removed (full-width forms included). Says nothing about validity."""
+    digits = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", text))
+    return 7 <= len(digits) <= 20 and digits.isascii() and digits.isdigit()
+
+
+# ---- email ---------------------------------------------------------------------------------------------
+
+# Basic shape only (a full RFC 5322 check would accept addresses no one types): a local part without
+# spaces, quotes or brackets, and a domain of letter/digit labels ending in a 2+ letter top level.
+# Unicode letters are allowed in both (RFC 6531 addresses such as 张三@例子.公司).
+_EMAIL = re.compile(
+    r"(?P<local>[^\s@\"(),:;<>\[\]\\]{1,64})@"
+    r"(?P<domain>(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63})"
+)
+
+
+def normalize_email(raw: str) -> str | None:
+    """The address trimmed and lower-cased, or None if it does not look like an email address.
+
+    Full-width forms are folded (``ａ＠ｂ．ｃｏｍ``), the ideographic full stop a Chinese keyboard types
+    (``qq。com``) is read as a dot, and ``mailto:`` and surrounding ``<>`` are removed.
+    """
+    text = unicodedata.normalize("NFKC", raw).strip().replace("。", ".").lower()
+    text = text.removeprefix("mailto:").strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1].strip()
+    match = _EMAIL.fullmatch(text)
+    if match is None or len(text) > 254:
+        return None
+    local = match.group("local")
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        return None
+    return text
+
+
+# ---- name keys -----------------------------------------------------------------------------------------
+
+# Legal forms and group words that say nothing about which customer it is. Industry words (科技, 贸易,
+# Trading) are deliberately kept: 华为技术 and 华为终端 are different companies.
+_LATIN_SUFFIXES = frozenset((
+    "ltd", "limited", "inc", "incorporated", "corp", "corporation", "co", "company", "llc", "llp", "lp",
+    "plc", "gmbh", "ag", "kg", "pte", "pty", "sa", "sas", "sarl", "srl", "spa", "bv", "nv", "kk", "oy",
+    "ab", "group", "holding", "holdings",
+))  # fmt: skip
+# Longest first, so that 有限责任公司 is removed whole rather than as 公司.
+_CJK_SUFFIXES = (
+    "股份有限公司", "有限责任公司", "有限公司", "股份公司", "有限合伙",
+    "分公司", "总公司", "總公司", "公司", "集团", "集團", "控股",
+)  # fmt: skip
+# Removed without leaving a gap, so "S.A." is "sa", "Co." is "co" and "O'Neil" is "oneil".
+_JOINERS = dict.fromkeys(map(ord, ".'’·・"))
+
+
+def name_key(name: str) -> str:
+    """The comparable core of a customer name: NFKC, case-folded, without punctuation, spaces or
+    legal-form suffixes, e.g. ``Acme Co., Ltd.`` → ``acme``, ``阿里巴巴（中国）有限公司`` → ``阿里巴巴中国``,
+    ``The Acme Group`` → ``acme``. A name that is nothing but a suffix keeps it (``有限公司``)."""
+    return "".join(_name_tokens(name))
+
+
+def _name_tokens(name: str) -> tuple[str, ...]:
+    text = unicodedata.normalize("NFKC", name).casefold().translate(_JOINERS)
+    tokens = "".join(" " if unicodedata.category(char)[0] in "PSZ" else char for char in text).split()
+    while tokens:
+        last = tokens[-1]
+        if len(tokens) > 1 and last in _LATIN_SUFFIXES:
+            tokens.pop()
+            continue
+        suffix = next((s for s in _CJK_SUFFIXES if last.endswith(s)), "")
+        if not suffix or (len(tokens) == 1 and suffix == last):
+            break  # nothing to strip, or the name is nothing but a suffix
+        if len(last) > len(suffix):
+            tokens[-1] = last[: -len(suffix)]
+        else:
+            tokens.pop()
+    if len(tokens) > 1 and tokens[0] == "the":
+        tokens.pop(0)
+    return tuple(tokens)
+
+
+# ---- pinyin --------------------------------------------------------------------------------------------
+
+# Runs of Han characters (with 〇) versus everything else; only the former go through pypinyin.
+_HAN_RUN = re.compile(r"([\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+)")
+_LATIN_WORD = re.compile(r"[a-z0-9]+")
+
+
+def pinyin_full(name: str) -> str:
+    """Toneless pinyin of the Han characters with ASCII letters and digits kept, all lower-case and
+    run together: ``张伟`` → ``zhangwei``, ``Acme 科技`` → ``acmekeji``, ``吕`` → ``lv``.
+
+    One reading per character (pypinyin's phrase-aware default), so polyphonic surnames can come out
+    with their common reading (``曾`` → ``ceng``).
+    """
+    return "".join(_pinyin_syllables(name))
+
+
+def pinyin_initials(name: str) -> str:
+    """First letters: one per Han character (``阿里巴巴`` → ``albb``) and one per Latin word (``Acme
+    Trading`` → ``at``); numbers are kept whole (``360安全`` → ``360aq``)."""
+    initials: list[str] = []
+    for part in _HAN_RUN.split(_fold(name)):
+        if _HAN_RUN.fullmatch(part):
+            initials.extend(lazy_pinyin(part, style=Style.FIRST_LETTER))
+        else:
+            initials.extend(word if word.isdigit() else word[0] for word in _LATIN_WORD.findall(_ascii(part)))
+    return "".join(initials)
+
+
+def _pinyin_syllables(name: str) -> list[str]:
+    """Pinyin syllables of Han runs and the Latin words between them, in order."""
+    syllables: list[str] = []
+    for part in _HAN_RUN.split(_fold(name)):
+        if _HAN_RUN.fullmatch(part):
+            syllables.extend(lazy_pinyin(part, style=Style.NORMAL))
+        else:
+            syllables.extend(_LATIN_WORD.findall(_ascii(part)))
+    return syllables
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _ascii(text: str) -> str:
+    """Latin text without accents (``Müller`` → ``muller``); other scripts drop out."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+# ---- similarity ----------------------------------------------------------------------------------------
+
+#: ``is_probable_duplicate_name`` is true from this :func:`name_similarity` score on. 85 accepts one
+#: typo in an 8-letter name (``Mircosoft``: 88.9) and homophones (``张伟``/``张薇``: 100) and rejects
+#: near-misses such as ``Acme``/``Apex`` (50), ``阿里巴巴``/``阿里妈妈`` (71) and ``张伟``/``张卫东`` (80).
+DUPLICATE_NAME_THRESHOLD = 85.0
+# Score of one name's key appearing whole inside the other's (``阿里巴巴`` in ``北京阿里巴巴科技``): a
+# probable duplicate whatever the lengths, provided the shorter key is long enough to mean something.
+_CONTAINED_SCORE = 90.0
+
+
+def name_similarity(a: str, b: str) -> float:
+    """How alike two customer names are, 0–100, comparing their name keys and their pinyin.
+
+    The score is the best of: rapidfuzz ``ratio`` of the keys (typos), ``ratio`` of their pinyin
+    (homophones, and Han versus pinyin spellings: ``张伟`` vs ``Zhang Wei``), token-order-free pinyin
+    when a name has Latin letters (``Wei Zhang``), and :data:`_CONTAINED_SCORE` when one key contains
+    the other and the shorter has at least 2 Han characters or 4 other characters.
+    """
+    key_a, pinyin_a, latin_a = _profile(a)
+    key_b, pinyin_b, latin_b = _profile(b)
+    if not key_a or not key_b:
+        return 0.0
+    if key_a == key_b:
+        return 100.0
+    score = max(fuzz.ratio(key_a, key_b), fuzz.ratio(pinyin_a.replace(" ", ""), pinyin_b.replace(" ", "")))
+    if latin_a or latin_b:
+        score = max(score, fuzz.token_sort_ratio(pinyin_a, pinyin_b))
+    shorter, longer = sorted((key_a, key_b), key=len)
+    if shorter in longer and _is_distinctive(shorter):
+        score = max(score, _CONTAINED_SCORE)
+    return float(score)
+
+
+def is_probable_duplicate_name(a: str, b: str) -> bool:
+    """True when :func:`name_similarity` reaches :data:`DUPLICATE_NAME_THRESHOLD`."""
+    return name_similarity(a, b) >= DUPLICATE_NAME_THRESHOLD
+
+
+@lru_cache(maxsize=4096)
+def _profile(name: str) -> tuple[str, str, bool]:
+    """Key, space-separated pinyin of the key, and whether it has Latin letters; cached because the
+    duplicate check compares one new name with many stored ones and vice versa."""
+    tokens = _name_tokens(name)
+    key = "".join(tokens)
+    return key, " ".join(_pinyin_syllables(" ".join(tokens))), any("a" <= char <= "z" for char in key)
+
+
+def _is_distinctive(key: str) -> bool:
+    han = sum(1 for char in key if _HAN_RUN.match(char))
+    return han >= 2 or len(key) - han >= 4
