@@ -10,7 +10,7 @@ Ambiguity rules (each one documented because each one decides when a reminder ri
 * A part of the day shifts the hour: ``下午3点`` = 15:00, ``中午1点`` = 13:00, ``晚上8点`` = 20:00;
   ``晚上12点`` and ``晚上1点``–``4点`` are after midnight, i.e. on the next day (``day_shift`` = 1).
 * A part of the day with no hour (``下午`` alone) raises ``vague_time``; with other text after it
-  (``下午茶``) it is simply not a time.
+  (``下午茶``), or as the bare one-character ``早`` / ``晚``, it is simply not a time.
 """
 
 from __future__ import annotations
@@ -83,6 +83,8 @@ def read_clock(text: str, period: str | None = None, *, whole: bool = False) -> 
     """
     own_period, rest = split_period(text)
     if own_period is not None:
+        if not rest and len(text) == 1:
+            return None  # "早" / "晚" alone mean "early" / "late" at least as often as a part of the day
         if not rest:
             raise WhenError("vague_time", text)
         period = own_period

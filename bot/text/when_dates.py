@@ -54,6 +54,12 @@ _EN_WEEKDAYS = {
     "sat": 5, "saturday": 5,
     "sun": 6, "sunday": 6,
 }  # fmt: skip
+_EN_MONTHS = {
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
+    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
+    "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11,
+    "dec": 12, "december": 12,
+}  # fmt: skip
 _CN_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "七": 6}
 _CN_WEEK_OFFSETS = {None: 0, "本": 0, "这": 0, "這": 0, "下": 1, "下下": 2, "上": -1}
 _CN_MONTH_OFFSETS = {"本": 0, "这": 0, "下": 1, "下下": 2, "上": -1}
@@ -82,6 +88,7 @@ _CN_WEEK = re.compile(r"(下下|下)个?(?:周|星期|礼拜|禮拜)")
 _CN_RELATIVE = re.compile(
     rf"(?P<n>{_NUM}|半)(?P<unit>个?小时|个?钟头|分钟|天|日|个?星期|个?礼拜|周|个月|年)(?P<dir>以后|之后|后|以前|之前|前)"
 )
+_EN_DAY_NUMBER = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?")
 _SHORTHAND = re.compile(r"(\d{1,4})(d|w|m|y|h|min|mins)(?![a-z])")
 
 _EN_UNITS = {
@@ -111,7 +118,8 @@ def read_date(text: str, today: date) -> tuple[Hit, str] | None:
 
 def read_phrase(words: list[str], today: date) -> tuple[Hit, int] | None:
     """Read an English phrase of whole lower-cased words at the start of ``words``: ``next monday``,
-    ``next week``, ``next month``, ``last friday``, ``in 3 days``, ``in 2 hours``, ``2 days ago``.
+    ``next week``, ``next month``, ``last friday``, ``in 3 days``, ``in 2 hours``, ``2 days ago``,
+    ``dec 1``, ``1st december``.
     Returns the hit and how many words it used, or None."""
     if len(words) >= 2 and words[0] in ("next", "last"):
         target = words[1]
@@ -122,6 +130,9 @@ def read_phrase(words: list[str], today: date) -> tuple[Hit, int] | None:
             return DateHit(today - timedelta(days=(today.weekday() - weekday - 1) % 7 + 1)), 2
         if words[0] == "next" and target in ("week", "month"):
             return _span(today, 1, "w" if target == "week" else "m", "next " + target), 2
+    if len(words) >= 2 and (month_day := _en_month_day(words[0], words[1])):
+        month, day = month_day
+        return DateHit(_upcoming_month_day(today, month, day, " ".join(words[:2]))), 2
     if len(words) >= 3 and words[0] == "in":
         count, unit = parse_en_number(words[1]), _EN_UNITS.get(words[2])
         if count is not None and unit is not None:
@@ -130,6 +141,14 @@ def read_phrase(words: list[str], today: date) -> tuple[Hit, int] | None:
         count, unit = parse_en_number(words[0]), _EN_UNITS.get(words[1])
         if count is not None and unit is not None:
             return _span(today, -count, unit, " ".join(words[:3])), 3
+    return None
+
+
+def _en_month_day(first: str, second: str) -> tuple[int, int] | None:
+    """``dec 1``, ``december 1st`` or ``1 dec``: (month, day), or None."""
+    for month_word, day_word in ((first, second), (second, first)):
+        if month_word in _EN_MONTHS and (match := _EN_DAY_NUMBER.fullmatch(day_word)):
+            return _EN_MONTHS[month_word], int(match.group(1))
     return None
 
 

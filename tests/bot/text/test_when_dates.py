@@ -61,6 +61,11 @@ ENGLISH_DATES = [
     ("1m", "2026-12-25", 1),
     ("1y", "2027-11-25", 1),
     ("eom", "2026-11-30", 1),
+    ("dec 1", "2026-12-01", 2),
+    ("December 1st", "2026-12-01", 2),
+    ("1 dec", "2026-12-01", 2),
+    ("jan 5", "2027-01-05", 2),
+    ("Nov 24th", "2027-11-24", 2),
 ]
 
 CHINESE_DATES = [
@@ -210,6 +215,9 @@ def test_today_is_the_users_date_not_utcs() -> None:
         "周末",
         "半个月后",  # not a length we guess
         "下午茶",
+        "may call",  # a month name needs a day
+        "早",  # "early", not a part of the day
+        "晚",
         "明天再说",  # a date glued to text: see parse_when_prefix
     ],
 )

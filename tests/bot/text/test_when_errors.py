@@ -23,6 +23,7 @@ from tests.bot.text.when_helpers import SHANGHAI, WEDNESDAY_0930
         ("32号", "bad_date"),
         ("0号", "bad_date"),
         ("in 99999999 days", "bad_date"),
+        ("feb 30", "bad_date"),
         ("in 99999999 hours", "bad_date"),
         ("13:99", "bad_time"),
         ("10:60", "bad_time"),
