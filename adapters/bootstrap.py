@@ -1,0 +1,68 @@
+"""The composition root: settings → engine (migrated) → core `Bot` → senders. Only adapters wire things."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from bot.clock import Clock, SystemClock
+from bot.dispatcher import Bot
+from bot.ports import Sender
+from config.settings import Settings, load_settings
+from storage.db import create_db_engine
+from storage.migrate import upgrade_database
+
+
+@dataclass
+class Runtime:
+    """Everything a running crmbot process shares: settings, database, core and push senders."""
+
+    settings: Settings
+    engine: Engine
+    bot: Bot
+    clock: Clock
+    senders: dict[str, Sender] = field(default_factory=dict)
+
+    def add_sender(self, sender: Sender) -> None:
+        """Make `sender` the push channel for its platform (the scheduler delivers through it)."""
+        self.senders[sender.platform] = sender
+
+
+def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None, migrate: bool = True) -> Runtime:
+    """Build the runtime; the database is created and migrated on first use."""
+    settings = settings or load_settings()
+    configure_logging(settings.log_level)
+    engine = create_db_engine(settings.resolved_database_url)
+    if migrate:
+        upgrade_database(engine)
+    clock = clock or SystemClock()
+    bot = Bot(engine=engine, settings=settings, clock=clock)
+    return Runtime(settings=settings, engine=engine, bot=bot, clock=clock)
+
+
+class _SecretFilter(logging.Filter):
+    """Keeps tokens out of logs even when a library logs a request it made."""
+
+    import re as _re
+
+    _pattern = _re.compile(r"(xox[abpr]-[\w-]+|xapp-[\w-]+|(?i:access_?token|secret)[=:]\s*[^\s&,]+)")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = self._pattern.sub("***", record.msg)
+        return True
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Structured-enough logs on stderr: time, level, logger, message (tracebacks included)."""
+    root = logging.getLogger()
+    if getattr(root, "_crmbot_configured", False):
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.addFilter(_SecretFilter())
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    root._crmbot_configured = True  # type: ignore[attr-defined]

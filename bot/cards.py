@@ -1,0 +1,185 @@
+"""Building the customer card (客户资料卡) shown by `show`, `share` and the platforms' buttons."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlmodel import Session, select
+
+from bot.calendar.churn import ChurnAssessment, assess_churn, explain_churn
+from bot.context import CommandContext
+from bot.messages import Card, CardAction, CardField
+from bot.render import Markdown, escape_md
+from bot.text.when import When, format_when
+from storage.models import Contact, Customer, FollowUp, Order, User
+
+RECENT_FOLLOWUPS = 5
+CHURN_WINDOW_DAYS = 730
+DEFAULT_POPULATION_GAP = 30.0
+
+
+def customer_card(ctx: CommandContext, customer: Customer, *, shared: bool = False) -> Card:
+    """The card for `customer` in the asker's language; `shared` leaves out sensitive fields entirely."""
+    session = ctx.session
+    owner = session.get(User, customer.owner_id)
+    fields = [
+        CardField(ctx.t("label_owner"), owner.display_name or owner.name if owner else "?"),
+        CardField(ctx.t("label_tier"), ctx.t("tier_name", tier=customer.tier)),
+        CardField(ctx.t("label_stage"), ctx.t("stage_name", stage=customer.stage)),
+    ]
+    if customer.phone:
+        fields.append(CardField(ctx.t("label_phone"), customer.phone, sensitive=True))
+    if customer.email:
+        fields.append(CardField(ctx.t("label_email"), customer.email, sensitive=True))
+    if customer.industry:
+        fields.append(CardField(ctx.t("label_industry"), customer.industry))
+    if customer.region:
+        fields.append(CardField(ctx.t("label_region"), customer.region))
+    tags = [t for t in customer.tags.split(",") if t]
+    if tags:
+        fields.append(CardField(ctx.t("label_tags"), ", ".join(tags)))
+    fields.append(CardField(ctx.t("label_next"), _next_step(ctx, customer)))
+    fields.append(CardField(ctx.t("label_last_contact"), _last_contact(ctx, customer)))
+
+    sections: list[tuple[str, str]] = [(ctx.t("label_followups"), _recent_followups(ctx, customer))]
+    contacts = _contacts(ctx, customer, shared=shared)
+    if contacts:
+        sections.append((ctx.t("label_contacts"), contacts))
+    if not shared:
+        orders = _open_orders(ctx, customer)
+        if orders:
+            sections.append((ctx.t("label_orders"), orders))
+    churn = churn_of(session, customer, today=ctx.today)
+    if churn.level:
+        sections.append((ctx.t("label_churn"), escape_md(explain_churn(churn, customer=customer.name, lang=ctx.lang))))
+    if customer.notes and not shared:
+        sections.append((ctx.t("label_notes"), escape_md(customer.notes)))
+
+    card = Card(
+        title=customer.name,
+        subtitle=f"#{customer.id}",
+        fields=tuple(fields),
+        sections=tuple(sections),
+        actions=card_actions(ctx, customer),
+        customer_id=customer.id,
+    )
+    return card.redacted() if shared else card
+
+
+def card_actions(ctx: CommandContext, customer: Customer) -> tuple[CardAction, ...]:
+    """The buttons every card carries; each runs an ordinary command as the clicking user."""
+    ref = f"#{customer.id}"
+    return (
+        CardAction("log", ctx.t("action_log"), f"log {ref} ", style="primary"),
+        CardAction("done", ctx.t("action_done"), f"done {ref}"),
+        CardAction("snooze", ctx.t("action_snooze"), f"snooze {ref} 1d"),
+        CardAction("details", ctx.t("action_details"), f"show {ref}"),
+    )
+
+
+def _next_step(ctx: CommandContext, customer: Customer) -> str:
+    if customer.next_followup_at is None:
+        return ctx.t("none_yet")
+    local = customer.next_followup_at.astimezone(ctx.tz)
+    when = When(local_date=local.date(), local_time=local.time().replace(tzinfo=None), tz=ctx.tz)
+    text = f"{customer.next_step or ''} · {format_when(when, ctx.lang)}".strip(" ·")
+    if customer.next_followup_at < ctx.now:
+        text += f" ({ctx.t('overdue')})"
+    return text
+
+
+def _last_contact(ctx: CommandContext, customer: Customer) -> str:
+    if customer.last_contact_at is None:
+        return ctx.t("never")
+    return customer.last_contact_at.astimezone(ctx.tz).strftime("%Y-%m-%d")
+
+
+def _recent_followups(ctx: CommandContext, customer: Customer) -> Markdown:
+    rows = ctx.session.exec(
+        select(FollowUp.kind, FollowUp.text, FollowUp.happened_at, User.display_name, User.name)
+        .join(User, User.id == FollowUp.author_id)
+        .where(FollowUp.customer_id == customer.id, FollowUp.deleted_at.is_(None))
+        .order_by(FollowUp.happened_at.desc(), FollowUp.id.desc())
+        .limit(RECENT_FOLLOWUPS)
+    ).all()
+    if not rows:
+        return ctx.t("none_yet")
+    lines = []
+    for kind, text, happened_at, display, name in rows:
+        day = happened_at.astimezone(ctx.tz).strftime("%m-%d")
+        lines.append(f"- {day} {ctx.t('kind_name', kind=kind)} · {escape_md(display or name)}: {escape_md(text)}")
+    return Markdown("\n".join(lines))
+
+
+def _contacts(ctx: CommandContext, customer: Customer, *, shared: bool) -> Markdown | None:
+    from bot.calendar.birthdays import Birthday, format_birthday
+
+    contacts = ctx.session.exec(
+        select(Contact).where(Contact.customer_id == customer.id, Contact.deleted_at.is_(None)).order_by(Contact.id)
+    ).all()
+    if not contacts:
+        return None
+    lines = []
+    for contact in contacts[:10]:
+        parts = [f"**{escape_md(contact.name)}**"]
+        if contact.title:
+            parts.append(escape_md(contact.title))
+        if not shared:
+            parts.extend(escape_md(v) for v in (contact.phone, contact.email) if v)
+        if contact.birthday_month and contact.birthday_day:
+            birthday = Birthday(
+                month=contact.birthday_month,
+                day=contact.birthday_day,
+                is_lunar=contact.birthday_is_lunar,
+                is_leap_month=contact.birthday_is_leap_month,
+                year=contact.birthday_year,
+            )
+            parts.append("🎂 " + escape_md(format_birthday(birthday, ctx.lang)))
+        lines.append("- " + " · ".join(parts))
+    return Markdown("\n".join(lines))
+
+
+def _open_orders(ctx: CommandContext, customer: Customer) -> Markdown | None:
+    orders = ctx.session.exec(
+        select(Order)
+        .where(Order.customer_id == customer.id, Order.paid_at.is_(None), Order.deleted_at.is_(None))
+        .order_by(Order.ordered_on.desc())
+        .limit(5)
+    ).all()
+    if not orders:
+        return None
+    lines = []
+    for order in orders:
+        due = ""
+        if order.payment_due:
+            due = f" · due {order.payment_due.isoformat()}" if ctx.lang == "en" else f" · 回款期 {order.payment_due.isoformat()}"
+            if order.payment_due < ctx.today:
+                due += f" ({ctx.t('overdue')})"
+        lines.append(f"- #{order.id} {order.currency} {order.amount:,.2f} · {order.ordered_on.isoformat()}{due}")
+    return Markdown("\n".join(lines))
+
+
+def churn_of(session: Session, customer: Customer, *, today: date) -> ChurnAssessment:
+    """The rhythm-ratio churn assessment of one customer (contact days from follow-ups and orders)."""
+    since = datetime.combine(today - timedelta(days=CHURN_WINDOW_DAYS), datetime.min.time(), tzinfo=UTC)
+    rows = session.exec(
+        select(FollowUp.happened_at).where(
+            FollowUp.customer_id == customer.id, FollowUp.deleted_at.is_(None), FollowUp.happened_at >= since
+        )
+    ).all()
+    order_days = session.exec(
+        select(Order.ordered_on).where(
+            Order.customer_id == customer.id, Order.deleted_at.is_(None), Order.ordered_on >= since.date()
+        )
+    ).all()
+    days = {at.date() for at in rows} | set(order_days)
+    if not days:
+        return assess_churn(contact_days=0, first_contact=None, last_contact=None, today=today,
+                            population_gap_days=DEFAULT_POPULATION_GAP)
+    return assess_churn(
+        contact_days=len(days),
+        first_contact=min(days),
+        last_contact=max(days),
+        today=today,
+        population_gap_days=DEFAULT_POPULATION_GAP,
+    )

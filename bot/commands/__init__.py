@@ -1,0 +1,28 @@
+"""All chat commands, collected into the default registry."""
+
+from __future__ import annotations
+
+from bot.commands.registry import CommandRegistry
+
+
+def default_registry() -> CommandRegistry:
+    """A registry with every built-in command (help reads it back to list them)."""
+    from bot.commands import (
+        agenda,
+        contacts,
+        customers,
+        followups,
+        orders,
+        ownership,
+        preferences,
+        reminders,
+        sharing,
+    )
+    from bot.commands.help import make_help_spec
+
+    registry = CommandRegistry()
+    registry.add(make_help_spec(lambda: registry))
+    for module in (customers, followups, contacts, orders, reminders, agenda, ownership, preferences, sharing):
+        for spec in module.SPECS:
+            registry.add(spec)
+    return registry

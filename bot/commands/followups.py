@@ -1,0 +1,139 @@
+"""`log`: record a follow-up, optionally with the next step and when it is due."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+
+from bot.commands.spec import Arg, ArgKind, CommandSpec, Option, ParsedCommand
+from bot.context import CommandContext
+from bot.errors import UserError
+from bot.events import CustomerChanged, FollowUpLogged
+from bot.messages import Reply
+from bot.text.when import When, format_when
+from storage.models import Customer, FollowUp, User
+
+KIND_WORDS = {
+    "call": "call", "called": "call", "phone": "call", "电话": "call", "通话": "call", "打电话": "call",
+    "visit": "visit", "visited": "visit", "拜访": "visit", "上门": "visit",
+    "message": "message", "msg": "message", "wechat": "message", "消息": "message", "微信": "message",
+    "email": "email", "emailed": "email", "邮件": "email",
+    "meeting": "meeting", "met": "meeting", "会议": "meeting", "开会": "meeting", "见面": "meeting",
+    "note": "note", "备注": "note",
+}
+
+
+# Longest first so "打电话" wins over "电话".
+_CJK_KIND_WORDS = sorted(((w, k) for w, k in KIND_WORDS.items() if not w.isascii()), key=lambda wk: -len(wk[0]))
+
+
+def due_instant(when: When, *, owner_tz: ZoneInfo, morning_hour: int) -> tuple[datetime, bool]:
+    """The UTC instant a next step is due: its time, or the owner's morning hour for a date-only step."""
+    if when.has_time and when.instant is not None:
+        return when.instant, True
+    local = datetime.combine(when.local_date, time(hour=morning_hour), tzinfo=owner_tz)
+    return local.astimezone(ZoneInfo("UTC")), False
+
+
+def _kind(ctx: CommandContext, cmd: ParsedCommand, text: str) -> tuple[str, str]:
+    explicit = cmd.options.get("kind")
+    if explicit:
+        kind = KIND_WORDS.get(explicit.lower())
+        if kind is None:
+            raise UserError("bad_choice", name="kind", value=explicit, choices=", ".join(sorted(set(KIND_WORDS.values()))))
+        return kind, text
+    first = text.partition(" ")[0].lower().rstrip(":")
+    kind = KIND_WORDS.get(first)
+    if kind is None:
+        # Chinese has no spaces: "电话沟通了续约" starts with the kind word.
+        kind = next((k for word, k in _CJK_KIND_WORDS if first.startswith(word)), None)
+    return (kind, text) if kind else ("note", text)
+
+
+def log_followup(ctx: CommandContext, customer: Customer, text: str, *, kind: str = "note",
+                 next_step: tuple[When, str] | None = None) -> tuple[FollowUp, str | None]:
+    """Record a follow-up as the asking user; closes the previous open step and sets the new one.
+
+    Returns the follow-up and the formatted due time of its next step (None without one). Shared by
+    `log`, Slack thread replies and the platforms' log-follow-up forms.
+    """
+    if not text.strip():
+        raise UserError("missing_argument", name="text")
+    owner = ctx.session.get(User, customer.owner_id)
+    owner_tz = ZoneInfo((owner.timezone if owner else None) or ctx.settings.defaults.timezone)
+    morning = owner.morning_hour if owner and owner.morning_hour is not None else ctx.settings.defaults.morning_hour
+    followup = FollowUp(
+        customer_id=customer.id,
+        author_id=ctx.user.id,
+        kind=kind,
+        text=text.strip(),
+        happened_at=ctx.now,
+        source_platform=ctx.incoming.platform,
+        source_channel=ctx.incoming.channel,
+        source_thread=ctx.incoming.thread,
+        source_message_id=ctx.incoming.message_id,
+        created_at=ctx.now,
+    )
+    due_text = None
+    if next_step is not None:
+        when, step = next_step
+        at, has_time = due_instant(when, owner_tz=owner_tz, morning_hour=morning)
+        if (has_time and at <= ctx.now) or when.local_date < ctx.today:
+            raise UserError("past_date", when=format_when(when, ctx.lang))
+        followup.next_step = step or None
+        followup.next_due_at = at
+        followup.next_due_date = when.local_date
+        followup.next_due_has_time = has_time
+        due_text = format_when(when, ctx.lang)
+    # Logging contact closes the step that was waiting for it.
+    ctx.session.exec(
+        update(FollowUp)
+        .where(FollowUp.customer_id == customer.id, FollowUp.done_at.is_(None), FollowUp.next_due_at.is_not(None))
+        .values(done_at=ctx.now)
+    )
+    ctx.session.add(followup)
+    customer.last_contact_at = ctx.now
+    customer.next_followup_at = followup.next_due_at
+    customer.next_step = followup.next_step
+    customer.updated_at = ctx.now
+    ctx.session.add(customer)
+    ctx.session.flush()
+    ctx.audit("create", "followup", followup.id, after={"customer_id": customer.id, "kind": kind, "text": followup.text,
+                                                          "next_due_at": followup.next_due_at, "next_step": followup.next_step})
+    ctx.publish(FollowUpLogged(customer_id=customer.id, followup_id=followup.id, tenant=ctx.tenant,
+                               author_id=ctx.user.id, text=followup.text, source_platform=ctx.incoming.platform,
+                               source_channel=ctx.incoming.channel, source_thread=ctx.incoming.thread))
+    ctx.publish(CustomerChanged(customer_id=customer.id, tenant=ctx.tenant))
+    return followup, due_text
+
+
+def _log(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
+    customer: Customer = cmd.get("customer")
+    kind, text = _kind(ctx, cmd, cmd.get("text", ""))
+    followup, due_text = log_followup(ctx, customer, text, kind=kind, next_step=cmd.options.get("next"))
+    lines = [ctx.t("logged", customer=customer, kind=ctx.t("kind_name", kind=kind))]
+    if due_text:
+        lines.append(ctx.t("next_set", when=due_text, step=followup.next_step))
+    return Reply(text="\n".join(lines))
+
+
+SPECS = (
+    CommandSpec(
+        name="log",
+        aliases=("跟进", "记录", "followup"),
+        summary={"en": "record a follow-up; next: sets the next step and its reminder",
+                 "zh": "记录跟进；用 下次: 设置下一步和提醒"},
+        handler=_log,
+        args=(Arg("customer", ArgKind.CUSTOMER), Arg("text", ArgKind.TEXT, max_length=4000)),
+        options=(
+            Option("kind", aliases=("方式", "类型"), max_length=20),
+            Option("next", kind=ArgKind.NEXT_STEP, aliases=("下次", "下一步", "next_step")),
+        ),
+        examples=(
+            "log Acme called about the renewal next:friday 10:00 send quote",
+            "跟进 albb 电话沟通了续约 下次:下周一 发报价",
+        ),
+    ),
+)

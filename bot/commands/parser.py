@@ -1,0 +1,251 @@
+"""Turning a chat line into a `ParsedCommand`, or a `ParseError` the user gets as a reply.
+
+Parse errors are values, not exceptions thrown at the adapter: the dispatcher renders them with the
+command's usage line in the user's language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.commands.registry import CommandRegistry
+from bot.commands.spec import Arg, ArgKind, CommandSpec, Option, ParsedCommand
+from bot.text.normalize import normalize_text
+from bot.text.when import WhenError, parse_when
+from bot.text.words import Word, split_key_value, split_words
+
+MAX_LINE = 4000  # longer input is refused outright rather than truncated silently
+
+
+@dataclass
+class ParseError:
+    """Why a line could not be parsed: a message key + params, and the spec when the command was known."""
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+    spec: CommandSpec | None = None
+
+
+# Resolves a customer reference from the words that start at the argument; returns (value, words used).
+CustomerResolver = Callable[[list[Word], bool], tuple[Any, int]]
+
+
+@dataclass
+class ParseEnv:
+    """What parsing needs from the outside: the user's clock/zone and the reference resolvers."""
+
+    now: datetime
+    tz: ZoneInfo
+    resolve_customer: CustomerResolver
+    resolve_user: Callable[[str], Any]
+
+
+_AMOUNT = re.compile(
+    r"^(?P<cur1>[a-zA-Z]{3}|[¥￥$€£])?(?P<num>\d+(?:[.,]\d+)*)(?P<mult>[kKwW万千]?)(?P<cur2>[a-zA-Z]{3}|元)?$"
+)
+_DIGIT_GROUP = re.compile(r"^[\d()\-]{2,}$")
+_SYMBOLS = {"¥": "CNY", "￥": "CNY", "$": "USD", "€": "EUR", "£": "GBP", "元": "CNY"}
+_MULTIPLIERS = {"": 1, "k": 1000, "K": 1000, "千": 1000, "w": 10000, "W": 10000, "万": 10000}
+
+
+def parse_amount(text: str) -> tuple[Decimal, str | None] | None:
+    """``12000``, ``1.2万``, ``12k``, ``¥3,500``, ``USD500``, ``500usd`` → (amount, currency or None)."""
+    match = _AMOUNT.match(text.strip())
+    if not match:
+        return None
+    try:
+        number = Decimal(match["num"].replace(",", ""))
+    except InvalidOperation:
+        return None
+    currency = match["cur1"] or match["cur2"]
+    code = _SYMBOLS.get(currency, currency.upper()) if currency else None
+    amount = number * _MULTIPLIERS[match["mult"]]
+    if amount <= 0 or amount >= Decimal("1e12"):
+        return None
+    return amount.quantize(Decimal("0.01")), code
+
+
+def split_command(text: str) -> tuple[str, list[Word]]:
+    """Normalise a line and split it into the command word and its argument words.
+
+    ``跟进:C42,已报价`` (DingTalk habit) is read as the command ``跟进`` followed by ``C42 已报价``.
+    """
+    words = split_words(normalize_text(text))
+    if not words:
+        return "", []
+    first = words[0]
+    if not first.quoted:
+        for sep in (":", "="):
+            head, found, tail = first.text.partition(sep)
+            if found and head and not head.isdigit():
+                rest = [Word(tail, False)] if tail else []
+                return head, rest + words[1:]
+    return first.text, words[1:]
+
+
+def parse(text: str, registry: CommandRegistry, env: ParseEnv) -> ParsedCommand | ParseError:
+    """Parse one chat line against the registry."""
+    if len(text) > MAX_LINE:
+        return ParseError("too_long", {"limit": MAX_LINE})
+    word, rest = split_command(text)
+    if not word:
+        return ParseError("empty")
+    spec = registry.lookup(word)
+    if spec is None:
+        return ParseError("unknown_command", {"word": word})
+    parsed = ParsedCommand(spec=spec, alias_used=word)
+    return _parse_args(spec, rest, env, parsed)
+
+
+def _parse_args(spec: CommandSpec, words: list[Word], env: ParseEnv, parsed: ParsedCommand) -> ParsedCommand | ParseError:
+    positional: list[Word] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        kv = None if word.quoted else split_key_value(word)
+        option = spec.option_named(kv[0]) if kv else None
+        if kv and option is None and spec.allow_any_option:
+            parsed.options[kv[0]] = kv[1]
+            i += 1
+            continue
+        if kv and option is None and _looks_like_field(kv[0], spec):
+            return ParseError("unknown_field", {"field": kv[0], "fields": _field_names(spec)}, spec)
+        if option is None:
+            positional.append(word)
+            i += 1
+            continue
+        if option.kind is ArgKind.NEXT_STEP:
+            # `next:<when> <step>` takes everything after it.
+            tail = [Word(kv[1], False), *words[i + 1 :]]
+            result = _parse_next_step(option, tail, env, spec)
+            if isinstance(result, ParseError):
+                return result
+            parsed.options[option.name] = result
+            break
+        raw = kv[1]
+        i += 1
+        if option.absorbs_digit_groups:
+            while i < len(words) and not words[i].quoted and _DIGIT_GROUP.match(words[i].text):
+                raw += " " + words[i].text
+                i += 1
+        value = _convert(option, raw, env, spec)
+        if isinstance(value, ParseError):
+            return value
+        parsed.options[option.name] = value
+    return _bind_positionals(spec, positional, env, parsed)
+
+
+def _looks_like_field(key: str, spec: CommandSpec) -> bool:
+    # Only commands that take options treat an unknown key as a mistake; elsewhere "note: …" is just text.
+    has_text = any(a.kind is ArgKind.TEXT for a in spec.args)
+    return bool(spec.options) and not has_text
+
+
+def _field_names(spec: CommandSpec) -> str:
+    return ", ".join(o.name for o in spec.options)
+
+
+def _bind_positionals(
+    spec: CommandSpec, words: list[Word], env: ParseEnv, parsed: ParsedCommand
+) -> ParsedCommand | ParseError:
+    i = 0
+    for index, arg in enumerate(spec.args):
+        remaining = words[i:]
+        if not remaining:
+            if arg.required:
+                return ParseError("missing_argument", {"name": arg.name}, spec)
+            continue
+        is_last = index == len(spec.args) - 1
+        if arg.kind is ArgKind.TEXT:
+            text = " ".join(w.text for w in remaining)
+            if len(text) > arg.max_length:
+                return ParseError("text_too_long", {"name": arg.name, "limit": arg.max_length}, spec)
+            parsed.values[arg.name] = text
+            i = len(words)
+            continue
+        if arg.kind is ArgKind.CUSTOMER:
+            # The resolver may take several words ("Acme Trading log text") when a longer name matches.
+            followed_by_text = not is_last
+            value, used = env.resolve_customer(remaining, followed_by_text)
+            parsed.values[arg.name] = value
+            i += max(used, 1)
+            continue
+        if arg.kind is ArgKind.WHEN:
+            try:
+                found = parse_when([w.text for w in remaining], now=env.now, tz=env.tz)
+            except WhenError as exc:
+                return ParseError("bad_date", {"text": remaining[0].text, "reason": exc.reason}, spec)
+            if found is None:
+                return ParseError("bad_date", {"text": remaining[0].text, "reason": "not_a_date"}, spec)
+            parsed.values[arg.name], used = found
+            i += used
+            continue
+        value = _convert(arg, remaining[0].text, env, spec)
+        if isinstance(value, ParseError):
+            return value
+        parsed.values[arg.name] = value
+        i += 1
+    if i < len(words):
+        extra = " ".join(w.text for w in words[i:])
+        return ParseError("unexpected_words", {"words": extra}, spec)
+    return parsed
+
+
+def _convert(arg: Arg | Option, text: str, env: ParseEnv, spec: CommandSpec) -> Any:
+    name = arg.name
+    if len(text) > arg.max_length:
+        return ParseError("text_too_long", {"name": name, "limit": arg.max_length}, spec)
+    if arg.kind in (ArgKind.WORD, ArgKind.TEXT):
+        return text
+    if arg.kind is ArgKind.CHOICE:
+        lowered = text.lower()
+        if lowered not in arg.choices:
+            return ParseError("bad_choice", {"name": name, "value": text, "choices": ", ".join(arg.choices)}, spec)
+        return lowered
+    if arg.kind is ArgKind.INT:
+        try:
+            return int(text)
+        except ValueError:
+            return ParseError("bad_number", {"name": name, "value": text}, spec)
+    if arg.kind is ArgKind.AMOUNT:
+        amount = parse_amount(text)
+        if amount is None:
+            return ParseError("bad_amount", {"value": text}, spec)
+        return amount
+    if arg.kind is ArgKind.USER:
+        return env.resolve_user(text)
+    if arg.kind is ArgKind.WHEN:
+        try:
+            found = parse_when([text], now=env.now, tz=env.tz)
+        except WhenError as exc:
+            return ParseError("bad_date", {"text": text, "reason": exc.reason}, spec)
+        if found is None:
+            return ParseError("bad_date", {"text": text, "reason": "not_a_date"}, spec)
+        return found[0]
+    if arg.kind is ArgKind.CUSTOMER:
+        value, _ = env.resolve_customer([Word(text, False)], False)
+        return value
+    raise AssertionError(f"unhandled kind {arg.kind}")
+
+
+def _parse_next_step(option: Option, words: list[Word], env: ParseEnv, spec: CommandSpec) -> Any:
+    texts = [w.text for w in words if w.text]
+    if not texts:
+        return ParseError("missing_argument", {"name": option.name}, spec)
+    try:
+        found = parse_when(texts, now=env.now, tz=env.tz)
+    except WhenError as exc:
+        return ParseError("bad_date", {"text": texts[0], "reason": exc.reason}, spec)
+    if found is None:
+        return ParseError("bad_date", {"text": texts[0], "reason": "not_a_date"}, spec)
+    when, used = found
+    step = " ".join(texts[used:])
+    if len(step) > option.max_length:
+        return ParseError("text_too_long", {"name": option.name, "limit": option.max_length}, spec)
+    return when, step

@@ -1,0 +1,216 @@
+"""The dispatcher: one incoming message in, replies out, inside one unit of work.
+
+Steps: dedupe by platform message id → resolve the user → parse with the command specs → check the role
+→ run the handler in a savepoint → render. A `UserError` rolls the command back and is replied verbatim;
+any other exception goes to the shared error hook and the user sees a reference id.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+
+from sqlalchemy import Engine, delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot.clock import Clock, SystemClock
+from bot.commands import default_registry
+from bot.commands.parser import ParseEnv, ParseError, parse
+from bot.commands.registry import CommandRegistry
+from bot.commands.spec import ParsedCommand
+from bot.context import CommandContext
+from bot.errors import UserError, report_error
+from bot.events import Event
+from bot.messages import Incoming, Reply
+from bot.render import Markdown, escape_md, pick_language, t
+from bot.services.customers import resolve_customer
+from bot.users import find_user, resolve_user
+from config.settings import Settings
+from storage.models import ProcessedMessage, SharedCard, User
+from storage.uow import unit_of_work
+
+log = logging.getLogger("crmbot.dispatcher")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+DEDUPE_TTL = timedelta(days=2)
+
+
+def guess_language(text: str) -> str:
+    """zh when the text has Chinese characters, else en (used until the user sets a language)."""
+    return "zh" if _CJK.search(text or "") else "en"
+
+
+class Bot:
+    """The platform-neutral core: adapters hand it `Incoming` messages and render its `Reply`s."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        settings: Settings,
+        clock: Clock | None = None,
+        registry: CommandRegistry | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.registry = registry or default_registry()
+        self._listeners: list[Callable[[Event], None]] = []
+
+    def add_listener(self, listener: Callable[[Event], None]) -> None:
+        """Call `listener(event)` for every domain event, after the command's transaction committed."""
+        self._listeners.append(listener)
+
+    def publish(self, events: Iterable[Event]) -> None:
+        """Hand committed events to the listeners; a failing listener is reported, never raised."""
+        for event in events:
+            for listener in list(self._listeners):
+                try:
+                    listener(event)
+                except Exception as exc:
+                    report_error(exc, {"event": type(event).__name__})
+
+    # -- the request path ---------------------------------------------------------------------------
+
+    def handle(self, incoming: Incoming) -> list[Reply]:
+        """Run one message as a command and return the replies for the asker (empty for a duplicate)."""
+        try:
+            with unit_of_work(self.engine) as session:
+                if incoming.message_id and not self._first_time(session, incoming):
+                    return []
+                user = resolve_user(session, incoming, self.settings)
+                replies, events = self._run(session, user, incoming)
+        except IntegrityError:
+            if incoming.message_id and self.already_processed(incoming):
+                return []
+            return [self._internal_error(incoming, None)]
+        except Exception as exc:
+            return [self._internal_error(incoming, exc)]
+        self.publish(events)
+        return replies
+
+    def _first_time(self, session: Session, incoming: Incoming) -> bool:
+        key = (incoming.platform, f"{incoming.workspace}:{incoming.message_id}")
+        if session.get(ProcessedMessage, key) is not None:
+            return False
+        session.add(ProcessedMessage(platform=key[0], message_key=key[1], processed_at=self.clock.now()))
+        session.flush()  # on PostgreSQL a concurrent twin now waits on the unique key, then fails
+        return True
+
+    def already_processed(self, incoming: Incoming) -> bool:
+        """Whether a message id was handled already (adapters use it to skip redeliveries early)."""
+        if not incoming.message_id:
+            return False
+        with Session(self.engine) as session:
+            key = (incoming.platform, f"{incoming.workspace}:{incoming.message_id}")
+            return session.get(ProcessedMessage, key) is not None
+
+    def _run(self, session: Session, user: User, incoming: Incoming) -> tuple[list[Reply], list[Event]]:
+        ctx = CommandContext(
+            session=session,
+            user=user,
+            incoming=incoming,
+            settings=self.settings,
+            clock=self.clock,
+            lang=self._language(user, incoming.text),
+        )
+        env = ParseEnv(
+            now=ctx.now,
+            tz=ctx.tz,
+            resolve_customer=lambda words, more: resolve_customer(
+                session, user=user, words=words, followed_by_text=more
+            ),
+            resolve_user=lambda ref: _one_user(session, user, ref, incoming.platform),
+        )
+        try:
+            with session.begin_nested():
+                parsed = parse(incoming.text, self.registry, env)
+                if isinstance(parsed, ParseError):
+                    return [self._parse_error_reply(ctx, parsed)], []
+                if user.language is None:
+                    ctx.lang = self._language(user, parsed.alias_used)
+                if user.role not in parsed.spec.roles:
+                    raise UserError("not_allowed", command=parsed.spec.name)
+                result = parsed.spec.handler(ctx, parsed)
+        except UserError as exc:
+            return [_user_error_reply(ctx, exc)], []
+        replies = [result] if isinstance(result, Reply) else list(result)
+        return [r if r.lang == ctx.lang else _with_lang(r, ctx.lang) for r in replies], ctx.events
+
+    def _language(self, user: User, text: str) -> str:
+        if user.language:
+            return pick_language(user.language)
+        if text and (text.isascii() or _CJK.search(text)):
+            return guess_language(text)
+        return self.settings.defaults.language
+
+    def _parse_error_reply(self, ctx: CommandContext, error: ParseError) -> Reply:
+        message = t(error.key, ctx.lang, **error.params)
+        if error.spec is not None:
+            usage = t("usage_line", ctx.lang, usage=error.spec.usage(), command=error.spec.name)
+            message = Markdown(f"{message}\n{usage}")
+        return Reply(text=message, ok=False, lang=ctx.lang)
+
+    def _internal_error(self, incoming: Incoming, exc: BaseException | None) -> Reply:
+        error = exc or RuntimeError("integrity error")
+        ref = report_error(error, {"platform": incoming.platform, "user": incoming.user_id, "text": incoming.text[:200]})
+        lang = guess_language(incoming.text) if incoming.text else self.settings.defaults.language
+        return Reply(text=t("internal_error", lang, ref=ref), ok=False, lang=lang, error_ref=ref)
+
+    # -- things adapters report back ----------------------------------------------------------------
+
+    def record_shared_card(
+        self, *, customer_id: int, platform: str, workspace: str, channel: str, message_id: str, shared_by: Incoming
+    ) -> None:
+        """Remember a card posted by `share`, so thread replies and later changes find it."""
+        with unit_of_work(self.engine) as session:
+            user = resolve_user(session, shared_by, self.settings)
+            session.add(
+                SharedCard(
+                    customer_id=customer_id,
+                    platform=platform,
+                    workspace=workspace,
+                    channel=channel,
+                    message_id=message_id,
+                    shared_by=user.id,
+                    created_at=self.clock.now(),
+                )
+            )
+
+    def forget_processed(self, older_than: timedelta = DEDUPE_TTL) -> int:
+        """Drop dedupe entries past their usefulness (platform retries stop within hours)."""
+        cutoff = self.clock.now() - older_than
+        with unit_of_work(self.engine) as session:
+            result = session.exec(delete(ProcessedMessage).where(ProcessedMessage.processed_at < cutoff))
+            return result.rowcount or 0
+
+
+def _one_user(session: Session, asker: User, ref: str, platform: str) -> User:
+    matches = find_user(session, tenant=asker.tenant, reference=ref, platform=platform)
+    if not matches:
+        raise UserError("user_not_found", ref=ref)
+    if len(matches) > 1:
+        raise UserError("user_ambiguous", ref=ref, candidates=", ".join(escape_md(u.name) for u in matches[:8]))
+    return matches[0]
+
+
+def _user_error_reply(ctx: CommandContext, exc: UserError) -> Reply:
+    return Reply(text=t(exc.key, ctx.lang, **exc.params), ok=False, lang=ctx.lang)
+
+
+def _with_lang(reply: Reply, lang: str) -> Reply:
+    from dataclasses import replace
+
+    return replace(reply, lang=lang)
+
+
+def run_lines(bot: Bot, lines: Iterable[str], base: Incoming) -> list[list[Reply]]:
+    """Run several lines as one user (tests and batch use)."""
+    from dataclasses import replace
+
+    return [bot.handle(replace(base, text=line)) for line in lines]
+
+
+__all__ = ["Bot", "ParsedCommand", "guess_language", "run_lines"]

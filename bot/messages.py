@@ -1,0 +1,106 @@
+"""Platform-neutral message shapes that flow between adapters and the core.
+
+Text in `Reply.text` and in card fields is *core markdown*: ``**bold**``, ``_italic_``, ``- `` lists and
+``> `` quotes; user-supplied values inside it are already escaped with `bot.render.escape_md`, so an
+adapter converts the few markers to its platform's syntax and must not interpret anything else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message or action from a user, translated out of the platform's payload."""
+
+    platform: str  # "console" | "slack" | "dingtalk"
+    workspace: str  # Slack team id, DingTalk corp id, "" for the console
+    channel: str  # where it was said (DM channel, group, channel id)
+    user_id: str  # the platform's user id
+    text: str
+    message_id: str | None = None  # for dedupe: Slack event/message id, DingTalk msgId
+    thread: str | None = None  # thread root if said inside a thread
+    user_name: str | None = None  # display name, used when the user is created on first use
+    user_timezone: str | None = None  # IANA zone the platform reports, adopted on first use
+    is_direct: bool = True  # a DM with the bot (private) rather than a group / channel
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CardField:
+    """A labelled value on a card; sensitive ones (phone, email, amounts) are hidden when shared."""
+
+    label: str
+    value: str
+    sensitive: bool = False
+
+
+@dataclass(frozen=True)
+class CardAction:
+    """A button: clicking it runs `command` (the same text a user could type) as the clicking user."""
+
+    action_id: str  # stable id: "log", "done", "snooze", "details"
+    label: str
+    command: str
+    style: str | None = None  # "primary" | "danger" | None
+
+
+@dataclass(frozen=True)
+class Card:
+    """A customer card (or any record card) rendered natively by each adapter."""
+
+    title: str
+    subtitle: str = ""
+    fields: tuple[CardField, ...] = ()
+    sections: tuple[tuple[str, str], ...] = ()  # (heading, core-markdown body)
+    actions: tuple[CardAction, ...] = ()
+    footer: str = ""
+    customer_id: int | None = None
+
+    def redacted(self) -> Card:
+        """The card with sensitive fields removed (for channels and groups)."""
+        return replace(self, fields=tuple(f for f in self.fields if not f.sensitive))
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the core answers: markdown text and/or a card, private to the asker or public."""
+
+    text: str = ""
+    card: Card | None = None
+    private: bool = True
+    ok: bool = True  # False for refusals and errors (adapters may style them)
+    lang: str = "en"
+    # Set by `share`: the adapter posts the card publicly and records it with Bot.record_shared_card.
+    share_customer_id: int | None = None
+    error_ref: str | None = None
+    extras: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a push goes: a user's DM or a channel, optionally into a thread."""
+
+    platform: str
+    workspace: str
+    channel: str | None = None  # channel / group / conversation id
+    user: str | None = None  # platform user id (DM) when channel is None
+    thread: str | None = None
+
+    def key(self) -> str:
+        """A stable string naming the target (stored in the outbox `channel` column)."""
+        where = self.channel or f"@{self.user}"
+        parts = [self.platform, self.workspace, where] + ([self.thread] if self.thread else [])
+        return ":".join(parts)
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """A message the bot posted, as the platform identifies it (for updates and threads)."""
+
+    platform: str
+    workspace: str
+    channel: str
+    message_id: str

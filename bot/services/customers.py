@@ -1,0 +1,246 @@
+"""Finding customers: search ranking, reference resolution, and duplicate detection.
+
+All lookups are indexed and restricted to what the asking user may see; a customer outside their reach
+behaves exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from bot.access import can_see, visible_customers
+from bot.errors import UserError
+from bot.text.identity import (
+    is_probable_duplicate_name,
+    looks_like_phone,
+    name_key,
+    normalize_email,
+    normalize_phone,
+    pinyin_full,
+    pinyin_initials,
+)
+from bot.text.words import Word
+from storage.models import Contact, Customer, User
+
+_ID_REF = re.compile(r"^#(\d{1,12})$")
+_HIGH = "\U0010ffff"  # upper bound for prefix ranges that an index can serve (LIKE 'x%' cannot)
+MAX_NAME_WORDS = 5
+
+
+@dataclass(frozen=True)
+class SearchKeys:
+    """The normalised columns that make a customer findable."""
+
+    name_key: str
+    pinyin_full: str
+    pinyin_initials: str
+
+
+def search_keys(name: str) -> SearchKeys:
+    """Compute the stored search keys for a customer name."""
+    return SearchKeys(name_key(name), pinyin_full(name), pinyin_initials(name))
+
+
+def _prefix(column, value: str):
+    return (column >= value) & (column < value + _HIGH)
+
+
+def search_customers(session: Session, *, user: User, query: str, limit: int = 10) -> list[Customer]:
+    """Visible customers matching `query`, best first.
+
+    Order: ``#id``; exact phone / email (also a contact's); exact name; pinyin initials; name, pinyin and
+    name-key prefixes; tags; substring; and, only when nothing else matched, fuzzy similarity.
+    """
+    q = query.strip()
+    if not q:
+        return []
+    visible = visible_customers(session, user)
+    ranked: dict[int, tuple[int, Customer]] = {}
+
+    def take(rank: int, statement) -> None:
+        for customer in session.exec(statement.where(visible).limit(limit)).all():
+            if customer.id not in ranked or ranked[customer.id][0] > rank:
+                ranked[customer.id] = (rank, customer)
+
+    if match := _ID_REF.match(q):
+        take(0, select(Customer).where(Customer.id == int(match[1])))
+    if looks_like_phone(q) and (phone := normalize_phone(q)):
+        take(1, select(Customer).where(Customer.phone == phone))
+        take(1, select(Customer).join(Contact, Contact.customer_id == Customer.id).where(
+            Contact.phone == phone, Contact.deleted_at.is_(None)))
+    if "@" in q and (email := normalize_email(q)):
+        take(1, select(Customer).where(Customer.email == email))
+        take(1, select(Customer).join(Contact, Contact.customer_id == Customer.id).where(
+            Contact.email == email, Contact.deleted_at.is_(None)))
+    key = name_key(q)
+    lowered = q.lower().replace(" ", "")
+    take(2, select(Customer).where(Customer.name == q))
+    if key:
+        take(3, select(Customer).where(Customer.name_key == key))
+    if lowered.isascii() and lowered.isalnum():
+        take(4, select(Customer).where(Customer.pinyin_initials == lowered))
+        take(6, select(Customer).where(_prefix(Customer.pinyin_initials, lowered)))
+        take(6, select(Customer).where(_prefix(Customer.pinyin_full, lowered)))
+    take(5, select(Customer).where(_prefix(Customer.name, q)))
+    if key:
+        take(6, select(Customer).where(_prefix(Customer.name_key, key)))
+    take(7, select(Customer).where(Customer.tags.contains(f",{q.lower()},")))
+    if len(ranked) < limit and len(q) >= 2:
+        take(8, select(Customer).where(Customer.name.contains(q)))
+    if not ranked and len(key) >= 2:
+        for customer in _fuzzy(session, user=user, key=key, limit=limit):
+            ranked[customer.id] = (9, customer)
+    ordered = sorted(ranked.values(), key=lambda rc: (rc[0], rc[1].name_key, rc[1].id))
+    return [customer for _, customer in ordered[:limit]]
+
+
+def _fuzzy(session: Session, *, user: User, key: str, limit: int) -> list[Customer]:
+    rows = session.exec(select(Customer.id, Customer.name_key).where(visible_customers(session, user))).all()
+    choices = {row[0]: row[1] for row in rows}
+    best = process.extract(key, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=75)
+    ids = [cid for _, _, cid in best]
+    if not ids:
+        return []
+    customers = {c.id: c for c in session.exec(select(Customer).where(Customer.id.in_(ids))).all()}
+    return [customers[cid] for cid in ids if cid in customers]
+
+
+def resolve_customer(
+    session: Session,
+    *,
+    user: User,
+    words: Sequence[Word],
+    followed_by_text: bool = False,
+    include_deleted: bool = False,
+) -> tuple[Customer, int]:
+    """The one customer a reference names, and how many words the reference used.
+
+    A quoted word, ``#id``, a phone or an email is one word. Otherwise, when text follows, the longest
+    run of words that is exactly a visible customer's name wins ("Acme Trading called them" → "Acme
+    Trading"). Raises UserError ``customer_not_found`` or ``customer_ambiguous`` (with candidates).
+    """
+    first = words[0]
+    if not first.quoted and not include_deleted and followed_by_text:
+        for count in range(min(len(words), MAX_NAME_WORDS), 1, -1):
+            if any(w.quoted for w in words[:count]):
+                continue
+            name = " ".join(w.text for w in words[:count])
+            exact = _exact_name(session, user=user, name=name)
+            if len(exact) == 1:
+                return exact[0], count
+    ref = first.text
+    if include_deleted:
+        return _resolve_deleted(session, user=user, ref=ref), 1
+    if not followed_by_text and not first.quoted and len(words) > 1:
+        ref = " ".join(w.text for w in words)
+    candidates = _candidates(session, user=user, ref=ref)
+    if not candidates:
+        raise UserError("customer_not_found", ref=ref)
+    if len(candidates) > 1:
+        raise UserError("customer_ambiguous", ref=ref, candidates=candidates[:8])
+    used = 1 if (followed_by_text or first.quoted or len(words) == 1) else len(words)
+    return candidates[0], used
+
+
+def _exact_name(session: Session, *, user: User, name: str) -> list[Customer]:
+    statement = select(Customer).where(visible_customers(session, user), Customer.name == name).limit(3)
+    return list(session.exec(statement).all())
+
+
+def _candidates(session: Session, *, user: User, ref: str) -> list[Customer]:
+    """Customers a reference could mean: a definite hit (id, phone, exact name) wins outright."""
+    found = search_customers(session, user=user, query=ref, limit=9)
+    if not found:
+        return []
+    definite = [c for c in found if _is_definite(c, ref)]
+    if len(definite) == 1:
+        return definite
+    return definite or found
+
+
+def _is_definite(customer: Customer, ref: str) -> bool:
+    if (m := _ID_REF.match(ref)) and customer.id == int(m[1]):
+        return True
+    if customer.name == ref or (customer.name_key and customer.name_key == name_key(ref)):
+        return True
+    if looks_like_phone(ref) and customer.phone and customer.phone == normalize_phone(ref):
+        return True
+    lowered = ref.lower()
+    return bool(lowered.isascii() and customer.pinyin_initials == lowered)
+
+
+def _resolve_deleted(session: Session, *, user: User, ref: str) -> Customer:
+    """For `restore`: deleted customers the user could see, by #id or exact name."""
+    statement = select(Customer).where(Customer.tenant == user.tenant, Customer.deleted_at.is_not(None))
+    if m := _ID_REF.match(ref):
+        statement = statement.where(Customer.id == int(m[1]))
+    else:
+        statement = statement.where(or_(Customer.name == ref, Customer.name_key == name_key(ref)))
+    matches = [c for c in session.exec(statement.limit(9)).all() if can_see(session, user, c)]
+    if not matches:
+        raise UserError("customer_not_found", ref=ref)
+    if len(matches) > 1:
+        raise UserError("customer_ambiguous", ref=ref, candidates=matches)
+    return matches[0]
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A likely duplicate of a new customer: why, and whether the asker may see it."""
+
+    customer: Customer
+    reason: str  # "phone" | "email" | "name"
+    visible: bool
+
+
+def find_duplicates(
+    session: Session,
+    *,
+    user: User,
+    name: str,
+    phone: str | None = None,
+    email: str | None = None,
+    exclude_id: int | None = None,
+) -> list[Duplicate]:
+    """Existing customers of the tenant that probably are the same as (name, phone, email).
+
+    Phone and email must be equal after normalisation; names are compared after dropping company
+    suffixes, also by pinyin (同音). Customers the user cannot see are reported without details.
+    """
+    base = [Customer.tenant == user.tenant, Customer.deleted_at.is_(None)]
+    if exclude_id is not None:
+        base.append(Customer.id != exclude_id)
+    found: dict[int, Duplicate] = {}
+
+    def add(customers: Sequence[Customer], reason: str) -> None:
+        for customer in customers:
+            if customer.id not in found:
+                found[customer.id] = Duplicate(customer, reason, can_see(session, user, customer))
+
+    if phone:
+        add(session.exec(select(Customer).where(*base, Customer.phone == phone).limit(5)).all(), "phone")
+    if email:
+        add(session.exec(select(Customer).where(*base, Customer.email == email).limit(5)).all(), "email")
+    keys = search_keys(name)
+    similar = select(Customer).where(
+        *base,
+        or_(
+            Customer.name_key == keys.name_key,
+            Customer.pinyin_full == keys.pinyin_full if keys.pinyin_full else False,
+            _prefix(Customer.name_key, keys.name_key[:2]) if len(keys.name_key) >= 2 else False,
+        ),
+    ).limit(50)
+    add([c for c in session.exec(similar).all() if is_probable_duplicate_name(name, c.name)], "name")
+    # Names alone do not reveal another rep's customer: only phone/email hits are reported unseen.
+    return [d for d in found.values() if d.visible or d.reason != "name"]
+
+
+def count_visible(session: Session, *, user: User) -> int:
+    """How many customers the user can see (for help and reports)."""
+    return session.exec(select(func.count()).select_from(Customer).where(visible_customers(session, user))).one()

@@ -1,0 +1,244 @@
+"""Typed settings: an optional TOML file overridden by environment variables.
+
+Precedence (highest first): environment variables, the TOML file named by ``CRM_CONFIG`` (default
+``./crmbot.toml`` when it exists), built-in defaults. Platform credentials use the names the platforms'
+own docs use (``SLACK_BOT_TOKEN``, ``DINGTALK_CLIENT_ID`` ...); everything else is ``CRM_*``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+Language = Literal["zh", "en"]
+
+# Values that ship in examples and docs; refusing them outside development stops a copy-pasted config
+# from going live with a secret everybody knows.
+PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "xoxb-your-token", "your-secret", "secret", "placeholder"})
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the offending field."""
+
+
+def _check_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)") from exc
+    return value
+
+
+class Defaults(BaseModel):
+    """What a user gets until they change it with `settings`."""
+
+    timezone: str = "Asia/Shanghai"
+    language: Language = "zh"
+    morning_hour: int = Field(9, ge=0, le=23)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return _check_zone(value)
+
+
+class TeamConfig(BaseModel):
+    """A sales team: its managers, members and whether members see each other's customers."""
+
+    name: str = Field(min_length=1, max_length=80)
+    managers: list[str] = Field(default_factory=list)
+    members: list[str] = Field(default_factory=list)
+    shares_customers: bool = False
+
+
+class Roles(BaseModel):
+    """Who is an admin; users are named by chat name or ``platform:id`` (``slack:U123``, ``dingtalk:staff01``)."""
+
+    admins: list[str] = Field(default_factory=list)
+
+
+class SlackSettings(BaseModel):
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
+    api_url: str = "https://slack.com/api/"
+
+
+class DingTalkSettings(BaseModel):
+    client_id: str | None = None
+    client_secret: str | None = None
+    openapi_endpoint: str = "https://api.dingtalk.com"
+
+
+class SchedulerSettings(BaseModel):
+    tick_seconds: int = Field(60, ge=1, le=3600)
+    quiet_hours: str | None = "21:00-08:00"
+    escalate_after_days: int = Field(2, ge=1, le=60)
+    payment_escalate_after_days: int = Field(7, ge=1, le=365)
+    max_pushes_per_tick: int = Field(5, ge=1, le=100)
+    greeting_cutoff_hour: int = Field(21, ge=1, le=23)
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str | None) -> str | None:
+        if value in (None, "", "off"):
+            return None
+        try:
+            start, end = value.split("-")
+            for part in (start, end):
+                hour, minute = part.strip().split(":")
+                if not (0 <= int(hour) <= 23 and 0 <= int(minute) <= 59):
+                    raise ValueError
+        except ValueError as exc:
+            raise ValueError("expected HH:MM-HH:MM, e.g. 21:00-08:00, or off") from exc
+        return value
+
+
+class Settings(BaseSettings):
+    """Everything crmbot reads at start-up."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CRM_", env_nested_delimiter="__", extra="forbid", populate_by_name=True
+    )
+
+    env: Literal["development", "production"] = "development"
+    database_url: str | None = None
+    data_dir: Path = Path("data")
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(3000, ge=0, le=65535)
+    log_level: str = "INFO"
+    defaults: Defaults = Field(default_factory=Defaults)
+    roles: Roles = Field(default_factory=Roles)
+    teams: list[TeamConfig] = Field(default_factory=list)
+    tenants: dict[str, str] = Field(
+        default_factory=dict,
+        description="maps a platform workspace ('slack:T123', 'dingtalk:corp1') to a shared tenant name",
+    )
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    dingtalk: DingTalkSettings = Field(default_factory=DingTalkSettings)
+
+    # Platform variables keep the platforms' own names; they override the TOML sections above.
+    slack_bot_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))
+    slack_signing_secret: str | None = Field(None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET"))
+    slack_app_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_APP_TOKEN"))
+    slack_api_url: str | None = Field(None, validation_alias=AliasChoices("SLACK_API_URL"))
+    dingtalk_client_id: str | None = Field(None, validation_alias=AliasChoices("DINGTALK_CLIENT_ID"))
+    dingtalk_client_secret: str | None = Field(None, validation_alias=AliasChoices("DINGTALK_CLIENT_SECRET"))
+    dingtalk_openapi_endpoint: str | None = Field(
+        None, validation_alias=AliasChoices("DINGTALK_OPENAPI_ENDPOINT")
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml_path = config_file_path()
+        if toml_path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+        return tuple(sources)
+
+    @model_validator(mode="after")
+    def _merge_platform_variables(self) -> Settings:
+        pairs = [
+            ("slack", "bot_token", self.slack_bot_token),
+            ("slack", "signing_secret", self.slack_signing_secret),
+            ("slack", "app_token", self.slack_app_token),
+            ("slack", "api_url", self.slack_api_url),
+            ("dingtalk", "client_id", self.dingtalk_client_id),
+            ("dingtalk", "client_secret", self.dingtalk_client_secret),
+            ("dingtalk", "openapi_endpoint", self.dingtalk_openapi_endpoint),
+        ]
+        for section, name, value in pairs:
+            if value:
+                setattr(getattr(self, section), name, value)
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> Settings:
+        if self.env == "development":
+            return self
+        secrets = {
+            "slack.bot_token": self.slack.bot_token,
+            "slack.signing_secret": self.slack.signing_secret,
+            "slack.app_token": self.slack.app_token,
+            "dingtalk.client_secret": self.dingtalk.client_secret,
+        }
+        for name, value in secrets.items():
+            if value and value.strip().lower() in PLACEHOLDER_SECRETS:
+                raise ValueError(f"{name} is a placeholder; set the real secret (refused when env=production)")
+        return self
+
+    @model_validator(mode="after")
+    def _complete_credentials(self) -> Settings:
+        if bool(self.slack.bot_token) != bool(self.slack.signing_secret) and not self.slack.app_token:
+            raise ValueError("Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)")
+        if bool(self.dingtalk.client_id) != bool(self.dingtalk.client_secret):
+            raise ValueError("DingTalk needs both DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET")
+        return self
+
+    # -- derived values ------------------------------------------------------------------------------
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database to use: ``CRM_DATABASE_URL`` or a SQLite file under the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'crmbot.db').as_posix()}"
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack.bot_token and (self.slack.signing_secret or self.slack.app_token))
+
+    @property
+    def dingtalk_enabled(self) -> bool:
+        return bool(self.dingtalk.client_id and self.dingtalk.client_secret)
+
+    def tenant_for(self, platform: str, workspace: str) -> str:
+        """The tenant (data partition) of a platform workspace; unmapped workspaces are their own tenant."""
+        key = f"{platform}:{workspace}" if workspace else platform
+        return self.tenants.get(key, key)
+
+
+def config_file_path() -> Path | None:
+    """The TOML file to read: ``CRM_CONFIG`` if set (it must exist), else ``./crmbot.toml`` if present."""
+    named = os.environ.get("CRM_CONFIG")
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            raise ConfigError(f"CRM_CONFIG: file not found: {path}")
+        return path
+    default = Path("crmbot.toml")
+    return default if default.is_file() else None
+
+
+def _describe(error: dict[str, Any]) -> str:
+    field = ".".join(str(part) for part in error.get("loc", ()) if part != "__root__") or "config"
+    message = error.get("msg", "invalid value").removeprefix("Value error, ")
+    return f"{field}: {message}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate settings; raise ConfigError with one line naming the first bad field."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc.errors()[0])) from None
+    except (OSError, ValueError) as exc:  # unreadable or malformed TOML
+        raise ConfigError(f"config file: {exc}") from None

@@ -1,0 +1,34 @@
+"""SQLModel tables for crmbot (DESIGN.md §2). Importing this package registers every table."""
+
+from storage.models.activity import FollowUp, Reminder, Satisfaction
+from storage.models.customers import Contact, Customer
+from storage.models.people import ManagerTeam, Team, User, UserIdentity
+from storage.models.sales import Opportunity, Order
+from storage.models.system import (
+    AuditLog,
+    ChatConversation,
+    DigestSubscription,
+    NotificationOutbox,
+    ProcessedMessage,
+    SharedCard,
+)
+
+__all__ = [
+    "AuditLog",
+    "ChatConversation",
+    "Contact",
+    "Customer",
+    "DigestSubscription",
+    "FollowUp",
+    "ManagerTeam",
+    "NotificationOutbox",
+    "Opportunity",
+    "Order",
+    "ProcessedMessage",
+    "Reminder",
+    "Satisfaction",
+    "SharedCard",
+    "Team",
+    "User",
+    "UserIdentity",
+]

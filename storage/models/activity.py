@@ -1,0 +1,92 @@
+"""What happens with a customer over time: follow-ups, reminders, satisfaction scores."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Index, text
+from sqlmodel import Field, SQLModel
+
+from storage.timeutil import utcnow
+
+FOLLOWUP_KINDS = ("call", "visit", "message", "email", "meeting", "note")
+
+
+class FollowUp(SQLModel, table=True):
+    """A follow-up record (跟进记录), optionally carrying the next step and when it is due.
+
+    `next_due_date` is the owner's local date of the next step; `next_due_at` the UTC instant (for a
+    date-only step: the owner's morning hour that day). `done_at` closes the next step.
+    """
+
+    __tablename__ = "followup"
+    __table_args__ = (
+        Index("ix_followup_customer_happened", "customer_id", "happened_at"),
+        Index(
+            "ix_followup_open_due",
+            "next_due_at",
+            postgresql_where=text("next_due_at IS NOT NULL AND done_at IS NULL AND deleted_at IS NULL"),
+            sqlite_where=text("next_due_at IS NOT NULL AND done_at IS NULL AND deleted_at IS NULL"),
+        ),
+        Index("ix_followup_author_happened", "author_id", "happened_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    author_id: int = Field(foreign_key="app_user.id")
+    kind: str = Field(default="note", max_length=16)
+    text: str = Field(max_length=4000)
+    happened_at: datetime = Field(default_factory=utcnow)
+    next_step: str | None = Field(default=None, max_length=500)
+    next_due_at: datetime | None = None
+    next_due_date: date | None = None
+    next_due_has_time: bool = False
+    done_at: datetime | None = None
+    source_platform: str | None = Field(default=None, max_length=16)
+    source_channel: str | None = Field(default=None, max_length=128)
+    source_thread: str | None = Field(default=None, max_length=128)
+    source_message_id: str | None = Field(default=None, max_length=128)
+    created_at: datetime = Field(default_factory=utcnow)
+    deleted_at: datetime | None = None
+
+
+class Reminder(SQLModel, table=True):
+    """A personal reminder / task: due at an instant (UTC) in the assignee's zone."""
+
+    __tablename__ = "reminder"
+    __table_args__ = (
+        Index(
+            "ix_reminder_open_due",
+            "due_at",
+            postgresql_where=text("done_at IS NULL AND deleted_at IS NULL"),
+            sqlite_where=text("done_at IS NULL AND deleted_at IS NULL"),
+        ),
+        Index("ix_reminder_assignee", "assignee_id", "done_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant: str = Field(max_length=120)
+    assignee_id: int = Field(foreign_key="app_user.id")
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    due_at: datetime
+    due_date: date
+    due_has_time: bool = True
+    timezone: str = Field(max_length=64)
+    text: str = Field(max_length=1000)
+    done_at: datetime | None = None
+    created_by: int = Field(foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    deleted_at: datetime | None = None
+
+
+class Satisfaction(SQLModel, table=True):
+    """A satisfaction score (满意度) 1–5, tied to a follow-up or an order."""
+
+    __tablename__ = "satisfaction"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    followup_id: int | None = Field(default=None, foreign_key="followup.id")
+    order_id: int | None = Field(default=None, foreign_key="sales_order.id")
+    score: int
+    comment: str | None = Field(default=None, max_length=1000)
+    created_by: int = Field(foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)

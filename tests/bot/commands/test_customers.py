@@ -1,0 +1,116 @@
+"""A rep creates, finds, shows, edits, deletes and restores customers by chatting."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlmodel import Session, select
+
+from storage.models import AuditLog, Customer
+
+
+def test_rep_creates_a_customer_and_sees_its_card(chat):
+    alice = chat.user("alice")
+    out = alice.say("new Acme Trading phone:138-0013-8000 industry:retail region:Hangzhou")
+    assert "Created customer Acme Trading (#1)" in out
+    assert "Phone: +8613800138000" in out
+    assert "Industry: retail" in out
+
+
+def test_chinese_command_words_and_fullwidth_input(chat):
+    alice = chat.user("alice")
+    out = alice.say("新建 阿里巴巴 电话：１３９００１３９０００ 行业：电商")
+    assert "已创建客户 阿里巴巴（#1）" in out
+    assert "电话: +8613900139000" in out
+
+
+def test_find_by_pinyin_initials_phone_and_name_prefix(chat):
+    alice = chat.user("alice")
+    alice.say("新建 阿里巴巴 电话:13900139000")
+    alice.say("new Acme Trading phone:13800138000")
+    assert "#1 阿里巴巴" in alice.say("find albb")
+    assert "#2 Acme Trading" in alice.say("find 138 0013 8000")
+    assert "#2 Acme Trading" in alice.say("find acm")
+    assert "#1 阿里巴巴" in alice.say("查找 阿里")
+    assert "Nothing found" in alice.say("find zzz-nothing")
+
+
+def test_new_warns_about_a_probable_duplicate_and_creates_nothing(chat, engine):
+    alice = chat.user("alice")
+    alice.say("新建 阿里巴巴 电话:13900139000")
+    out = alice.say("新建 阿里巴巴有限公司")
+    assert "可能与已有客户重复" in out and "#1" in out
+    assert "force:yes" in out
+    same_phone = alice.say("new Totally Different phone:+86 139 0013 9000")
+    assert "same phone" in same_phone
+    with Session(engine) as session:
+        assert len(session.exec(select(Customer)).all()) == 1
+    forced = alice.say("新建 阿里巴巴有限公司 force:yes")
+    assert "已创建客户" in forced
+
+
+def test_edit_changes_fields_and_writes_the_audit_log(chat, engine):
+    alice = chat.user("alice")
+    alice.say("new Acme")
+    out = alice.say("edit Acme tier:vip region:Shanghai")
+    assert "Updated Acme (#1)" in out and "Tier: VIP" in out
+    with Session(engine) as session:
+        entry = session.exec(select(AuditLog).where(AuditLog.action == "update")).one()
+    assert entry.platform == "console"
+    assert json.loads(entry.after) == {"region": "Shanghai", "tier": "vip"}
+    assert json.loads(entry.before) == {"region": None, "tier": "normal"}
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("edit Acme colour:red", 'Unknown field "colour"'),
+        ("edit Acme tier:gold", '"gold" is not a valid tier'),
+        ("edit Acme phone:12", '"12" is not a valid phone number'),
+        ("edit Acme email:not-an-email", "not a valid email"),
+        ("frobnicate Acme", 'I don\'t know the command "frobnicate"'),
+        ("show", "Missing customer"),
+        ("修改 Acme 等级:金牌", "不是有效的 tier"),
+    ],
+)
+def test_bad_input_is_explained_and_changes_nothing(chat, engine, line, expected):
+    alice = chat.user("alice")
+    alice.say("new Acme")
+    with Session(engine) as session:
+        before = session.exec(select(Customer)).one().model_dump()
+    out = alice.say(line)
+    assert expected in out
+    with Session(engine) as session:
+        assert session.exec(select(Customer)).one().model_dump() == before
+
+
+def test_usage_line_is_shown_with_parse_errors(chat):
+    out = chat.user("alice").say("edit")
+    assert "Usage: edit <customer>" in out
+
+
+def test_delete_hides_and_restore_brings_back(chat):
+    alice = chat.user("alice")
+    alice.say("new Acme")
+    assert "Deleted Acme (#1)" in alice.say("delete Acme")
+    assert "No customer matches" in alice.say("show Acme")
+    assert "Restored Acme (#1)" in alice.say("restore #1")
+    assert "Acme" in alice.say("show #1")
+
+
+def test_ambiguous_reference_lists_candidates(chat):
+    alice = chat.user("alice")
+    alice.say("new Acme North")
+    alice.say("new Acme South")
+    out = alice.say("show acme")
+    assert "matches several customers" in out
+    assert "#1 Acme North" in out and "#2 Acme South" in out
+
+
+def test_over_long_text_is_refused(chat, engine):
+    alice = chat.user("alice")
+    out = alice.say("new " + "x" * 300)
+    assert "too long" in out
+    with Session(engine) as session:
+        assert session.exec(select(Customer)).all() == []

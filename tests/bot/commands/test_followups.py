@@ -1,0 +1,66 @@
+"""Logging follow-ups with relative next steps in the user's zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Session, select
+
+from storage.models import Customer, FollowUp
+
+
+def test_log_with_next_step_sets_the_reminder_in_the_users_zone(chat, engine):
+    # now = Wed 2026-11-18 10:00 in Shanghai
+    alice = chat.user("alice")
+    alice.say("new Acme")
+    out = alice.say("log Acme called about renewal next:friday 15:00 send the quote")
+    assert "Logged a note for Acme" in out or "Logged a call for Acme" in out
+    assert "send the quote" in out
+    with Session(engine) as session:
+        followup = session.exec(select(FollowUp)).one()
+        customer = session.exec(select(Customer)).one()
+    assert followup.next_due_at == datetime(2026, 11, 20, 7, 0, tzinfo=UTC)  # 15:00 +08:00
+    assert followup.next_step == "send the quote"
+    assert customer.next_followup_at == followup.next_due_at
+    assert customer.last_contact_at is not None
+
+
+def test_date_only_next_step_is_due_at_the_owners_morning_hour(chat, engine):
+    alice = chat.user("alice")
+    alice.say("新建 阿里巴巴")
+    out = alice.say("跟进 albb 电话沟通了续约 下次:3天后 发报价")
+    assert "已为 阿里巴巴 记录一条电话跟进" in out
+    with Session(engine) as session:
+        followup = session.exec(select(FollowUp)).one()
+    assert followup.kind == "call"
+    assert followup.next_due_at == datetime(2026, 11, 21, 1, 0, tzinfo=UTC)  # 09:00 +08:00 on Sat
+    assert followup.next_due_has_time is False
+
+
+def test_card_shows_latest_followups_and_next_step(chat):
+    alice = chat.user("alice")
+    alice.say("new Acme")
+    for n in range(1, 8):
+        alice.say(f"log Acme touchpoint number {n}")
+    alice.say("log Acme sent samples next:tomorrow 10:00 call back")
+    card = alice.say("show Acme")
+    assert "sent samples" in card and "touchpoint number 4" in card
+    assert "touchpoint number 3" not in card  # only the latest five
+    assert "call back" in card
+
+
+def test_logging_in_the_past_is_refused_and_logs_nothing(chat, engine):
+    alice = chat.user("alice")
+    alice.say("new Acme")
+    out = alice.say("log Acme called next:2026-01-02 again")
+    assert "in the past" in out
+    with Session(engine) as session:
+        assert session.exec(select(FollowUp)).all() == []
+
+
+def test_name_with_spaces_is_matched_before_the_text(chat, engine):
+    alice = chat.user("alice")
+    alice.say("new Acme Trading")
+    alice.say("log Acme Trading visited the warehouse")
+    with Session(engine) as session:
+        assert session.exec(select(FollowUp.text)).one() == "visited the warehouse"

@@ -1,0 +1,118 @@
+"""Shared fixtures: a fresh real database per test (SQLite, and PostgreSQL when configured), an injected
+clock, the core bot, and a guard that fails any test reaching beyond 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.support import network_guard
+from tests.support.databases import (
+    POSTGRES_URL,
+    fresh_sqlite,
+    make_sqlite_template,
+    postgres_engine,
+    truncate_all,
+)
+
+network_guard.install()
+
+# Keep the developer's environment out of the tests (proxies break loopback; CRM_* would change config).
+for _name in list(os.environ):
+    if _name.startswith(("CRM_", "SLACK_", "DINGTALK_")) or _name.lower().endswith("_proxy"):
+        os.environ.pop(_name)
+os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+
+# A Wednesday morning in Shanghai: 2026-11-18 10:00 +08:00.
+DEFAULT_NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _no_network_escapes():
+    before = len(network_guard.violations)
+    yield
+    escaped = network_guard.violations[before:]
+    assert not escaped, f"test tried to reach the network: {escaped}"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cwd(tmp_path, monkeypatch):
+    """Each test runs in its own folder, so ./crmbot.toml and ./data never leak between tests."""
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    return make_sqlite_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def _postgres_engine():
+    if not POSTGRES_URL:
+        return None
+    engine = postgres_engine()
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.skipif(not POSTGRES_URL, reason="CRM_TEST_POSTGRES_URL not set")),
+    ]
+)
+def database_url(request, sqlite_template, tmp_path):
+    """A URL to an empty, migrated database of each backend under test."""
+    if request.param == "sqlite":
+        return fresh_sqlite(sqlite_template, tmp_path)
+    engine = request.getfixturevalue("_postgres_engine")
+    truncate_all(engine)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def engine(database_url):
+    from storage.db import create_db_engine
+
+    engine = create_db_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clock():
+    from bot.clock import FixedClock
+
+    return FixedClock(DEFAULT_NOW)
+
+
+@pytest.fixture
+def config_overrides():
+    """Tests put Settings keyword overrides here (roles, teams, defaults) before `settings` is built."""
+    return {}
+
+
+@pytest.fixture
+def settings(database_url, tmp_path, config_overrides):
+    from config.settings import load_settings
+
+    return load_settings(database_url=database_url, data_dir=tmp_path / "data", **config_overrides)
+
+
+@pytest.fixture
+def bot(engine, settings, clock):
+    from bot.dispatcher import Bot
+
+    return Bot(engine=engine, settings=settings, clock=clock)
+
+
+@pytest.fixture
+def chat(bot):
+    from tests.support.chat import Chat
+
+    return Chat(bot)
+
+
+pytest_plugins = ["tests.emulators.slack_fixtures", "tests.emulators.dingtalk_fixtures"]
