@@ -65,4 +65,6 @@ def configure_logging(level: str = "INFO") -> None:
     handler.addFilter(_SecretFilter())
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # Migration chatter on every start would drown the terminal chat.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     root._crmbot_configured = True  # type: ignore[attr-defined]

@@ -10,8 +10,8 @@ by an optional date word:
   ``today``/``tomorrow``/``tmr``/``yesterday``, ``今天``/``明天``/``后天``/``大后天``/``昨天``, ``明早``/``明晚``,
   weekdays (``fri``, ``friday``, ``周五``, ``星期五``, ``礼拜五``), ``next monday``, ``last friday``, ``下周一``,
   ``下下周一``, ``本周五``, ``下周``, ``下个月``, ``下个月5号``, ``月底``, ``eom``, ``dec 1``, ``1st december``,
-  counts (``in 3 days``,
-  ``3d``, ``2w``, ``1m``, ``1y``, ``3天后``, ``两周后``, ``一个月后``, ``3天前``, ``2 days ago``);
+  counts (``in 3 days``, ``3d``, ``2w``, ``1m``, ``1y``, ``3天后``, ``两周后``, ``一个月后``, ``3天前``,
+  ``2 days ago``);
 * clock time: ``10:00``, ``10am``, ``3:30pm``, ``3 pm``, ``noon``, ``10点``, ``10点半``, ``10点30分``,
   ``下午3点``, ``晚上8点`` -- glued to a Chinese date (``明天下午3点``, ``周五10点``) or as the next word,
   optionally after ``at`` (``friday at 10am``);
