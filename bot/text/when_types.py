@@ -56,9 +56,9 @@ class When:
         """The moment in UTC (aware), or None for a date without a time.
 
         Daylight saving is resolved by zoneinfo: a wall time that does not exist because clocks jumped
-        forward (02:30 on 2026-03-08 in New York) is read with the offset in force before the jump, so
-        it lands one hour later on the wall clock (03:30 EDT) -- the reminder fires late, never early
-        or not at all. A repeated wall time (01:30 on 2026-11-01 in New York) is the first occurrence
+        forward (02:30 on 2026-03-08 in New York) is read with the offset in force before the jump
+        (zoneinfo's ``fold=0``), so it moves forward by the length of the gap (03:30 EDT): a reminder
+        fires a little late, never early and never not at all. A repeated wall time (01:30 on 2026-11-01 in New York) is the first occurrence
         unless ``local_time.fold`` is 1.
         """
         if self.local_time is None:

@@ -30,8 +30,9 @@ __all__ = ["Word", "split_key_value", "split_words"]
 _DOUBLE_QUOTES = frozenset('"“”')
 _SINGLE_QUOTES = frozenset("'‘’")
 _CORNER_CLOSERS = {"「": "」", "『": "』"}
-_KEY_SEPARATORS = frozenset(":=")
-_WORD_SEPARATORS = frozenset(",、")
+# Full-width forms are listed too, so text that skipped normalize_text still splits correctly.
+_KEY_SEPARATORS = frozenset(":=：＝")
+_WORD_SEPARATORS = frozenset(",、，")
 
 # A key is 1–20 letters (any script, so CJK too) or underscores: ``[^\W\d]`` is \w without digits.
 _KEY = re.compile(r"[^\W\d]{1,20}")

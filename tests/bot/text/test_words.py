@@ -135,6 +135,12 @@ def test_full_width_input_after_normalisation() -> None:
     ]
 
 
+def test_full_width_separators_work_without_normalisation() -> None:
+    words = split_words("阿里，电话：138")
+    assert [word.text for word in words] == ["阿里", "电话：138"]
+    assert split_key_value(words[1]) == ("电话", "138")
+
+
 def test_apostrophe_heavy_line_is_linear() -> None:
     # Thousands of apostrophes that never close a quote: must stay words, quickly.
     words = split_words("'a " * 5000)
