@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from bot.commands.registry import CommandRegistry
 from bot.commands.spec import Arg, ArgKind, CommandSpec, Option, ParsedCommand
 from bot.text.normalize import normalize_text
-from bot.text.when import WhenError, parse_when
+from bot.text.when import WhenError, parse_when, parse_when_prefix
 from bot.text.words import Word, split_key_value, split_words
 
 MAX_LINE = 4000  # longer input is refused outright rather than truncated silently
@@ -109,6 +109,12 @@ def _parse_args(spec: CommandSpec, words: list[Word], env: ParseEnv, parsed: Par
     while i < len(words):
         word = words[i]
         kv = None if word.quoted else split_key_value(word)
+        if kv is None and not word.quoted and word.text[-1:] in (":", "=") and i + 1 < len(words):
+            # "电话： 138…" (a space after the colon, common with Chinese input methods)
+            key = word.text[:-1]
+            if spec.option_named(key) is not None:
+                kv = (key.lower(), words[i + 1].text)
+                i += 1
         option = spec.option_named(kv[0]) if kv else None
         if kv and option is None and spec.allow_any_option:
             parsed.options[kv[0]] = kv[1]
@@ -177,13 +183,14 @@ def _bind_positionals(
             i += max(used, 1)
             continue
         if arg.kind is ArgKind.WHEN:
-            try:
-                found = parse_when([w.text for w in remaining], now=env.now, tz=env.tz)
-            except WhenError as exc:
-                return ParseError("bad_date", {"text": remaining[0].text, "reason": exc.reason}, spec)
-            if found is None:
-                return ParseError("bad_date", {"text": remaining[0].text, "reason": "not_a_date"}, spec)
-            parsed.values[arg.name], used = found
+            found = _read_when(remaining, env, spec)
+            if isinstance(found, ParseError):
+                return found
+            parsed.values[arg.name], used, rest = found
+            if rest:
+                # A date glued to text ("明天下午3点开会"): the text part stays for the next argument.
+                words = [*words[: i + used - 1], Word(rest, False), *words[i + used :]]
+                used -= 1
             i += used
             continue
         value = _convert(arg, remaining[0].text, env, spec)
@@ -234,18 +241,37 @@ def _convert(arg: Arg | Option, text: str, env: ParseEnv, spec: CommandSpec) -> 
     raise AssertionError(f"unhandled kind {arg.kind}")
 
 
-def _parse_next_step(option: Option, words: list[Word], env: ParseEnv, spec: CommandSpec) -> Any:
-    texts = [w.text for w in words if w.text]
+def _read_when(words: list[Word], env: ParseEnv, spec: CommandSpec) -> tuple[Any, int, str] | ParseError:
+    """A date/time at the start of `words` → (When, words used, glued rest); quoted words are never dates."""
+    texts: list[str] = []
+    for word in words:
+        if word.quoted:
+            break
+        texts.append(word.text)
     if not texts:
-        return ParseError("missing_argument", {"name": option.name}, spec)
+        return ParseError("bad_date", {"text": words[0].text, "reason": "not_a_date"}, spec)
     try:
         found = parse_when(texts, now=env.now, tz=env.tz)
+        if found is not None:
+            return found[0], found[1], ""
+        glued = parse_when_prefix(texts[0], now=env.now, tz=env.tz)
     except WhenError as exc:
         return ParseError("bad_date", {"text": texts[0], "reason": exc.reason}, spec)
-    if found is None:
+    if glued is None:
         return ParseError("bad_date", {"text": texts[0], "reason": "not_a_date"}, spec)
-    when, used = found
-    step = " ".join(texts[used:])
+    return glued[0], 1, glued[1]
+
+
+def _parse_next_step(option: Option, words: list[Word], env: ParseEnv, spec: CommandSpec) -> Any:
+    """``next:<when> <step>``: the date may be glued to the step (``下次:明天打电话``)."""
+    found = _read_when([w for w in words if w.text], env, spec) if any(w.text for w in words) else None
+    if found is None:
+        return ParseError("missing_argument", {"name": option.name}, spec)
+    if isinstance(found, ParseError):
+        return found
+    when, used, rest = found
+    texts = [w.text for w in words if w.text]
+    step = " ".join(part for part in (rest, *texts[used:]) if part)
     if len(step) > option.max_length:
         return ParseError("text_too_long", {"name": option.name, "limit": option.max_length}, spec)
     return when, step

@@ -64,3 +64,25 @@ def test_name_with_spaces_is_matched_before_the_text(chat, engine):
     alice.say("log Acme Trading visited the warehouse")
     with Session(engine) as session:
         assert session.exec(select(FollowUp.text)).one() == "visited the warehouse"
+
+
+def test_next_step_glued_to_its_date_and_space_after_chinese_colon(chat, engine):
+    alice = chat.user("alice")
+    alice.say("新建 阿里巴巴 电话： 13900139000")
+    out = alice.say("跟进 阿里巴巴 聊了续约 下次:明天下午3点打电话确认")
+    assert "打电话确认" in out
+    with Session(engine) as session:
+        followup = session.exec(select(FollowUp)).one()
+        customer = session.exec(select(Customer)).one()
+    assert customer.phone == "+8613900139000"
+    assert followup.next_step == "打电话确认"
+    assert followup.next_due_at == datetime(2026, 11, 19, 7, 0, tzinfo=UTC)
+
+
+def test_vague_hour_is_questioned_not_guessed(chat, engine):
+    alice = chat.user("alice")
+    alice.say("新建 阿里巴巴")
+    out = alice.say("跟进 阿里巴巴 聊了 下次:明天3点 回电")
+    assert "不够明确" in out
+    with Session(engine) as session:
+        assert session.exec(select(FollowUp)).all() == []
