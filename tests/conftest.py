@@ -19,6 +19,8 @@ from tests.support.databases import (
 
 network_guard.install()
 
+pytest_plugins = ["tests.emulators.slack_fixtures", "tests.emulators.dingtalk_fixtures"]
+
 # Keep the developer's environment out of the tests (proxies break loopback; CRM_* would change config).
 for _name in list(os.environ):
     if _name.startswith(("CRM_", "SLACK_", "DINGTALK_")) or _name.lower().endswith("_proxy"):
@@ -114,5 +116,3 @@ def chat(bot):
 
     return Chat(bot)
 
-
-pytest_plugins = ["tests.emulators.slack_fixtures", "tests.emulators.dingtalk_fixtures"]

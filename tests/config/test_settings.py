@@ -1,0 +1,71 @@
+"""Settings from a TOML file overridden by the environment; bad config names its field."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from config.settings import ConfigError, load_settings
+
+
+def test_defaults_use_sqlite_under_data(tmp_path):
+    settings = load_settings()
+    assert settings.resolved_database_url == "sqlite:///data/crmbot.db"
+    assert settings.defaults.timezone == "Asia/Shanghai"
+    assert not settings.slack_enabled and not settings.dingtalk_enabled
+
+
+def test_toml_file_then_environment(tmp_path, monkeypatch):
+    (tmp_path / "crmbot.toml").write_text(
+        '[defaults]\ntimezone = "Europe/Berlin"\nlanguage = "en"\nmorning_hour = 8\n'
+        '[roles]\nadmins = ["root"]\n[[teams]]\nname = "East"\nmanagers = ["mia"]\n'
+    )
+    settings = load_settings()
+    assert settings.defaults.timezone == "Europe/Berlin"
+    assert settings.roles.admins == ["root"] and settings.teams[0].managers == ["mia"]
+    monkeypatch.setenv("CRM_DEFAULTS__MORNING_HOUR", "7")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s3cr3t")
+    settings = load_settings()
+    assert settings.defaults.morning_hour == 7
+    assert settings.slack_enabled and settings.slack.bot_token == "xoxb-1"
+
+
+@pytest.mark.parametrize(
+    ("env", "field"),
+    [
+        ({"CRM_DEFAULTS__TIMEZONE": "Mars/Olympus"}, "defaults.timezone"),
+        ({"CRM_DEFAULTS__MORNING_HOUR": "25"}, "defaults.morning_hour"),
+        ({"CRM_HTTP_PORT": "http"}, "http_port"),
+        ({"CRM_SCHEDULER__QUIET_HOURS": "late"}, "scheduler.quiet_hours"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "Slack needs both"),
+        ({"CRM_ENV": "production", "DINGTALK_CLIENT_ID": "a", "DINGTALK_CLIENT_SECRET": "changeme"}, "placeholder"),
+    ],
+)
+def test_invalid_config_names_the_field(monkeypatch, env, field):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError, match=field.replace(".", r"\.")):
+        load_settings()
+
+
+def test_cli_reports_bad_config_in_one_line_and_exits_2(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "adapters.cli", "chat", "--as", "alice"],
+        input="help\n", capture_output=True, text=True, cwd=tmp_path, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "CRM_DEFAULTS__TIMEZONE": "Mars/Olympus",
+             "PYTHONPATH": str(__import__("pathlib").Path(__file__).resolve().parents[2])},
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "crmbot: configuration error: defaults.timezone: unknown time zone 'Mars/Olympus' "
+        "(use an IANA name such as Asia/Shanghai)"
+    ]
+
+
+def test_missing_config_file_named_by_crm_config(monkeypatch, tmp_path):
+    monkeypatch.setenv("CRM_CONFIG", str(tmp_path / "nope.toml"))
+    with pytest.raises(ConfigError, match="CRM_CONFIG: file not found"):
+        load_settings()
