@@ -116,3 +116,13 @@ def chat(bot):
 
     return Chat(bot)
 
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say plainly when the PostgreSQL half of the suite did not run."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    postgres = [r for r in skipped if "CRM_TEST_POSTGRES_URL" in str(r.longrepr)]
+    if postgres:
+        terminalreporter.write_line(
+            f"{len(postgres)} PostgreSQL variants skipped: set CRM_TEST_POSTGRES_URL to run them", yellow=True
+        )
