@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from bot.clock import Clock, SystemClock
 from bot.dispatcher import Bot
+from bot.observability import current_request_id
 from bot.ports import Sender
 from config.settings import Settings, load_settings
 from storage.db import create_db_engine
@@ -42,6 +43,14 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None, m
     return Runtime(settings=settings, engine=engine, bot=bot, clock=clock)
 
 
+class _RequestIdFilter(logging.Filter):
+    """Adds the current request / job id to every record (``%(request_id)s``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = current_request_id.get()
+        return True
+
+
 class _SecretFilter(logging.Filter):
     """Keeps tokens out of logs even when a library logs a request it made."""
 
@@ -61,7 +70,8 @@ def configure_logging(level: str = "INFO") -> None:
     if getattr(root, "_crmbot_configured", False):
         return
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
+    handler.addFilter(_RequestIdFilter())
     handler.addFilter(_SecretFilter())
     root.addHandler(handler)
     root.setLevel(level.upper())

@@ -25,6 +25,7 @@ from bot.context import CommandContext
 from bot.errors import UserError, report_error
 from bot.events import Event
 from bot.messages import Incoming, Reply
+from bot.observability import count, request_scope
 from bot.render import Markdown, escape_md, pick_language, t
 from bot.services.customers import resolve_customer
 from bot.users import find_user, resolve_user
@@ -76,6 +77,11 @@ class Bot:
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         """Run one message as a command and return the replies for the asker (empty for a duplicate)."""
+        with request_scope(incoming.platform):
+            count("commands_total")
+            return self._handle(incoming)
+
+    def _handle(self, incoming: Incoming) -> list[Reply]:
         try:
             with unit_of_work(self.engine) as session:
                 if incoming.message_id and not self._first_time(session, incoming):
@@ -154,6 +160,7 @@ class Bot:
         return Reply(text=message, ok=False, lang=ctx.lang)
 
     def _internal_error(self, incoming: Incoming, exc: BaseException | None) -> Reply:
+        count("command_errors_total")
         error = exc or RuntimeError("integrity error")
         ref = report_error(error, {"platform": incoming.platform, "user": incoming.user_id, "text": incoming.text[:200]})
         lang = guess_language(incoming.text) if incoming.text else self.settings.defaults.language
