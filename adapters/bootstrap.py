@@ -59,9 +59,20 @@ class _SecretFilter(logging.Filter):
     _pattern = _re.compile(r"(xox[abpr]-[\w-]+|xapp-[\w-]+|(?i:access_?token|secret)[=:]\s*[^\s&,]+)")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = self._pattern.sub("***", record.msg)
+        message = record.getMessage()
+        masked = self._pattern.sub("***", message)
+        if masked != message:
+            record.msg, record.args = masked, None
         return True
+
+
+def log_handler() -> logging.Handler:
+    """The stderr handler: time, level, logger, request id, message; secrets masked."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
+    handler.addFilter(_RequestIdFilter())
+    handler.addFilter(_SecretFilter())
+    return handler
 
 
 def configure_logging(level: str = "INFO") -> None:
@@ -69,11 +80,7 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     if getattr(root, "_crmbot_configured", False):
         return
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
-    handler.addFilter(_RequestIdFilter())
-    handler.addFilter(_SecretFilter())
-    root.addHandler(handler)
+    root.addHandler(log_handler())
     root.setLevel(level.upper())
     # Migration chatter on every start would drown the terminal chat.
     logging.getLogger("alembic").setLevel(logging.WARNING)
