@@ -148,7 +148,7 @@ def _contact(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     customer.updated_at = ctx.now
     ctx.session.add(customer)
     ctx.publish(CustomerChanged(customer_id=customer.id, tenant=ctx.tenant))
-    return Reply(text=ctx.t(key, customer=customer, line=_line(ctx, contact)))
+    return Reply(text=ctx.t(key, customer=customer, item=_line(ctx, contact)))
 
 
 SPECS = (

@@ -1,3 +1,156 @@
-"""Commands of this feature are being added; the registry imports SPECS from here."""
+"""`order` records a purchase (交易) with an optional payment due date; `paid` marks it paid (回款)."""
 
-SPECS = ()
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import select
+
+from bot.access import visible_customers
+from bot.commands.spec import Arg, ArgKind, CommandSpec, Option, ParsedCommand
+from bot.context import CommandContext
+from bot.errors import UserError
+from bot.events import CustomerChanged
+from bot.messages import Reply
+from bot.services.customer_value import refresh_stage_and_tier
+from bot.services.people import require_changeable
+from bot.text.when import When, format_when
+from storage.models import Customer, Order
+
+DEFAULT_CURRENCY = "CNY"
+_CURRENCY_WORDS = {"rmb": "CNY", "人民币": "CNY", "元": "CNY", "¥": "CNY", "￥": "CNY", "美元": "USD",
+                   "美金": "USD", "$": "USD", "欧元": "EUR", "€": "EUR", "港币": "HKD", "港元": "HKD",
+                   "日元": "JPY", "英镑": "GBP", "£": "GBP"}
+_CURRENCY_CODE = re.compile(r"^[A-Za-z]{3}$")
+_ORDER_REF = re.compile(r"^#?(\d{1,12})$")
+
+
+def money(amount: Decimal, currency: str) -> str:
+    """``CNY 12,000.00``: how amounts are shown in replies."""
+    return f"{currency} {amount:,.2f}"
+
+
+def _currency(text: str) -> str:
+    code = _CURRENCY_WORDS.get(text.strip().lower())
+    if code is None and _CURRENCY_CODE.match(text.strip()):
+        code = text.strip().upper()
+    if code is None:
+        raise UserError("orders:bad_currency", value=text)
+    return code
+
+
+def _order(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
+    customer: Customer = require_changeable(ctx.session, ctx.user, cmd.get("customer"))
+    amount, typed_currency = cmd.get("amount")
+    currency = typed_currency
+    if "currency" in cmd.options:
+        chosen = _currency(cmd.options["currency"])
+        if typed_currency and typed_currency != chosen:
+            raise UserError("orders:currency_conflict", first=typed_currency, second=chosen)
+        currency = chosen
+    currency = currency or DEFAULT_CURRENCY
+    dated: When | None = cmd.options.get("date")
+    ordered_on = dated.local_date if dated else ctx.today
+    if ordered_on > ctx.today:
+        raise UserError("orders:future_order_date", when=format_when(dated, ctx.lang))
+    due: When | None = cmd.options.get("due")
+    payment_due = due.local_date if due else None
+    if payment_due is not None and payment_due < ordered_on:
+        raise UserError("orders:due_before_order", due=payment_due.isoformat(), ordered=ordered_on.isoformat())
+    items = (cmd.options.get("items") or "").strip() or None
+    order = Order(customer_id=customer.id, amount=amount, currency=currency, ordered_on=ordered_on, items=items,
+                  payment_due=payment_due, created_by=ctx.user.id, created_at=ctx.now)
+    ctx.session.add(order)
+    ctx.session.flush()
+    ctx.audit("create", "order", order.id, after=_snapshot(order))
+    changes = refresh_stage_and_tier(ctx.session, customer, today=ctx.today)
+    customer.updated_at = ctx.now
+    ctx.session.add(customer)
+    if changes:
+        ctx.audit("update", "customer", customer.id, before={k: v[0] for k, v in changes.items()},
+                  after={k: v[1] for k, v in changes.items()})
+    ctx.publish(CustomerChanged(customer_id=customer.id, tenant=ctx.tenant))
+    return Reply(text=ctx.t("orders:recorded", order=order, customer=customer, money=money(amount, currency),
+                            due=format_when(due, ctx.lang) if due else None, changes=changes))
+
+
+def _snapshot(order: Order) -> dict[str, Any]:
+    return {"customer_id": order.customer_id, "amount": str(order.amount), "currency": order.currency,
+            "ordered_on": order.ordered_on, "items": order.items, "payment_due": order.payment_due,
+            "paid_at": order.paid_at}
+
+
+def _paid(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
+    ref = cmd.get("order")
+    match = _ORDER_REF.match(ref.strip())
+    if not match:
+        raise UserError("orders:bad_order_ref", ref=ref)
+    found = ctx.session.exec(
+        select(Order, Customer)
+        .join(Customer, Customer.id == Order.customer_id)
+        .where(Order.id == int(match[1]), Order.deleted_at.is_(None), visible_customers(ctx.session, ctx.user))
+    ).first()
+    if found is None:
+        raise UserError("orders:order_not_found", ref=ref)
+    order, customer = found
+    require_changeable(ctx.session, ctx.user, customer)
+    if order.paid_at is not None:
+        raise UserError("orders:already_paid", id=order.id, day=order.paid_at.astimezone(ctx.tz).date().isoformat())
+    paid_at = _paid_instant(ctx, cmd.get("date"))
+    before = _snapshot(order)
+    order.paid_at = paid_at
+    ctx.session.add(order)
+    ctx.audit("update", "order", order.id, before={"paid_at": before["paid_at"]}, after={"paid_at": paid_at})
+    ctx.publish(CustomerChanged(customer_id=customer.id, tenant=ctx.tenant))
+    return Reply(text=ctx.t("orders:marked_paid", order=order, customer=customer,
+                            money=money(order.amount, order.currency),
+                            day=paid_at.astimezone(ctx.tz).date().isoformat()))
+
+
+def _paid_instant(ctx: CommandContext, when: When | None) -> datetime:
+    """When the money came: now by default; a past date means that day (local noon, stable across zones)."""
+    if when is None:
+        return ctx.now
+    if when.has_time:
+        instant = when.instant
+        assert instant is not None
+    elif when.local_date == ctx.today:
+        instant = ctx.now
+    else:
+        instant = datetime.combine(when.local_date, time(12), tzinfo=ctx.tz).astimezone(UTC)
+    if instant > ctx.now:
+        raise UserError("orders:future_payment", when=format_when(when, ctx.lang))
+    return instant
+
+
+SPECS = (
+    CommandSpec(
+        name="order",
+        aliases=("订单", "成交", "下单", "purchase"),
+        summary={"en": "record a purchase; due: sets when payment is due", "zh": "记录一笔订单；回款期: 设置回款日期"},
+        handler=_order,
+        args=(Arg("customer", ArgKind.CUSTOMER), Arg("amount", ArgKind.AMOUNT)),
+        options=(
+            Option("due", kind=ArgKind.WHEN, aliases=("回款期", "到期", "付款期", "回款日")),
+            Option("items", aliases=("明细", "商品", "产品", "item"), max_length=1000),
+            Option("currency", aliases=("币种", "货币"), max_length=10),
+            Option("date", kind=ArgKind.WHEN, aliases=("日期", "下单日期", "on")),
+        ),
+        examples=(
+            "order Acme 12000 due:2026-12-31 items:\"20 pumps\"",
+            "订单 albb 1.2万 回款期:下个月 明细:服务器",
+            "order #12 USD500 date:yesterday",
+        ),
+    ),
+    CommandSpec(
+        name="paid",
+        aliases=("回款", "已回款", "付款"),
+        summary={"en": "mark an order paid (optionally on a past date)", "zh": "标记订单已回款（可写回款日期）"},
+        handler=_paid,
+        args=(Arg("order", ArgKind.WORD, max_length=20), Arg("date", ArgKind.WHEN, required=False)),
+        examples=("paid #7", "回款 #7 昨天"),
+    ),
+)
