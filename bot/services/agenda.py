@@ -1,0 +1,267 @@
+"""A rep's day ("my day", 我的一天) as plain data: the `today` command, Slack's App Home and the scheduler
+read the same queries and render them their own way.
+
+Every section is a bounded, indexed query over the rep's own book:
+
+- next steps: open follow-up steps of customers the rep owns, due before the end of their local day;
+- reminders: the rep's own open reminders due before the end of their local day;
+- birthdays: contacts of the rep's customers celebrating today or in the next ``BIRTHDAY_DAYS`` days,
+  matched with one set-based predicate per day built from ``birthday_keys_for`` (no birthday is ever
+  converted row by row);
+- at risk: the churn assessment runs only on a bounded candidate set, the ``AT_RISK_CANDIDATES`` customers
+  silent longest (over ``SILENCE_DAYS`` days) and not snoozed;
+- overdue payments: unpaid orders of the rep's customers whose payment was due before today.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Generic, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, false, func, or_
+from sqlmodel import Session, select
+
+from bot.calendar.birthdays import Birthday, BirthdayKeys, age_on, birthday_keys_for
+from bot.calendar.churn import assess_churn
+from bot.cards import DEFAULT_POPULATION_GAP, churn_of
+from storage.models import Contact, Customer, FollowUp, Order, Reminder, User
+
+BIRTHDAY_DAYS = 7  # today and the next seven days
+SILENCE_DAYS = 30
+AT_RISK_CANDIDATES = 10
+SECTION_LIMIT = 20
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Section(Generic[T]):
+    """Up to `SECTION_LIMIT` items, and how many there are in all."""
+
+    items: tuple[T, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class DueStep:
+    """An open next step of one of the rep's customers, due today or overdue."""
+
+    followup_id: int
+    customer_id: int
+    customer_name: str
+    step: str | None
+    due_at: datetime
+    has_time: bool
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """One of the rep's own reminders, due today or overdue."""
+
+    reminder_id: int
+    customer_id: int | None
+    customer_name: str | None
+    text: str
+    due_at: datetime
+    has_time: bool
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class UpcomingBirthday:
+    """A contact's birthday on `on` (a local date), `days_away` from today."""
+
+    contact_id: int
+    contact_name: str
+    customer_id: int
+    customer_name: str
+    on: date
+    days_away: int
+    birthday: Birthday
+    age: int | None
+
+
+@dataclass(frozen=True)
+class AtRiskCustomer:
+    """A customer whose silence passed its own contact rhythm."""
+
+    customer_id: int
+    customer_name: str
+    level: str
+    silence_days: int
+    usual_gap_days: float
+
+
+@dataclass(frozen=True)
+class OverduePayment:
+    """An unpaid order whose payment was due before today."""
+
+    order_id: int
+    customer_id: int
+    customer_name: str
+    amount: Decimal
+    currency: str
+    payment_due: date
+    days_overdue: int
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """Everything on a rep's plate on their local `day`."""
+
+    day: date
+    steps: Section[DueStep]
+    reminders: Section[DueReminder]
+    birthdays: tuple[UpcomingBirthday, ...]
+    at_risk: tuple[AtRiskCustomer, ...]
+    payments: Section[OverduePayment]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.steps.total or self.reminders.total or self.birthdays or self.at_risk
+                    or self.payments.total)
+
+
+def agenda_for(session: Session, user: User, *, now: datetime, tz: ZoneInfo) -> Agenda:
+    """The agenda of `user` at `now`, with days counted in `tz` (the user's zone)."""
+    today = now.astimezone(tz).date()
+    end_of_day = datetime.combine(today + timedelta(days=1), time(), tzinfo=tz).astimezone(UTC)
+    return Agenda(
+        day=today,
+        steps=due_steps(session, user, now=now, today=today, until=end_of_day),
+        reminders=due_reminders(session, user, now=now, today=today, tz=tz, until=end_of_day),
+        birthdays=upcoming_birthdays(session, user, today=today),
+        at_risk=at_risk_customers(session, user, now=now, today=today),
+        payments=overdue_payments(session, user, today=today),
+    )
+
+
+def _own(user: User) -> ColumnElement[bool]:
+    return and_(Customer.owner_id == user.id, Customer.tenant == user.tenant, Customer.deleted_at.is_(None))
+
+
+def _section(session: Session, statement, count_statement, build) -> Section:
+    rows = session.exec(statement.limit(SECTION_LIMIT)).all()
+    total = len(rows) if len(rows) < SECTION_LIMIT else session.exec(count_statement).one()
+    return Section(tuple(build(row) for row in rows), total)
+
+
+def due_steps(session: Session, user: User, *, now: datetime, today: date, until: datetime) -> Section[DueStep]:
+    """Open next steps of the user's customers due before `until` (the end of their day), oldest first."""
+    where = (_own(user), FollowUp.done_at.is_(None), FollowUp.deleted_at.is_(None),
+             FollowUp.next_due_at.is_not(None), FollowUp.next_due_at < until)
+    statement = (select(FollowUp, Customer.name).join(Customer, Customer.id == FollowUp.customer_id)
+                 .where(*where).order_by(FollowUp.next_due_at, FollowUp.id))
+    count = select(func.count()).select_from(FollowUp).join(Customer, Customer.id == FollowUp.customer_id).where(*where)
+
+    def build(row) -> DueStep:
+        step, name = row
+        overdue = (step.next_due_at < now) if step.next_due_has_time else (step.next_due_date or today) < today
+        return DueStep(step.id, step.customer_id, name, step.next_step, step.next_due_at,
+                       step.next_due_has_time, overdue)
+
+    return _section(session, statement, count, build)
+
+
+def due_reminders(session: Session, user: User, *, now: datetime, today: date, tz: ZoneInfo,
+                  until: datetime) -> Section[DueReminder]:
+    """The user's open reminders due before `until`, oldest first."""
+    where = (Reminder.assignee_id == user.id, Reminder.done_at.is_(None), Reminder.deleted_at.is_(None),
+             Reminder.due_at < until)
+    statement = (select(Reminder, Customer.name).outerjoin(Customer, Customer.id == Reminder.customer_id)
+                 .where(*where).order_by(Reminder.due_at, Reminder.id))
+    count = select(func.count()).select_from(Reminder).where(*where)
+
+    def build(row) -> DueReminder:
+        reminder, name = row
+        overdue = reminder.due_at < now if reminder.due_has_time else reminder.due_at.astimezone(tz).date() < today
+        return DueReminder(reminder.id, reminder.customer_id, name, reminder.text, reminder.due_at,
+                           reminder.due_has_time, overdue)
+
+    return _section(session, statement, count, build)
+
+
+def birthday_predicate(keys: BirthdayKeys) -> ColumnElement[bool]:
+    """The SQL twin of ``BirthdayKeys.includes``: contacts whose stored birthday falls on the keys' day."""
+    solar = [and_(Contact.birthday_month == m, Contact.birthday_day == d) for m, d in keys.solar]
+    lunar = [
+        and_(Contact.birthday_month == m, Contact.birthday_day == d, Contact.birthday_is_leap_month.in_(allowed))
+        for m, d, allowed in keys.lunar
+    ]
+    return or_(
+        and_(Contact.birthday_is_lunar.is_(False), or_(*solar) if solar else false()),
+        and_(Contact.birthday_is_lunar.is_(True), or_(*lunar) if lunar else false()),
+    )
+
+
+def upcoming_birthdays(session: Session, user: User, *, today: date,
+                       days: int = BIRTHDAY_DAYS) -> tuple[UpcomingBirthday, ...]:
+    """Contacts of the user's customers whose birthday is celebrated from `today` to `today + days`."""
+    found: dict[int, UpcomingBirthday] = {}
+    for offset in range(days + 1):
+        day = today + timedelta(days=offset)
+        rows = session.exec(
+            select(Contact, Customer.name).join(Customer, Customer.id == Contact.customer_id)
+            .where(_own(user), Contact.deleted_at.is_(None), birthday_predicate(birthday_keys_for(day)))
+            .order_by(Contact.id)
+        ).all()
+        for contact, customer_name in rows:
+            if contact.id in found:
+                continue
+            birthday = Birthday(contact.birthday_month, contact.birthday_day, contact.birthday_is_lunar,
+                                contact.birthday_is_leap_month, contact.birthday_year)
+            found[contact.id] = UpcomingBirthday(contact.id, contact.name, contact.customer_id, customer_name,
+                                                 day, offset, birthday, _age(birthday, day))
+    return tuple(sorted(found.values(), key=lambda b: (b.on, b.contact_name)))
+
+
+def _age(birthday: Birthday, day: date) -> int | None:
+    try:
+        return age_on(birthday, day)
+    except ValueError:  # a birth year after `day`: no age to celebrate
+        return None
+
+
+def at_risk_customers(session: Session, user: User, *, now: datetime, today: date,
+                      limit: int = AT_RISK_CANDIDATES) -> tuple[AtRiskCustomer, ...]:
+    """Among the user's `limit` longest-silent customers (silent over `SILENCE_DAYS`), those churn flags."""
+    cutoff = now - timedelta(days=SILENCE_DAYS)
+    silent_since = func.coalesce(Customer.last_contact_at, Customer.created_at)
+    candidates = session.exec(
+        select(Customer)
+        .where(_own(user), silent_since < cutoff,
+               or_(Customer.snoozed_until.is_(None), Customer.snoozed_until < today))
+        .order_by(silent_since, Customer.id)
+        .limit(limit)
+    ).all()
+    flagged = []
+    for customer in candidates:
+        churn = churn_of(session, customer, today=today)
+        if churn.contacts == 0:
+            # Never contacted at all: measure the silence from creation, as the churn module does for leads.
+            churn = assess_churn(contact_days=0, first_contact=None, last_contact=None, today=today,
+                                 population_gap_days=DEFAULT_POPULATION_GAP, created=customer.created_at.date())
+        if churn.level is not None:
+            flagged.append(AtRiskCustomer(customer.id, customer.name, churn.level, churn.silence_days,
+                                          churn.usual_gap_days))
+    return tuple(flagged)
+
+
+def overdue_payments(session: Session, user: User, *, today: date) -> Section[OverduePayment]:
+    """Unpaid orders of the user's customers with a payment due date before `today`, oldest first."""
+    where = (_own(user), Order.paid_at.is_(None), Order.deleted_at.is_(None), Order.payment_due.is_not(None),
+             Order.payment_due < today)
+    statement = (select(Order, Customer.name).join(Customer, Customer.id == Order.customer_id)
+                 .where(*where).order_by(Order.payment_due, Order.id))
+    count = select(func.count()).select_from(Order).join(Customer, Customer.id == Order.customer_id).where(*where)
+
+    def build(row) -> OverduePayment:
+        order, name = row
+        return OverduePayment(order.id, order.customer_id, name, order.amount, order.currency, order.payment_due,
+                              (today - order.payment_due).days)
+
+    return _section(session, statement, count, build)
