@@ -39,3 +39,5 @@ def scheduler_service(runtime: Runtime) -> Service | None:
 # (is it configured?, build the service) per platform; platform adapters add themselves here.
 PLATFORM_FACTORIES: list[tuple] = []
 SCHEDULER_FACTORY = None
+PLATFORM_FACTORIES.append((lambda rt: rt.settings.dingtalk_enabled,
+                           lambda rt: __import__("adapters.dingtalk", fromlist=["DingTalkService"]).DingTalkService(rt)))

@@ -1,0 +1,191 @@
+"""Core replies → DingTalk markdown (reference A4.1): text, the customer card, quick-action links, splitting.
+
+DingTalk markdown knows headings, `**bold**`, `*italic*`, links, lists, quotes and `<font>` HTML, and has no
+escape character anyone documents. So the conversion works like this:
+- core markers become DingTalk ones (`_x_` → `*x*`; inline code loses its backticks);
+- characters the core escaped in user text (`\\*`, `\\[`, `\\<` …) become their full-width twins (`＊ ［ ＜`),
+  which look the same, cannot start formatting, and turn back into ASCII under the NFKC normalisation the
+  command parser applies, so copied text still works (`#` is only changed at the start of a line);
+- raw `<` (no HTML from us) is neutralised the same way, and every `@` gets a zero-width space after it, so a
+  customer called `@所有人` pings nobody (we never set `isAtAll` either);
+- line breaks become paragraph breaks, which DingTalk clients render consistently; list items stay together.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from bot.messages import Card, CardAction, Reply
+from bot.render import escape_md, unescape_md
+
+QUICK_LINK_BASE = "dtmd://dingtalkclient/sendMessage?content="
+MAX_TITLE_CHARS = 40
+ZERO_WIDTH_SPACE = "\u200b"
+# Escaped characters that could start DingTalk formatting, and their harmless full-width forms.
+_FULL_WIDTH = {
+    "*": "＊", "_": "＿", "`": "｀", "~": "～", "[": "［", "]": "］", "<": "＜", ">": "＞", "|": "｜",
+    "#": "＃", "\\": "＼",
+}
+_ESCAPE = re.compile(r"\\(.)", re.S)
+_CODE = re.compile(r"`([^`\n]*)`")
+_ITALIC = re.compile(r"(?<![\w*])_(?=\S)(.+?)(?<=\S)_(?![\w*])")
+_ANGLE = re.compile(r"[<>]")
+_PLACEHOLDER = re.compile("[\ue000-\uf8ff]")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+\.)\s")
+_EMPHASIS = re.compile(r"(?<!\\)\*\*|(?<![\\*])\*(?!\*)|(?<![\\\w])_|(?<![\\])_(?!\w)")
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    """A DingTalk markdown message: `title` shows in notifications and the chat list, `text` in the chat."""
+
+    title: str
+    text: str
+
+
+def to_dingtalk(core_markdown: str) -> str:
+    """Convert core markdown (user values escaped with `escape_md`) to safe DingTalk markdown."""
+    escaped: list[str] = []
+
+    def hold(char: str) -> str:
+        # Private-use placeholders keep escaped characters away from the marker conversions below.
+        escaped.append(char)
+        return chr(0xE000 + len(escaped) - 1)
+
+    text = _ESCAPE.sub(lambda m: hold(_neutral_escape(m)), core_markdown)
+    text = _CODE.sub(lambda m: "".join(hold(_FULL_WIDTH.get(c, c)) for c in m.group(1)), text)
+    text = _ITALIC.sub(r"*\1*", text)
+    text = _ANGLE.sub(_neutral_angle, text)
+    text = text.replace("@", "@" + ZERO_WIDTH_SPACE)
+    text = _PLACEHOLDER.sub(lambda m: _restore(escaped, m.group(0)), text)
+    return _paragraphs(text)
+
+
+def _neutral_escape(match: re.Match[str]) -> str:
+    char = match.group(1)
+    # `#` only makes a heading at the start of a line; elsewhere (`#12`) it stays readable as is.
+    if char == "#" and match.string[: match.start()].rpartition("\n")[2].strip():
+        return char
+    return _FULL_WIDTH.get(char, char)
+
+
+def _neutral_angle(match: re.Match[str]) -> str:
+    # `> ` at the start of a line is a core quote; any other angle bracket would be HTML to DingTalk.
+    at_line_start = match.start() == 0 or match.string[match.start() - 1] == "\n"
+    return ">" if match.group(0) == ">" and at_line_start else _FULL_WIDTH[match.group(0)]
+
+
+def _restore(escaped: list[str], placeholder: str) -> str:
+    char = escaped[ord(placeholder) - 0xE000]
+    return "@" + ZERO_WIDTH_SPACE if char == "@" else char
+
+
+def plain_to_dingtalk(text: str) -> str:
+    """Plain user text (a title, a name) as DingTalk markdown that renders literally."""
+    return to_dingtalk(escape_md(text))
+
+
+def _paragraphs(text: str) -> str:
+    lines = text.split("\n")
+    out: list[str] = []
+    for line in lines:
+        if out and not (_LIST_ITEM.match(line) and _LIST_ITEM.match(out[-1])):
+            out.append("")
+        out.append(line)
+    return "\n".join(out).strip("\n")
+
+
+def plain_title(text: str, limit: int = MAX_TITLE_CHARS) -> str:
+    """A one-line plain-text title from core markdown (notifications show it without formatting)."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    first = unescape_md(_EMPHASIS.sub("", first)).lstrip("#>-* ").strip()
+    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
+
+
+def quick_link(action: CardAction) -> str:
+    """A `dtmd://` link that makes the DingTalk client send `action.command` back as the clicking user."""
+    command = action.command.strip()
+    label = to_dingtalk(action.label).replace("\n", " ")
+    return f"[{label}]({QUICK_LINK_BASE}{quote(command, safe='')})"
+
+
+def render_card(card: Card, *, quick_actions: bool) -> str:
+    """The customer card as a markdown block: title, key fields, sections, and (in DMs) quick-action links."""
+    blocks = [f"### {plain_to_dingtalk(f'{card.title} {card.subtitle}'.strip())}"]
+    if card.fields:
+        blocks.append("\n".join(f"- **{to_dingtalk(f.label)}**: {to_dingtalk(f.value)}" for f in card.fields))
+    for title, body in card.sections:
+        blocks.append(f"#### {to_dingtalk(title)}\n\n{to_dingtalk(body)}")
+    if card.footer:
+        blocks.append(to_dingtalk(card.footer))
+    # "details" runs `show`, which is what this card already is.
+    links = [quick_link(a) for a in card.actions if a.action_id != "details"] if quick_actions else []
+    if links:
+        blocks.append(" | ".join(links))
+    return "\n\n".join(blocks)
+
+
+def render_reply(reply: Reply, *, quick_actions: bool) -> RenderedMessage:
+    """A core reply as one DingTalk markdown message (text first, then the card)."""
+    parts = []
+    if reply.text:
+        parts.append(to_dingtalk(reply.text))
+    if reply.card is not None:
+        parts.append(render_card(reply.card, quick_actions=quick_actions))
+    title = plain_title(reply.text) or (plain_title(escape_md(reply.card.title)) if reply.card else "")
+    return RenderedMessage(title=title or "crmbot", text="\n\n".join(parts) or title or "crmbot")
+
+
+def msg_param_bytes(title: str, text: str) -> int:
+    """Size of the `sampleMarkdown` msgParam JSON string for this title and text, in UTF-8 bytes."""
+    return len(json.dumps({"title": title, "text": text}, ensure_ascii=False).encode("utf-8"))
+
+
+def split_message(message: RenderedMessage, max_bytes: int, *, max_parts: int = 3) -> list[RenderedMessage]:
+    """Split a message whose msgParam would pass `max_bytes` into parts at line breaks.
+
+    Each part is a complete message titled `title (i/n)`. Past `max_parts` the last part is cut and ends
+    with `…`, so a huge digest degrades into a shortened one instead of a failed send.
+    """
+    if msg_param_bytes(message.title, message.text) <= max_bytes:
+        return [message]
+    budget = max_bytes - msg_param_bytes(message.title + f" ({max_parts}/{max_parts})", "")
+    if budget <= _json_bytes("…") * 2:
+        raise ValueError(f"max_bytes={max_bytes} leaves no room for text")
+    chunks: list[str] = []
+    current = ""
+    for line in message.text.split("\n"):
+        candidate = f"{current}\n{line}" if current else line
+        if _json_bytes(candidate) <= budget:
+            current = candidate
+            continue
+        if current:
+            chunks.append(current)
+        current = line if _json_bytes(line) <= budget else _cut(line, budget - _json_bytes("…")) + "…"
+    if current:
+        chunks.append(current)
+    if len(chunks) > max_parts:
+        chunks = chunks[:max_parts]
+        chunks[-1] = _cut(chunks[-1], budget - _json_bytes("\n…")) + "\n…"
+    total = len(chunks)
+    return [RenderedMessage(f"{message.title} ({i}/{total})", chunk) for i, chunk in enumerate(chunks, 1)]
+
+
+def _json_bytes(text: str) -> int:
+    return len(json.dumps(text, ensure_ascii=False).encode("utf-8")) - 2
+
+
+def _cut(text: str, budget: int) -> str:
+    if _json_bytes(text) <= budget:
+        return text
+    low, high = 0, len(text)
+    while low < high:  # the longest prefix that fits
+        mid = (low + high + 1) // 2
+        if _json_bytes(text[:mid]) <= budget:
+            low = mid
+        else:
+            high = mid - 1
+    return text[:low]

@@ -1,0 +1,121 @@
+"""Answering one incoming DingTalk message: its session webhook first, a proactive send when that is gone.
+
+- markdown with a title (A4.1); the customer card as a markdown block, with `dtmd://` quick-action links in
+  DMs only (in a group the message a link sends would not @ the robot, so it would never arrive, A6.3);
+- in groups the asker is `@`-mentioned (`at.atUserIds` plus `@staffId` in the text, which DingTalk shows as
+  the name), and replies the core marked private lose the card's sensitive fields (DESIGN §5);
+- the session webhook lives about 90 minutes (A3); when it has expired, or DingTalk rejects it, the reply
+  goes through the OpenAPI instead (the robot's 1:1 or group send);
+- `share` posts the card into the group with the OpenAPI (which returns a message key) and records it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import Any
+
+from adapters.dingtalk.incoming import InboundMessage
+from adapters.dingtalk.markdown import RenderedMessage, render_reply, split_message
+from adapters.dingtalk.openapi import DingTalkApiError, DingTalkHttp
+from adapters.dingtalk.sender import MAX_MSG_PARAM_BYTES, PLATFORM, DingTalkSender
+from bot.dispatcher import Bot
+from bot.errors import report_error
+from bot.messages import Reply, Target
+from bot.ports import DeliveryError
+
+log = logging.getLogger("crmbot.dingtalk.replies")
+
+# Treat a webhook this close to its expiry as expired: the post may take a moment to arrive.
+EXPIRY_MARGIN_S = 30.0
+
+
+class Replier:
+    """Delivers the core's replies to the person (or group) that asked."""
+
+    def __init__(
+        self,
+        http: DingTalkHttp,
+        sender: DingTalkSender,
+        bot: Bot,
+        *,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.http = http
+        self.sender = sender
+        self.bot = bot
+        # Real epoch time, not the core's clock: webhook expiry is stamped by DingTalk's servers.
+        self._wall_clock = wall_clock
+
+    def deliver(self, message: InboundMessage, replies: Iterable[Reply]) -> None:
+        """Send every reply; failures are reported with a reference id, never raised into the worker."""
+        for reply in replies:
+            try:
+                if reply.share_customer_id is not None and message.is_group:
+                    self._share(message, reply)
+                else:
+                    self._answer(message, reply)
+            except Exception as exc:
+                report_error(exc, {"platform": PLATFORM, "user": message.sender_staff_id,
+                                   "conversation": message.conversation_id, "text": message.incoming.text[:200]})
+
+    # ---- answering ---------------------------------------------------------------------------------
+
+    def _answer(self, message: InboundMessage, reply: Reply) -> None:
+        if message.is_group and reply.private and reply.card is not None:
+            reply = replace(reply, card=reply.card.redacted())
+        if not self._webhook_usable(message):
+            log.info("session webhook of %s expired; answering through the OpenAPI", message.incoming.message_id)
+            self._fallback(message, reply)
+            return
+        rendered = render_reply(reply, quick_actions=not message.is_group)
+        for part in split_message(rendered, MAX_MSG_PARAM_BYTES):
+            try:
+                self.http.post_webhook(message.session_webhook or "", self._webhook_body(message, part))
+            except DingTalkApiError as exc:
+                if exc.maybe_delivered:
+                    # The post may have arrived; a second copy through the OpenAPI would be a duplicate.
+                    raise
+                log.warning("session webhook rejected (%s); answering through the OpenAPI", exc)
+                self._fallback(message, reply)
+                return
+
+    def _webhook_usable(self, message: InboundMessage) -> bool:
+        if not message.session_webhook:
+            return False
+        expires_ms = message.session_webhook_expires_ms
+        return expires_ms is None or expires_ms / 1000 - EXPIRY_MARGIN_S > self._wall_clock()
+
+    @staticmethod
+    def _webhook_body(message: InboundMessage, part: RenderedMessage) -> dict[str, Any]:
+        body: dict[str, Any] = {"msgtype": "markdown", "markdown": {"title": part.title, "text": part.text}}
+        if message.is_group:
+            # DingTalk renders "@<staffId>" as the person's name when the id is in atUserIds.
+            body["markdown"]["text"] = f"{part.text}\n\n@{message.sender_staff_id}"
+            body["at"] = {"atUserIds": [message.sender_staff_id], "isAtAll": False}
+        return body
+
+    def _fallback(self, message: InboundMessage, reply: Reply) -> None:
+        incoming = message.incoming
+        if message.is_group:
+            target = Target(PLATFORM, incoming.workspace, channel=message.conversation_id)
+        else:
+            target = Target(PLATFORM, incoming.workspace, user=message.sender_staff_id)
+        try:
+            self.sender.send(target, reply)
+        except DeliveryError as exc:
+            raise DeliveryError(f"could not answer {incoming.message_id} at all: {exc}",
+                                permanent=exc.permanent, retry_after=exc.retry_after) from exc
+
+    # ---- share -------------------------------------------------------------------------------------
+
+    def _share(self, message: InboundMessage, reply: Reply) -> None:
+        incoming = message.incoming
+        target = Target(PLATFORM, incoming.workspace, channel=message.conversation_id)
+        sent = self.sender.send(target, replace(reply, private=False))
+        if reply.share_customer_id is not None:
+            self.bot.record_shared_card(customer_id=reply.share_customer_id, platform=PLATFORM,
+                                        workspace=incoming.workspace, channel=message.conversation_id,
+                                        message_id=sent.message_id, shared_by=incoming)
