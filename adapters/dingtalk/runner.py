@@ -47,6 +47,17 @@ class StreamOptions:
     watchdog: bool = True
 
 
+class _QuietWhileStopping(logging.Filter):
+    """Drops the SDK's `[start] network exception` ERROR that our own cancel causes during `stop()`."""
+
+    def __init__(self, stopping: threading.Event) -> None:
+        super().__init__()
+        self._stopping = stopping
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (self._stopping.is_set() and str(record.msg).startswith("[start] network exception"))
+
+
 class StreamRunner:
     """Owns the stream thread. Build it with a factory `(on_frame) -> DingTalkStreamClient`, then `start()`."""
 
@@ -72,6 +83,7 @@ class StreamRunner:
         self._background: set[asyncio.Task[Any]] = set()
         self.restarts = 0
         self.watchdog_closures = 0
+        self._quiet = _QuietWhileStopping(self._stopping)
 
     # ---- public ----------------------------------------------------------------------------------
 
@@ -79,6 +91,9 @@ class StreamRunner:
         """Start the stream thread and return once its event loop runs."""
         if self._thread.is_alive() or self._stopping.is_set():
             raise RuntimeError("a StreamRunner starts once")
+        sdk_logger = getattr(self.client, "logger", None)
+        if isinstance(sdk_logger, logging.Logger):
+            sdk_logger.addFilter(self._quiet)
         self._thread.start()
         if not self._loop_ready.wait(5):
             raise RuntimeError("DingTalk stream thread did not start")
@@ -138,6 +153,9 @@ class StreamRunner:
                 task.cancel()
             self.loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
             self.loop.close()
+            sdk_logger = getattr(self.client, "logger", None)
+            if isinstance(sdk_logger, logging.Logger):
+                sdk_logger.removeFilter(self._quiet)
 
     def _cancel_main(self) -> None:
         if self._main is not None and not self._main.done():
