@@ -1,0 +1,102 @@
+"""Rendering a manager's digest, split into pages that fit the target platform's message limit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import select
+
+from bot.notifications import kinds
+from bot.notifications.claim import ClaimedNotification
+from bot.notifications.digest_data import DigestData, format_amount, gather_digest
+from bot.notifications.notices import Notice, ObsoleteNotification, RenderContext
+from bot.render import Markdown, t
+from storage.models import DigestSubscription, User
+
+ELLIPSIS = "…"
+
+
+def render_digest(ctx: RenderContext, row: ClaimedNotification) -> Notice:
+    """The digest `row` stands for, gathered now, as one or more pages (never rolled into a summary)."""
+    period = "weekly" if row.kind == kinds.DIGEST_WEEKLY else "daily"
+    manager = ctx.session.get(User, row.subject_id)
+    if manager is None or manager.deactivated_at is not None:
+        raise ObsoleteNotification("manager deactivated")
+    enabled = ctx.session.execute(
+        select(DigestSubscription.enabled).where(
+            DigestSubscription.manager_id == manager.id, DigestSubscription.kind == period
+        )
+    ).scalar_one_or_none()
+    if enabled is False:
+        raise ObsoleteNotification(f"{period} digest turned off")
+    data = gather_digest(ctx.session, manager, period=period, now=ctx.now, tz=ctx.recipient.tz)
+    pages = paginate(lambda page, pages: _title(ctx, data, page, pages), digest_lines(ctx.lang, data),
+                     limit=ctx.page_chars)
+    replies = tuple(ctx.reply(page) for page in pages)
+    line = t("notifications_digest:summary_line", ctx.lang, period=period, day=data.end.isoformat())
+    return Notice(row.kind, line, replies, rollable=False)
+
+
+def _title(ctx: RenderContext, data: DigestData, page: int, pages: int) -> str:
+    return t("notifications_digest:title", ctx.lang, period=data.period, start=data.start.isoformat(),
+             end=data.end.isoformat(), page=page, pages=pages)
+
+
+def digest_lines(lang: str, data: DigestData) -> list[str]:
+    """The digest body, one markdown line per entry (headings are lines too)."""
+
+    def say(key: str, **params: object) -> Markdown:
+        return t(f"notifications_digest:{key}", lang, **params)
+
+    lines: list[str] = [say("followups_heading", count=sum(n for _, n in data.followups_per_rep))]
+    lines += [say("rep_line", rep=rep, count=n) for rep, n in data.followups_per_rep] or [say("nothing")]
+    sections: list[tuple[str, object, Iterable[str]]] = [
+        ("new_customers_heading", data.new_customers,
+         (say("customer_line", id=i, customer=name, owner=owner) for i, name, owner in data.new_customers.items)),
+        ("overdue_heading", data.overdue_followups,
+         (say("overdue_line", id=i, customer=name, owner=owner, step=step, due=due.isoformat() if due else "")
+          for i, name, owner, step, due in data.overdue_followups.items)),
+        ("at_risk_heading", data.at_risk,
+         (say("at_risk_line", id=i, customer=name, level=level, silence=silence, ratio=ratio)
+          for i, name, level, silence, ratio in data.at_risk.items)),
+        ("payments_heading", data.overdue_payments,
+         (say("payment_line", order=i, customer=name, owner=owner, amount=format_amount(amount, currency),
+              due=due.isoformat()) for i, name, owner, amount, currency, due in data.overdue_payments.items)),
+        ("birthdays_heading", data.birthdays,
+         (say("birthday_line", contact=contact, customer=customer, day=day.isoformat())
+          for contact, customer, day in data.birthdays.items)),
+        ("dead_heading", data.dead_letters,
+         (say("dead_line", id=i, kind=kind, recipient=who, reason=reason)
+          for i, kind, who, reason in data.dead_letters.items)),
+    ]
+    for heading, listed, entries in sections:
+        lines.append(say(heading, count=listed.total))  # type: ignore[attr-defined]
+        shown = list(entries)
+        lines += shown or [say("nothing")]
+        hidden = listed.total - len(shown)  # type: ignore[attr-defined]
+        if hidden > 0:
+            lines.append(say("more", count=hidden))
+    return lines
+
+
+def paginate(title: Callable[[int, int], str], lines: list[str], *, limit: int) -> list[str]:
+    """Pack `lines` into pages of at most `limit` characters, each starting with ``title(page, pages)``.
+
+    Lines are never split between pages; a single line longer than a page is cut with an ellipsis.
+    """
+    reserve = len(title(999, 999)) + 1
+    room = max(limit - reserve, 40)
+    pages: list[list[str]] = [[]]
+    used = 0
+    for line in lines:
+        if len(line) > room:
+            line = line[: room - len(ELLIPSIS)] + ELLIPSIS
+        needed = len(line) + 1
+        if pages[-1] and used + needed > room:
+            pages.append([])
+            used = 0
+        pages[-1].append(line)
+        used += needed
+    total = len(pages)
+    return [Markdown("\n".join([title(n, total), *page])) for n, page in enumerate(pages, start=1)]
+

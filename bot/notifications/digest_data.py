@@ -1,0 +1,189 @@
+"""What a manager's digest says, as plain data: one bounded query per section over the manager's scope.
+
+The scope is `bot.access.visible_customers` for the manager (their teams' customers). Lists are capped at
+`LIST_LIMIT` items with the full count alongside; every query selects columns, never entities in bulk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from bot.access import managed_team_ids, visible_customers
+from bot.calendar.birthdays import birthday_keys_for
+from bot.calendar.churn import assess_many, population_gaps_by_segment
+from bot.notifications.enqueue_churn import churn_items, churn_rows, created_ordinals
+from bot.services.agenda import birthday_predicate
+from storage.models import Contact, Customer, FollowUp, NotificationOutbox, Order, User
+
+LIST_LIMIT = 10
+BIRTHDAY_DAYS = 7
+AT_RISK_LEVELS = ("at_risk", "lapsed")
+# Dead rows with these reasons were never failures (see bot.notifications.dispatch).
+NOT_FAILURES = ("stale:%", "obsolete:%")
+
+Owner = aliased(User, name="owner")
+Author = aliased(User, name="author")
+
+
+@dataclass(frozen=True)
+class Listed:
+    """Up to `LIST_LIMIT` items and the full count."""
+
+    items: tuple[tuple, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class DigestData:
+    """Every section of one digest; windows are local [start, end) of the manager's zone."""
+
+    period: str  # daily / weekly
+    start: date
+    end: date
+    followups_per_rep: tuple[tuple[str, int], ...]
+    new_customers: Listed  # (id, name, owner)
+    overdue_followups: Listed  # (customer id, customer, owner, step, due date)
+    at_risk: Listed  # (customer id, customer, level, silence days, ratio)
+    overdue_payments: Listed  # (order id, customer, owner, amount, currency, due date)
+    birthdays: Listed  # (contact, customer, date)
+    dead_letters: Listed  # (outbox id, kind, recipient, reason)
+
+
+def digest_window(period: str, today: date) -> tuple[date, date]:
+    """Yesterday for a daily digest; the previous Monday–Sunday for a weekly one."""
+    if period == "weekly":
+        monday = today - timedelta(days=today.weekday())
+        return monday - timedelta(days=7), monday
+    return today - timedelta(days=1), today
+
+
+def gather_digest(session: Session, manager: User, *, period: str, now: datetime, tz: ZoneInfo) -> DigestData:
+    """Collect the digest of `manager` at `now` (days counted in `tz`)."""
+    today = now.astimezone(tz).date()
+    start, end = digest_window(period, today)
+    since, until = _instant(start, tz), _instant(end, tz)
+    scope = visible_customers(session, manager)
+    return DigestData(
+        period=period, start=start, end=end,
+        followups_per_rep=_followups_per_rep(session, scope, since, until),
+        new_customers=_new_customers(session, scope, since, until),
+        overdue_followups=_overdue_followups(session, scope, now),
+        at_risk=_at_risk(session, scope, today),
+        overdue_payments=_overdue_payments(session, scope, today),
+        birthdays=_birthdays(session, scope, today),
+        dead_letters=_dead_letters(session, manager, since, now),
+    )
+
+
+def _instant(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
+
+
+def _listed(session: Session, query, count_query) -> Listed:
+    items = tuple(tuple(row) for row in session.execute(query.limit(LIST_LIMIT)).all())
+    total = len(items) if len(items) < LIST_LIMIT else session.execute(count_query).scalar_one()
+    return Listed(items, total)
+
+
+def _followups_per_rep(session: Session, scope: ColumnElement[bool], since: datetime,
+                       until: datetime) -> tuple[tuple[str, int], ...]:
+    who = func.coalesce(func.nullif(Author.display_name, ""), Author.name)
+    rows = session.execute(
+        select(who, func.count(FollowUp.id))
+        .select_from(FollowUp)
+        .join(Customer, Customer.id == FollowUp.customer_id)
+        .join(Author, Author.id == FollowUp.author_id)
+        .where(scope, FollowUp.deleted_at.is_(None), FollowUp.happened_at >= since, FollowUp.happened_at < until)
+        .group_by(who)
+        .order_by(func.count(FollowUp.id).desc(), who)
+    ).all()
+    return tuple((name, count) for name, count in rows)
+
+
+def _new_customers(session: Session, scope: ColumnElement[bool], since: datetime, until: datetime) -> Listed:
+    where = (scope, Customer.created_at >= since, Customer.created_at < until)
+    owner = func.coalesce(func.nullif(Owner.display_name, ""), Owner.name)
+    query = (select(Customer.id, Customer.name, owner).join(Owner, Owner.id == Customer.owner_id)
+             .where(*where).order_by(Customer.created_at, Customer.id))
+    return _listed(session, query, select(func.count()).select_from(Customer).where(*where))
+
+
+def _overdue_followups(session: Session, scope: ColumnElement[bool], now: datetime) -> Listed:
+    where = (scope, FollowUp.next_due_at.is_not(None), FollowUp.done_at.is_(None), FollowUp.deleted_at.is_(None),
+             FollowUp.next_due_at < now)
+    owner = func.coalesce(func.nullif(Owner.display_name, ""), Owner.name)
+    query = (select(Customer.id, Customer.name, owner, FollowUp.next_step, FollowUp.next_due_date)
+             .select_from(FollowUp).join(Customer, Customer.id == FollowUp.customer_id)
+             .join(Owner, Owner.id == Customer.owner_id).where(*where).order_by(FollowUp.next_due_at, FollowUp.id))
+    count = (select(func.count()).select_from(FollowUp).join(Customer, Customer.id == FollowUp.customer_id)
+             .where(*where))
+    return _listed(session, query, count)
+
+
+def _at_risk(session: Session, scope: ColumnElement[bool], today: date) -> Listed:
+    rows = churn_rows(session, today=today, scope=scope)
+    names = dict(session.execute(select(Customer.id, Customer.name).where(scope)).tuples().all())
+    items = churn_items(rows)
+    flagged = [
+        (customer_id, names.get(customer_id, "?"), a.level, a.silence_days, round(a.ratio, 1))
+        for customer_id, a in assess_many(items, today=today, population_gaps=population_gaps_by_segment(items),
+                                          created_ordinals=created_ordinals(rows))
+        if a.level in AT_RISK_LEVELS
+    ]
+    flagged.sort(key=lambda item: (-item[4], item[1]))
+    return Listed(tuple(flagged[:LIST_LIMIT]), len(flagged))
+
+
+def _overdue_payments(session: Session, scope: ColumnElement[bool], today: date) -> Listed:
+    where = (scope, Order.paid_at.is_(None), Order.deleted_at.is_(None), Order.payment_due < today)
+    owner = func.coalesce(func.nullif(Owner.display_name, ""), Owner.name)
+    query = (select(Order.id, Customer.name, owner, Order.amount, Order.currency, Order.payment_due)
+             .select_from(Order).join(Customer, Customer.id == Order.customer_id)
+             .join(Owner, Owner.id == Customer.owner_id).where(*where).order_by(Order.payment_due, Order.id))
+    count = select(func.count()).select_from(Order).join(Customer, Customer.id == Order.customer_id).where(*where)
+    return _listed(session, query, count)
+
+
+def _birthdays(session: Session, scope: ColumnElement[bool], today: date) -> Listed:
+    found: dict[int, tuple[str, str, date]] = {}
+    for offset in range(BIRTHDAY_DAYS):
+        day = today + timedelta(days=offset)
+        rows = session.execute(
+            select(Contact.id, Contact.name, Customer.name).join(Customer, Customer.id == Contact.customer_id)
+            .where(scope, Contact.deleted_at.is_(None), birthday_predicate(birthday_keys_for(day)))
+        ).all()
+        for contact_id, contact, customer in rows:
+            found.setdefault(contact_id, (contact, customer, day))
+    ordered = sorted(found.values(), key=lambda item: (item[2], item[0]))
+    return Listed(tuple(ordered[:LIST_LIMIT]), len(ordered))
+
+
+def _dead_letters(session: Session, manager: User, since: datetime, now: datetime) -> Listed:
+    outbox = NotificationOutbox
+    recipient = func.coalesce(func.nullif(User.display_name, ""), User.name)
+    teams = managed_team_ids(session, manager)
+    reach = or_(User.id == manager.id, User.team_id.in_(teams)) if teams else User.id == manager.id
+    if manager.role == "admin":
+        reach = User.tenant == manager.tenant
+    where = (
+        outbox.status == "dead",
+        outbox.created_at >= since, outbox.created_at <= now,
+        *(outbox.last_error.not_like(pattern) for pattern in NOT_FAILURES),
+        reach,
+    )
+    query = (select(outbox.id, outbox.kind, recipient, outbox.last_error)
+             .join(User, User.id == outbox.recipient_id).where(*where).order_by(outbox.id.desc()))
+    count = select(func.count()).select_from(outbox).join(User, User.id == outbox.recipient_id).where(*where)
+    return _listed(session, query, count)
+
+
+def format_amount(amount: Decimal | float | int, currency: str) -> str:
+    """``CNY 12,000.00``."""
+    return f"{currency} {Decimal(amount):,.2f}"

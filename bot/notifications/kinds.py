@@ -1,0 +1,60 @@
+"""The kinds of notification, what their subject is, and how an outbox row names its audience.
+
+An outbox row's ``channel`` is its *audience*: ``user:<id>`` for a push to one user's DM (the platform
+identity is chosen at delivery time, so a user who links a second chat account is not notified twice),
+or a channel key in `Target.key()` form (``slack:T1:C123``) for a post into a channel.
+"""
+
+from __future__ import annotations
+
+FOLLOWUP_DUE = "followup_due"
+REMINDER_DUE = "reminder_due"
+FOLLOWUP_OVERDUE = "followup_overdue"  # escalation of a still-open step to the manager
+BIRTHDAY = "birthday"
+CHURN = "churn"
+PAYMENT_OVERDUE = "payment_overdue"
+PAYMENT_ESCALATION = "payment_escalation"
+DIGEST_DAILY = "digest_daily"
+DIGEST_WEEKLY = "digest_weekly"
+
+DIGEST_KINDS = frozenset({DIGEST_DAILY, DIGEST_WEEKLY})
+
+#: What `subject_id` refers to, per kind (shown in `crmbot tick` lines and dead-letter lists).
+SUBJECT_OF: dict[str, str] = {
+    FOLLOWUP_DUE: "followup",
+    REMINDER_DUE: "reminder",
+    FOLLOWUP_OVERDUE: "followup",
+    BIRTHDAY: "contact",
+    CHURN: "customer",
+    PAYMENT_OVERDUE: "order",
+    PAYMENT_ESCALATION: "order",
+    DIGEST_DAILY: "manager",
+    DIGEST_WEEKLY: "manager",
+}
+ALL_KINDS = tuple(SUBJECT_OF)
+
+#: How far back a bot that was down still sends date-keyed occasions it missed (follow-ups, payments,
+#: escalations). Older ones are not pushed one by one: the digest and `today` list them.
+CATCH_UP_DAYS = 7
+
+USER_AUDIENCE_PREFIX = "user:"
+
+
+def user_audience(user_id: int) -> str:
+    """The audience key of one user's DM."""
+    return f"{USER_AUDIENCE_PREFIX}{user_id}"
+
+
+def audience_user_id(channel: str) -> int | None:
+    """The user id of a ``user:<id>`` audience, or None for a channel audience."""
+    if not channel.startswith(USER_AUDIENCE_PREFIX):
+        return None
+    try:
+        return int(channel[len(USER_AUDIENCE_PREFIX) :])
+    except ValueError:
+        return None
+
+
+def occasion_label(kind: str, subject_id: int, due_date: object) -> str:
+    """``contact#12@2026-02-16``: the occasion an outbox row stands for, readable and greppable."""
+    return f"{SUBJECT_OF.get(kind, 'subject')}#{subject_id}@{due_date}"

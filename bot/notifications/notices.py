@@ -1,0 +1,254 @@
+"""Rendering one claimed outbox row into what is sent: a `Notice` in the recipient's language.
+
+Each kind reads its subject with one small column query at send time (a claimed batch is a few dozen
+rows), so a customer renamed since the enqueue shows its new name. A subject that no longer needs the
+push (step done, order paid, contact deleted) raises `ObsoleteNotification` and is not sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from bot.calendar.birthdays import Birthday, age_on, format_birthday
+from bot.calendar.churn import explain_churn
+from bot.messages import Card, CardAction, Reply
+from bot.notifications import kinds
+from bot.notifications.claim import ClaimedNotification
+from bot.notifications.digest_data import format_amount
+from bot.notifications.enqueue_birthdays import FEB29_RULE
+from bot.notifications.enqueue_churn import assessment_from_payload
+from bot.notifications.routing import Recipient
+from bot.render import Markdown, pick_language, t
+from bot.text.when import When, format_when
+from config.settings import Settings
+from storage.models import Contact, Customer, FollowUp, Order, Reminder, User
+
+
+class ObsoleteNotification(Exception):
+    """The occasion no longer calls for a push; the message says why (kept as the row's reason)."""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A rendered notification: its one-line form for summaries, and the replies sent when alone."""
+
+    kind: str
+    line: Markdown
+    replies: tuple[Reply, ...]
+    rollable: bool = True  # digests are already summaries and always go out on their own
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What a renderer may use: the session, settings, the tick's instant, the recipient, the audience."""
+
+    session: Session
+    settings: Settings
+    now: datetime
+    recipient: Recipient
+    public: bool = False  # a channel post rather than a DM
+    page_chars: int = 3000  # longest message the target platform takes (digests split into pages)
+    extras: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def lang(self) -> str:
+        return pick_language(self.recipient.language)
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.recipient.tz).date()
+
+    def t(self, key: str, **params: object) -> Markdown:
+        return t(f"notifications:{key}", self.lang, **params)
+
+    def reply(self, text: str, card: Card | None = None) -> Reply:
+        return Reply(text=text, card=card, private=not self.public, lang=self.lang, extras=dict(self.extras))
+
+    def customer_card(self, customer_id: int, name: str, *, log: bool = True, done: bool = False,
+                      snooze: bool = False) -> Card:
+        """A small card whose buttons run ordinary commands as the clicking user."""
+        ref = f"#{customer_id}"
+        actions = []
+        if done:
+            actions.append(CardAction("done", self.t("action_done"), f"done {ref}", style="primary"))
+        if snooze:
+            actions.append(CardAction("snooze", self.t("action_snooze"), f"snooze {ref} 1d"))
+        if log:
+            actions.append(CardAction("log", self.t("action_log"), f"log {ref} "))
+        actions.append(CardAction("details", self.t("action_show"), f"show {ref}"))
+        return Card(title=name, subtitle=ref, actions=tuple(actions), customer_id=customer_id)
+
+
+Renderer = Callable[[RenderContext, ClaimedNotification], Notice]
+
+
+def render_notice(ctx: RenderContext, row: ClaimedNotification) -> Notice:
+    """The notice for `row`; raises `ObsoleteNotification`, or KeyError for a kind nobody renders."""
+    from bot.notifications.digest import render_digest
+
+    renderers: dict[str, Renderer] = {
+        kinds.FOLLOWUP_DUE: _followup_due,
+        kinds.REMINDER_DUE: _reminder_due,
+        kinds.FOLLOWUP_OVERDUE: _followup_overdue,
+        kinds.BIRTHDAY: _birthday,
+        kinds.CHURN: _churn,
+        kinds.PAYMENT_OVERDUE: _payment,
+        kinds.PAYMENT_ESCALATION: _payment,
+        kinds.DIGEST_DAILY: render_digest,
+        kinds.DIGEST_WEEKLY: render_digest,
+    }
+    return renderers[row.kind](ctx, row)
+
+
+def _when_text(ctx: RenderContext, instant: datetime | None, day: date, has_time: bool) -> str:
+    tz = ctx.recipient.tz
+    if has_time and instant is not None:
+        local = instant.astimezone(tz)
+        return format_when(When(local.date(), local.time().replace(tzinfo=None), tz), ctx.lang)
+    return format_when(When(day, None, tz), ctx.lang)
+
+
+def _followup_due(ctx: RenderContext, row: ClaimedNotification) -> Notice:
+    found = ctx.session.execute(
+        select(FollowUp.next_step, FollowUp.next_due_at, FollowUp.next_due_date, FollowUp.next_due_has_time,
+               FollowUp.done_at, FollowUp.deleted_at, Customer.id.label("customer_id"), Customer.name,
+               Customer.deleted_at.label("customer_deleted_at"))
+        .join(Customer, Customer.id == FollowUp.customer_id)
+        .where(FollowUp.id == row.subject_id)
+    ).first()
+    if found is None or found.deleted_at is not None or found.customer_deleted_at is not None:
+        raise ObsoleteNotification("follow-up or customer deleted")
+    if found.done_at is not None:
+        raise ObsoleteNotification("follow-up step already done")
+    if found.next_due_date != row.due_date:
+        raise ObsoleteNotification(f"step moved to {found.next_due_date}")
+    when = _when_text(ctx, found.next_due_at, found.next_due_date, found.next_due_has_time)
+    params = {"customer": found.name, "step": found.next_step, "when": when}
+    card = ctx.customer_card(found.customer_id, found.name, done=True, snooze=True)
+    return Notice(row.kind, ctx.t("followup_due_line", **params), (ctx.reply(ctx.t("followup_due", **params), card),))
+
+
+def _reminder_due(ctx: RenderContext, row: ClaimedNotification) -> Notice:
+    found = ctx.session.execute(
+        select(Reminder.text, Reminder.due_at, Reminder.due_date, Reminder.due_has_time, Reminder.done_at,
+               Reminder.deleted_at, Reminder.customer_id, Customer.name)
+        .outerjoin(Customer, Customer.id == Reminder.customer_id)
+        .where(Reminder.id == row.subject_id)
+    ).first()
+    if found is None or found.deleted_at is not None:
+        raise ObsoleteNotification("reminder deleted")
+    if found.done_at is not None:
+        raise ObsoleteNotification("reminder already done")
+    when = _when_text(ctx, found.due_at, found.due_date, found.due_has_time)
+    params = {"text": found.text, "customer": found.name, "when": when}
+    # `done`/`snooze` act on the customer's next step, not on this reminder, so the card offers neither.
+    card = ctx.customer_card(found.customer_id, found.name) if found.customer_id else None
+    return Notice(row.kind, ctx.t("reminder_due_line", **params), (ctx.reply(ctx.t("reminder_due", **params), card),))
+
+
+def _followup_overdue(ctx: RenderContext, row: ClaimedNotification) -> Notice:
+    owner = aliased(User)
+    found = ctx.session.execute(
+        select(FollowUp.next_step, FollowUp.next_due_date, FollowUp.done_at, FollowUp.deleted_at,
+               Customer.id.label("customer_id"), Customer.name.label("customer"),
+               Customer.deleted_at.label("customer_deleted_at"), owner.display_name.label("owner_display"),
+               owner.name.label("owner_name"))
+        .join(Customer, Customer.id == FollowUp.customer_id)
+        .join(owner, owner.id == Customer.owner_id)
+        .where(FollowUp.id == row.subject_id)
+    ).first()
+    if found is None or found.deleted_at is not None or found.customer_deleted_at is not None:
+        raise ObsoleteNotification("follow-up or customer deleted")
+    if found.done_at is not None:
+        raise ObsoleteNotification("follow-up step done in the meantime")
+    params = {
+        "customer": found.customer, "owner": found.owner_display or found.owner_name, "step": found.next_step,
+        "due": format_when(When(found.next_due_date, None, ctx.recipient.tz), ctx.lang),
+        "days": (ctx.today - found.next_due_date).days,
+    }
+    card = ctx.customer_card(found.customer_id, found.customer, log=True)
+    return Notice(row.kind, ctx.t("followup_overdue_line", **params),
+                  (ctx.reply(ctx.t("followup_overdue", **params), card),))
+
+
+def _birthday(ctx: RenderContext, row: ClaimedNotification) -> Notice:
+    found = ctx.session.execute(
+        select(Contact.name, Contact.birthday_month, Contact.birthday_day, Contact.birthday_is_lunar,
+               Contact.birthday_is_leap_month, Contact.birthday_year, Contact.greeting_language,
+               Contact.deleted_at, Customer.id.label("customer_id"), Customer.name.label("customer"),
+               Customer.deleted_at.label("customer_deleted_at"))
+        .join(Customer, Customer.id == Contact.customer_id)
+        .where(Contact.id == row.subject_id)
+    ).first()
+    if found is None or found.deleted_at is not None or found.customer_deleted_at is not None:
+        raise ObsoleteNotification("contact or customer deleted")
+    if found.birthday_month is None or found.birthday_day is None:
+        raise ObsoleteNotification("birthday removed from the contact")
+    birthday = Birthday(month=found.birthday_month, day=found.birthday_day, is_lunar=found.birthday_is_lunar,
+                        is_leap_month=found.birthday_is_leap_month, year=found.birthday_year)
+    age = age_on(birthday, row.due_date, feb29_on=FEB29_RULE) if found.birthday_year else None
+    contact, customer = found.name, found.customer
+    greeting_lang = pick_language(found.greeting_language or ctx.lang)
+    text = "\n".join((
+        ctx.t("birthday", contact=contact, customer=customer, birthday=format_birthday(birthday, ctx.lang), age=age),
+        ctx.t("suggested_greeting", greeting=t("notifications:greeting", greeting_lang, name=contact)),
+    ))
+    card = ctx.customer_card(found.customer_id, customer, log=True)
+    return Notice(row.kind, ctx.t("birthday_line", contact=contact, customer=customer), (ctx.reply(text, card),))
+
+
+def _churn(ctx: RenderContext, row: ClaimedNotification) -> Notice:
+    found = ctx.session.execute(
+        select(Customer.id, Customer.name, Customer.deleted_at, Customer.last_contact_at).where(
+            Customer.id == row.subject_id
+        )
+    ).first()
+    if found is None or found.deleted_at is not None:
+        raise ObsoleteNotification("customer deleted")
+    if found.last_contact_at is not None and found.last_contact_at > row.created_at:
+        raise ObsoleteNotification("customer contacted since the warning was queued")
+    if not row.payload:
+        raise ObsoleteNotification("warning has no assessment")
+    assessment = assessment_from_payload(row.payload)
+    reason = explain_churn(assessment, customer=found.name, lang=ctx.lang)
+    text = ctx.t("churn", customer=found.name, level=assessment.level, reason=reason)
+    line = ctx.t("churn_line", customer=found.name, level=assessment.level, silence=assessment.silence_days)
+    return Notice(row.kind, line, (ctx.reply(text, ctx.customer_card(found.id, found.name, snooze=True)),))
+
+
+def _payment(ctx: RenderContext, row: ClaimedNotification) -> Notice:
+    owner = aliased(User)
+    found = ctx.session.execute(
+        select(Order.id, Order.amount, Order.currency, Order.payment_due, Order.paid_at, Order.deleted_at,
+               Customer.id.label("customer_id"), Customer.name.label("customer"),
+               Customer.deleted_at.label("customer_deleted_at"), owner.display_name.label("owner_display"),
+               owner.name.label("owner_name"))
+        .join(Customer, Customer.id == Order.customer_id)
+        .join(owner, owner.id == Customer.owner_id)
+        .where(Order.id == row.subject_id)
+    ).first()
+    if found is None or found.deleted_at is not None or found.customer_deleted_at is not None:
+        raise ObsoleteNotification("order or customer deleted")
+    if found.paid_at is not None:
+        raise ObsoleteNotification("order paid in the meantime")
+    if found.payment_due is None:
+        raise ObsoleteNotification("payment due date removed")
+    params = {
+        "customer": found.customer, "amount": format_amount(found.amount, found.currency), "order": found.id,
+        "due": format_when(When(found.payment_due, None, ctx.recipient.tz), ctx.lang),
+        "days": (ctx.today - found.payment_due).days,
+    }
+    if row.kind == kinds.PAYMENT_ESCALATION:
+        params["owner"] = found.owner_display or found.owner_name
+        line = ctx.t("payment_escalation_line", **{k: params[k] for k in ("customer", "owner", "amount", "days")})
+        text = ctx.t("payment_escalation", **params)
+    else:
+        line = ctx.t("payment_overdue_line", **{k: params[k] for k in ("customer", "amount", "days")})
+        text = ctx.t("payment_overdue", **params)
+    return Notice(row.kind, line, (ctx.reply(text, ctx.customer_card(found.customer_id, found.customer, log=True)),))

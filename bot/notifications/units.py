@@ -1,0 +1,167 @@
+"""Turning a claimed batch into send units: route each row, render it, apply the noise budget.
+
+A unit is what one send covers: a single notice (a digest may be several pages), or, when one audience
+has more than `max_pushes_per_tick` rollable notices in the batch, ONE summary listing all of them, paged to
+the platform's limit. Rows that cannot go out are returned as outcomes instead (dead with a reason, or a
+retry), so nothing is dropped without a trace.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from bot.errors import report_error
+from bot.messages import Reply, Target
+from bot.notifications import kinds
+from bot.notifications.claim import ClaimedNotification
+from bot.notifications.digest import paginate
+from bot.notifications.notices import Notice, ObsoleteNotification, RenderContext, render_notice
+from bot.notifications.routing import Recipient, UnroutableError, channel_target, dm_targets, load_recipients
+from bot.render import pick_language, t
+from config.settings import Settings
+from storage.uow import unit_of_work
+
+# Longest message text per platform (Slack: a section block's 3000 characters; DingTalk markdown about 5000
+# bytes, so 4000 characters leaves room for CJK). A sender may declare `max_message_chars` instead.
+PAGE_CHARS = {"slack": 3000, "dingtalk": 4000, "console": 20000}
+DEFAULT_PAGE_CHARS = 3000
+
+
+@dataclass
+class SendUnit:
+    """One message (or a few pages) for one target, standing for one or more outbox rows."""
+
+    rows: list[ClaimedNotification]
+    target: Target
+    recipient: Recipient
+    replies: tuple[Reply, ...]
+    audience_label: str  # the user's name, or the channel key
+    summary: bool = False
+
+
+@dataclass
+class Unsendable:
+    """A row that will not be sent in this pass: `dead` says whether to give up or retry later."""
+
+    row: ClaimedNotification
+    reason: str
+    dead: bool
+    recipient: Recipient | None = None
+
+
+@dataclass
+class PreparedBatch:
+    units: list[SendUnit] = field(default_factory=list)
+    unsendable: list[Unsendable] = field(default_factory=list)
+
+
+def page_chars_for(platform: str, sender: object | None) -> int:
+    """How long one message may be on `platform` (the sender's own limit wins)."""
+    declared = getattr(sender, "max_message_chars", None)
+    return int(declared) if declared else PAGE_CHARS.get(platform, DEFAULT_PAGE_CHARS)
+
+
+def prepare_batch(
+    engine: Engine, settings: Settings, now: datetime, batch: list[ClaimedNotification],
+    senders: Mapping[str, object],
+) -> PreparedBatch:
+    """Route and render every claimed row (one read-only transaction), then apply the noise budget."""
+    prepared = PreparedBatch()
+    rendered: dict[str, list[tuple[ClaimedNotification, Notice, Target, Recipient]]] = defaultdict(list)
+    with unit_of_work(engine, write=False) as session:
+        recipients = load_recipients(session, (r.recipient_id for r in batch if r.recipient_id), settings)
+        user_ids = {uid for r in batch if (uid := kinds.audience_user_id(r.channel)) is not None}
+        targets = dm_targets(session, user_ids, platforms=list(senders))
+        for row in batch:
+            recipient = recipients.get(row.recipient_id) if row.recipient_id else None
+            if recipient is None:
+                prepared.unsendable.append(Unsendable(row, "unroutable: the recipient no longer exists", dead=True))
+                continue
+            if row.stale_after is not None and now > row.stale_after:
+                prepared.unsendable.append(Unsendable(
+                    row, f"stale: not delivered before {row.stale_after:%Y-%m-%d %H:%M} UTC", dead=True, recipient=recipient))
+                continue
+            try:
+                target = _target_of(row, targets)
+            except UnroutableError as exc:
+                prepared.unsendable.append(Unsendable(row, f"unroutable: {exc}", dead=True, recipient=recipient))
+                continue
+            ctx = RenderContext(
+                session=session, settings=settings, now=now, recipient=recipient,
+                public=kinds.audience_user_id(row.channel) is None,
+                page_chars=page_chars_for(target.platform, senders.get(target.platform)),
+                extras={"outbox_ids": [row.id], "notification_kind": row.kind},
+            )
+            try:
+                notice = render_notice(ctx, row)
+            except ObsoleteNotification as exc:
+                prepared.unsendable.append(Unsendable(row, f"obsolete: {exc}", dead=True, recipient=recipient))
+                continue
+            except Exception as exc:  # a template or data bug: report once, retry later (maybe fixed by then)
+                ref = report_error(exc, {"job": "render", "outbox_id": row.id, "kind": row.kind})
+                prepared.unsendable.append(Unsendable(row, f"render failed ({ref})", dead=False, recipient=recipient))
+                continue
+            rendered[row.channel].append((row, notice, target, recipient))
+    budget = settings.scheduler.max_pushes_per_tick
+    for audience, items in rendered.items():
+        rollable = [item for item in items if item[1].rollable]
+        singles = [item for item in items if not item[1].rollable]
+        if len(rollable) > budget:
+            platform = rollable[0][2].platform
+            prepared.units.append(_summary(audience, rollable, page_chars_for(platform, senders.get(platform))))
+        else:
+            singles = rollable + singles
+        for row, notice, target, recipient in singles:
+            prepared.units.append(SendUnit([row], target, recipient, notice.replies, _label(audience, recipient)))
+    return prepared
+
+
+def interleave(units: list[SendUnit]) -> list[SendUnit]:
+    """Round-robin over targets, so a burst to one target is spread between the others' messages."""
+    by_target: dict[str, list[SendUnit]] = defaultdict(list)
+    for unit in units:
+        by_target[unit.target.key()].append(unit)
+    queues = list(by_target.values())
+    ordered: list[SendUnit] = []
+    while queues:
+        ordered.extend(queue.pop(0) for queue in queues)
+        queues = [queue for queue in queues if queue]
+    return ordered
+
+
+def _target_of(row: ClaimedNotification, targets: Mapping[int, Target | None]) -> Target:
+    user_id = kinds.audience_user_id(row.channel)
+    if user_id is None:
+        return channel_target(row.channel)
+    target = targets.get(user_id)
+    if target is None:
+        raise UnroutableError(f"user {user_id} has no chat identity to deliver to")
+    return target
+
+
+def _label(audience: str, recipient: Recipient) -> str:
+    return recipient.name if kinds.audience_user_id(audience) is not None else audience
+
+
+def _summary(
+    audience: str, items: list[tuple[ClaimedNotification, Notice, Target, Recipient]], limit: int
+) -> SendUnit:
+    rows = [row for row, *_ in items]
+    _, _, target, recipient = items[0]
+    lang = pick_language(recipient.language)
+    lines = [notice.line for _, notice, _, _ in items]
+    pages = paginate(lambda page, pages: _summary_title(lang, len(rows), page, pages), lines, limit=limit)
+    public = kinds.audience_user_id(audience) is None
+    extras = {"outbox_ids": [row.id for row in rows], "notification_kind": "summary"}
+    replies = tuple(Reply(text=page, private=not public, lang=lang, extras=dict(extras)) for page in pages)
+    return SendUnit(rows, target, recipient, replies, _label(audience, recipient), summary=True)
+
+
+def _summary_title(lang: str, count: int, page: int, pages: int) -> str:
+    title = t("notifications:summary", lang, count=count)
+    return f"{title} ({page}/{pages})" if pages > 1 else title
