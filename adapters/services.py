@@ -38,6 +38,6 @@ def scheduler_service(runtime: Runtime) -> Service | None:
 
 # (is it configured?, build the service) per platform; platform adapters add themselves here.
 PLATFORM_FACTORIES: list[tuple] = []
-SCHEDULER_FACTORY = None
+SCHEDULER_FACTORY = lambda rt: __import__("adapters.scheduling", fromlist=["SchedulerService"]).SchedulerService(rt)  # noqa: E731
 PLATFORM_FACTORIES.append((lambda rt: rt.settings.dingtalk_enabled,
                            lambda rt: __import__("adapters.dingtalk", fromlist=["DingTalkService"]).DingTalkService(rt)))

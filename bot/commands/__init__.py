@@ -11,6 +11,7 @@ def default_registry() -> CommandRegistry:
         agenda,
         contacts,
         customers,
+        deadletters,
         followups,
         orders,
         ownership,
@@ -22,7 +23,7 @@ def default_registry() -> CommandRegistry:
 
     registry = CommandRegistry()
     registry.add(make_help_spec(lambda: registry))
-    for module in (customers, followups, contacts, orders, reminders, agenda, ownership, preferences, sharing):
+    for module in (customers, followups, contacts, orders, reminders, agenda, ownership, preferences, sharing, deadletters):
         for spec in module.SPECS:
             registry.add(spec)
     return registry
