@@ -119,7 +119,7 @@ class AccessTokenCache:
         endpoint: str,
         client_id: str,
         client_secret: str,
-        http: requests.Session,
+        http: Callable[[], requests.Session],
         timeouts: Timeouts,
         monotonic: Callable[[], float] = time.monotonic,
         refresh_margin: float = 300.0,
@@ -150,7 +150,7 @@ class AccessTokenCache:
 
     def _fetch(self) -> str:
         try:
-            response = self._http.post(self._url, json=self._credentials, timeout=self._timeouts.as_tuple())
+            response = self._http().post(self._url, json=self._credentials, timeout=self._timeouts.as_tuple())
         except requests.RequestException as exc:
             raise _transport_error(exc, "access token request failed") from exc
         error = classify(response)
@@ -179,21 +179,32 @@ class DingTalkHttp:
         client_id: str,
         client_secret: str,
         timeouts: Timeouts | None = None,
-        session: requests.Session | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
         self.timeouts = timeouts or Timeouts()
-        self.session = session or requests.Session()
+        # One `requests.Session` per thread: sessions are not documented as thread-safe, and replies run on
+        # several workers while the scheduler pushes from its own thread.
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
         self.tokens = AccessTokenCache(endpoint=self.endpoint, client_id=client_id, client_secret=client_secret,
-                                       http=self.session, timeouts=self.timeouts, monotonic=monotonic)
+                                       http=self._session, timeouts=self.timeouts, monotonic=monotonic)
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            with self._sessions_lock:
+                self._sessions.append(session)
+        return session
 
     def call(self, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """Call an OpenAPI `path` with JSON `body`; returns the JSON answer or raises `DingTalkApiError`."""
         for attempt in (1, 2):
             token = self.tokens.get()
             try:
-                response = self.session.request(method, self.endpoint + path, json=body,
+                response = self._session().request(method, self.endpoint + path, json=body,
                                                 headers={TOKEN_HEADER: token}, timeout=self.timeouts.as_tuple())
             except requests.RequestException as exc:
                 raise _transport_error(exc, f"{method} {path}") from exc
@@ -210,7 +221,7 @@ class DingTalkHttp:
     def post_webhook(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
         """Post to a session webhook (oapi style: HTTP 200 with `errcode` 0 on success)."""
         try:
-            response = self.session.post(url, json=body, timeout=self.timeouts.as_tuple())
+            response = self._session().post(url, json=body, timeout=self.timeouts.as_tuple())
         except requests.RequestException as exc:
             raise _transport_error(exc, "session webhook") from exc
         error = classify(response)
@@ -219,8 +230,11 @@ class DingTalkHttp:
         return _json_object(response)
 
     def close(self) -> None:
-        """Release pooled connections."""
-        self.session.close()
+        """Release the pooled connections of every thread."""
+        with self._sessions_lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
 
 
 def _json_object(response: requests.Response) -> dict[str, Any]:

@@ -49,6 +49,16 @@ def test_a_webhook_dingtalk_says_is_expired_falls_back_to_a_group_send(
     assert [c["path"] for c in dingtalk_emulator.api_calls].count("/robot/sendBySession") == 1
 
 
+def test_an_unreachable_session_webhook_falls_back_to_a_1_to_1_send(
+    dingtalk_service: DingTalkService, dingtalk_emulator: DingTalkEmulator
+) -> None:
+    payload = dingtalk_emulator.build_bot_message("帮助")
+    payload["sessionWebhook"] = "http://127.0.0.1:9/robot/sendBySession?session=gone"  # nothing listens there
+    dingtalk_emulator.send_bot_message(data=payload)
+    [message] = dingtalk_emulator.wait_for(lambda: dingtalk_emulator.robot_messages, 5, "the 1:1 message")
+    assert message["userIds"] == ["rep001"] and "新建" in message["msgParam"]["text"]
+
+
 def test_a_slow_command_delays_neither_acks_nor_pings_nor_other_people(
     dingtalk_service: DingTalkService, dingtalk_emulator: DingTalkEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:

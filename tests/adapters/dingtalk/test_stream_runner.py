@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import threading
 import time
@@ -12,6 +13,7 @@ import pytest
 
 from adapters.dingtalk.openapi import Timeouts
 from adapters.dingtalk.runner import StreamOptions, StreamRunner
+from adapters.dingtalk.sdk import PingNoiseFilter
 from adapters.dingtalk.service import DingTalkOptions, DingTalkService
 from tests.adapters.dingtalk.test_conversations import ask
 from tests.emulators.dingtalk import DingTalkEmulator
@@ -125,3 +127,13 @@ def test_the_supervisor_restarts_a_client_that_crashed_with_backoff() -> None:
         assert runner.running
     finally:
         runner.stop()
+
+
+def test_only_the_sdks_per_ping_warning_is_filtered() -> None:
+    def record(*args: object) -> logging.LogRecord:
+        return logging.LogRecord("crmbot.dingtalk.sdk", logging.WARNING, "stream.py", 121,
+                                 "unknown message topic, topic=%s, message=%s", args, None)
+
+    noise = PingNoiseFilter()
+    assert not noise.filter(record("ping", {"type": "SYSTEM"}))
+    assert noise.filter(record("/v1.0/unknown", {"type": "SYSTEM"}))
