@@ -41,3 +41,4 @@ PLATFORM_FACTORIES: list[tuple] = []
 SCHEDULER_FACTORY = lambda rt: __import__("adapters.scheduling", fromlist=["SchedulerService"]).SchedulerService(rt)  # noqa: E731
 PLATFORM_FACTORIES.append((lambda rt: rt.settings.dingtalk_enabled,
                            lambda rt: __import__("adapters.dingtalk", fromlist=["DingTalkService"]).DingTalkService(rt)))
+PLATFORM_FACTORIES.append((lambda rt: rt.settings.slack_enabled, lambda rt: __import__("adapters.slack", fromlist=["SlackService"]).SlackService(rt)))

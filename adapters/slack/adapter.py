@@ -1,0 +1,145 @@
+"""`SlackAdapter`: the parts of the Slack integration wired together, and the operations listeners share.
+
+Listeners (adapters/slack/listeners/) stay thin: they acknowledge, read the payload, and call these.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from adapters.slack.answers import Asker, ReplyDelivery, Respond
+from adapters.slack.home import home_view, todays_replies
+from adapters.slack.incoming import Profile, is_direct_channel, make_incoming
+from adapters.slack.jobs import Deadline, Jobs
+from adapters.slack.lookups import agenda_of, user_language
+from adapters.slack.modals import log_followup_view, new_customer_view, quote_value
+from adapters.slack.profiles import ProfileCache
+from adapters.slack.sender import SlackSender
+from adapters.slack.threads import SharedCardThreads
+from bot.commands.parser import split_command
+from bot.dispatcher import Bot
+from bot.messages import Incoming, Reply
+
+log = logging.getLogger("crmbot.slack")
+
+SUBMISSION_DEADLINE_S = 2.0  # leaves a second of Slack's 3 for the network
+
+
+@dataclass(frozen=True)
+class ModalShortcut:
+    """A command that is better answered with a form: `new` without a name, `log <customer>` without text."""
+
+    kind: str  # "new" | "log"
+    ref: str = ""
+
+
+@dataclass
+class SlackAdapter:
+    """Everything listeners need: the core, the Web API, and the adapter's helpers."""
+
+    bot: Bot
+    client: WebClient
+    sender: SlackSender
+    profiles: ProfileCache
+    delivery: ReplyDelivery
+    threads: SharedCardThreads
+    jobs: Jobs
+    bot_user_id: str
+    bot_name: str
+    auth: dict[str, Any] = field(default_factory=dict)  # the auth.test answer (team, bot ids)
+
+    @property
+    def deadline(self) -> Deadline:
+        return Deadline(self.jobs, SUBMISSION_DEADLINE_S)
+
+    def close(self) -> None:
+        """Finish queued work (answers, card updates) and stop the worker threads."""
+        self.jobs.shutdown()
+        self.threads.jobs.shutdown()
+
+    # -- people and places ---------------------------------------------------------------------------
+
+    def incoming(
+        self, *, team_id: str, channel: str, user_id: str, text: str, message_id: str | None,
+        thread: str | None = None, channel_type: str | None = None,
+    ) -> Incoming:
+        """An `Incoming` with the user's Slack name and zone (looked up once, then cached)."""
+        return make_incoming(
+            team_id=team_id, channel=channel, user_id=user_id, text=text, message_id=message_id,
+            thread=thread, is_direct=is_direct_channel(channel, channel_type),
+            profile=self.profiles.profile(team_id, user_id),
+        )
+
+    def profile(self, team_id: str, user_id: str) -> Profile:
+        """The user's Slack profile (cached)."""
+        return self.profiles.profile(team_id, user_id)
+
+    def dm_incoming(self, *, team_id: str, user_id: str, text: str, message_id: str | None) -> Incoming:
+        """An `Incoming` placed in the user's DM with the bot (for clicks that come from no channel)."""
+        channel = self.sender.dm_channel(team_id, user_id)
+        return self.incoming(team_id=team_id, channel=channel, user_id=user_id, text=text, message_id=message_id,
+                             channel_type="im")
+
+    # -- running commands ------------------------------------------------------------------------------
+
+    def run(self, asker: Asker, text: str | None = None) -> list[Reply]:
+        """Run a command as the asker and deliver the replies; returns them (empty for a duplicate)."""
+        incoming = asker.incoming if text is None else replace(asker.incoming, text=text)
+        replies = self.bot.handle(incoming)
+        self.delivery.deliver(replace(asker, incoming=incoming), replies)
+        return replies
+
+    def run_later(self, asker: Asker, text: str | None = None) -> None:
+        """`run` in the background (after Slack has been acknowledged)."""
+        self.jobs.submit(self.run, asker, text, context={"user": asker.incoming.user_id, "platform": "slack"})
+
+    def modal_shortcut(self, text: str) -> ModalShortcut | None:
+        """Whether ``text`` is a command to answer with a form instead (see `ModalShortcut`)."""
+        word, rest = split_command(text)
+        spec = self.bot.registry.lookup(word) if word else None
+        if spec is None:
+            return None
+        if spec.name == "new" and not rest:
+            return ModalShortcut("new")
+        if spec.name == "log" and len(rest) == 1 and rest[0].text:
+            ref = rest[0].text
+            return ModalShortcut("log", ref if not rest[0].quoted and ref.split() == [ref] else quote_value(ref))
+        return None
+
+    def open_modal(
+        self, shortcut: ModalShortcut, *, trigger_id: str, team_id: str, user_id: str, channel: str | None,
+        hint: str = "",
+    ) -> None:
+        """Open the form for ``shortcut`` (must run within 3 s of the trigger, so before slow work)."""
+        lang = user_language(self.bot, team_id, user_id, hint)
+        metadata: dict[str, Any] = {"channel": channel or ""}
+        if shortcut.kind == "new":
+            view = new_customer_view(lang=lang, metadata=metadata)
+        else:
+            view = log_followup_view(ref=shortcut.ref, lang=lang, metadata=metadata)
+        try:
+            self.client.views_open(trigger_id=trigger_id, view=view)
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            log.warning("views.open failed for %s: %s", user_id, exc)
+
+    # -- App Home ------------------------------------------------------------------------------------------
+
+    def publish_home(self, team_id: str, user_id: str, channel: str | None = None) -> None:
+        """Draw the user's Home tab: their day, from the core's `today`."""
+        lang = user_language(self.bot, team_id, user_id)
+        if channel:
+            incoming = self.incoming(team_id=team_id, channel=channel, user_id=user_id, text="", message_id=None,
+                                     channel_type="im")
+        else:
+            incoming = self.dm_incoming(team_id=team_id, user_id=user_id, text="", message_id=None)
+        view = home_view(todays_replies(self.bot, incoming, lang), agenda_of(self.bot, incoming), lang)
+        self.client.views_publish(user_id=user_id, view=view)
+
+    def asker(self, incoming: Incoming, respond: Respond | None = None, thread: str | None = None) -> Asker:
+        """Who to answer, and how (see `ReplyDelivery`)."""
+        return Asker(incoming=incoming, respond=respond, thread=thread)

@@ -1,0 +1,112 @@
+"""The app factory: a WebClient on SLACK_API_URL, the adapter's parts, and a Bolt `App` with listeners.
+
+Nothing here runs at import time (a module-level ``App(...)`` would call Slack on import, gotcha G1).
+`auth.test` is called exactly once, by `build_adapter`; Bolt then authorizes every request from that
+answer through ``authorize=`` instead of calling Slack again, and its per-request clients inherit the
+base URL, so every Web API call goes to SLACK_API_URL.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
+from adapters.slack.adapter import SlackAdapter
+from adapters.slack.answers import ReplyDelivery
+from adapters.slack.dedupe import EventDeduper
+from adapters.slack.jobs import Jobs
+from adapters.slack.listeners import register_all
+from adapters.slack.profiles import ProfileCache
+from adapters.slack.sender import SlackSender
+from adapters.slack.threads import SharedCardThreads
+from bot.dispatcher import Bot
+from bot.errors import report_error
+from config.settings import Settings
+
+log = logging.getLogger("crmbot.slack")
+
+LISTENER_WORKERS = 32  # Bolt's default of 5 starves acknowledgements under load (gotcha G6)
+JOB_WORKERS = 32
+API_TIMEOUT_S = 10
+
+
+class SlackStartupError(RuntimeError):
+    """Slack could not be reached or refused the token when starting; the message says which."""
+
+
+def make_web_client(settings: Settings) -> WebClient:
+    """A WebClient for the bot token on ``settings.slack.api_url`` that retries connection errors and 429s."""
+    base_url = settings.slack.api_url if settings.slack.api_url.endswith("/") else settings.slack.api_url + "/"
+    return WebClient(
+        token=settings.slack.bot_token,
+        base_url=base_url,
+        timeout=API_TIMEOUT_S,
+        retry_handlers=[ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=2)],
+    )
+
+
+def build_adapter(bot: Bot, client: WebClient, *, sender: SlackSender | None = None) -> SlackAdapter:
+    """Check the token with `auth.test` and assemble the adapter (also subscribes to the core's events)."""
+    try:
+        auth = client.auth_test()
+    except Exception as exc:  # URLError, SlackApiError(invalid_auth), ...: all mean "cannot start"
+        raise SlackStartupError(f"Slack auth.test at {client.base_url} failed: {exc}") from exc
+    sender = sender or SlackSender(client)
+    jobs = Jobs("slack-job", JOB_WORKERS)
+    threads = SharedCardThreads(bot, sender, Jobs("slack-cards", 1))
+    threads.attach()
+    return SlackAdapter(
+        bot=bot,
+        client=client,
+        sender=sender,
+        profiles=ProfileCache(client),
+        delivery=ReplyDelivery(bot, sender, bot_name=str(auth.get("user") or "crmbot")),
+        threads=threads,
+        jobs=jobs,
+        bot_user_id=str(auth.get("user_id") or ""),
+        bot_name=str(auth.get("user") or "crmbot"),
+        auth=dict(auth.data) if isinstance(auth.data, dict) else {},
+    )
+
+
+def create_app(adapter: SlackAdapter, *, signing_secret: str | None) -> App:
+    """The Bolt app: request verification, event dedupe, our listeners, and the shared error hook."""
+    auth = adapter.auth
+
+    def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            user_id=user_id,
+            bot_token=adapter.client.token,
+            bot_id=auth.get("bot_id"),
+            bot_user_id=auth.get("user_id"),
+        )
+
+    # Bolt copies this client (base URL, timeout, retry handlers) for each request and puts the token
+    # from `authorize` into the copy, so the template carries no token of its own.
+    template = WebClient(base_url=adapter.client.base_url, timeout=adapter.client.timeout,
+                         retry_handlers=list(adapter.client.retry_handlers))
+    app = App(
+        name="crmbot",
+        client=template,
+        signing_secret=signing_secret,
+        request_verification_enabled=bool(signing_secret),
+        authorize=authorize,
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="slack-listener"),
+        process_before_response=False,
+    )
+    app.middleware(EventDeduper().middleware)
+    register_all(app, adapter)
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> None:
+        report_error(error, {"platform": "slack", "type": body.get("type") or body.get("command")})
+
+    return app

@@ -1,0 +1,224 @@
+"""`SlackSender`: the core's `Sender` port for Slack (DMs, channel posts, thread replies, card updates).
+
+- DMs go to the conversation `conversations.open` returns for the user, cached per workspace and user.
+- Posts to one channel are spaced about a second apart (Slack's ~1 message/s per channel limit) by
+  `ChannelPacer`, so a burst of pushes is delayed, never dropped; different channels do not wait for each
+  other. A 429 that still happens is retried by the WebClient's `RateLimitErrorRetryHandler`.
+- Every failure is raised as `bot.ports.DeliveryError`: ``permanent=True`` for errors retrying cannot fix
+  (unknown or archived channel, bot not invited, revoked token, …), ``retry_after`` for rate limits.
+- A card sent to a channel (not a DM) is redacted: sensitive fields never reach a shared space.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web import SlackResponse
+
+from adapters.slack.blocks import SlackMessage, render_reply
+from bot.messages import Reply, SentMessage, Target
+from bot.ports import DeliveryError
+
+log = logging.getLogger("crmbot.slack.sender")
+
+PLATFORM = "slack"
+POST_INTERVAL_S = 1.0
+
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "no_permission",
+        "missing_scope",
+        "user_not_found",
+        "user_disabled",
+        "cannot_dm_bot",
+        "restricted_action",
+        "message_not_found",
+        "cant_update_message",
+        "invalid_blocks",
+        "msg_too_long",
+    }
+)
+
+
+class ChannelPacer:
+    """Spaces posts to the same channel at least ``interval`` seconds apart; other channels never wait.
+
+    Each caller reserves the next free slot under a lock and sleeps outside it, so concurrent senders
+    to one channel queue up in order. ``clock``/``sleep`` are injectable so tests run on virtual time.
+    """
+
+    def __init__(
+        self,
+        interval: float = POST_INTERVAL_S,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.interval = interval
+        self._clock = clock
+        self._sleep = sleep
+        self._next_slot: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait_turn(self, channel_key: str) -> float:
+        """Block until ``channel_key`` may be posted to; returns how long it waited (seconds)."""
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next_slot.get(channel_key, now))
+            self._next_slot[channel_key] = slot + self.interval
+            if len(self._next_slot) > 10_000:  # forget channels that have been quiet for a while
+                self._next_slot = {k: v for k, v in self._next_slot.items() if v > now}
+        delay = slot - now
+        if delay > 0:
+            self._sleep(delay)
+        return max(delay, 0.0)
+
+
+class SlackDeliveryError(DeliveryError):
+    """A `DeliveryError` that also keeps Slack's error code (``"not_in_channel"``) for the adapter's own use."""
+
+    def __init__(self, message: str, *, code: str, permanent: bool = False, retry_after: float | None = None) -> None:
+        super().__init__(message, permanent=permanent, retry_after=retry_after)
+        self.code = code
+
+
+def delivery_error(exc: Exception, action: str) -> SlackDeliveryError:
+    """Translate a slack_sdk failure into the core's `DeliveryError` (permanent / retry-after / transient)."""
+    if isinstance(exc, SlackApiError):
+        response = exc.response
+        code = str(response.get("error") or f"http_{response.status_code}")
+        if response.status_code == 429 or code == "ratelimited":
+            retry_after = _retry_after(response)
+            return SlackDeliveryError(f"{action}: rate limited (retry after {retry_after}s)", code="ratelimited",
+                                      retry_after=retry_after)
+        return SlackDeliveryError(f"{action}: {code}", code=code, permanent=code in PERMANENT_ERRORS)
+    return SlackDeliveryError(f"{action}: {type(exc).__name__}: {exc}", code="connection_error")
+
+
+def _retry_after(response: SlackResponse) -> float:
+    for name, value in (response.headers or {}).items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) else value
+            try:
+                return float(raw)
+            except (TypeError, ValueError):
+                break
+    return 1.0
+
+
+class SlackSender:
+    """Pushes core replies into Slack through one `WebClient` (whose base_url is SLACK_API_URL)."""
+
+    platform = PLATFORM
+
+    def __init__(self, client: WebClient, *, pacer: ChannelPacer | None = None) -> None:
+        """``client`` carries the bot token, base URL and retry handlers; ``pacer`` spaces channel posts."""
+        self.client = client
+        self.pacer = pacer or ChannelPacer()
+        self._dm_channels: dict[tuple[str, str], str] = {}
+        self._dm_lock = threading.Lock()
+
+    # -- the Sender port -----------------------------------------------------------------------------
+
+    def send(self, target: Target, reply: Reply) -> SentMessage:
+        """Post ``reply`` to a channel, a thread or a user's DM; returns the first message posted.
+
+        Replies longer than one Slack message are posted as several (paginated) messages.
+        Raises `DeliveryError` (``permanent`` / ``retry_after`` set as appropriate).
+        """
+        channel = self._channel_of(target)
+        if reply.card is not None and not channel.startswith("D"):
+            reply = _with_redacted_card(reply)
+        first: SentMessage | None = None
+        for page in render_reply(reply):
+            posted = self.post(target.workspace, channel, page, thread=target.thread)
+            first = first or posted
+        assert first is not None  # render_reply always yields at least one page
+        return first
+
+    def update(self, message: SentMessage, reply: Reply) -> None:
+        """Replace a message the bot posted (a shared card) in place with ``reply`` (chat.update)."""
+        if reply.card is not None and not message.channel.startswith("D"):
+            reply = _with_redacted_card(reply)
+        page = render_reply(reply)[0]
+        self._call("chat.update", self.client.chat_update, channel=message.channel, ts=message.message_id,
+                   **page.as_kwargs())
+
+    # -- building blocks other parts of the adapter share ------------------------------------------------
+
+    def post(self, workspace: str, channel: str, message: SlackMessage, *, thread: str | None = None) -> SentMessage:
+        """Post one rendered message (paced per channel); raises `DeliveryError`."""
+        self.pacer.wait_turn(f"{workspace}:{channel}")
+        response = self._call(
+            "chat.postMessage",
+            self.client.chat_postMessage,
+            channel=channel,
+            thread_ts=thread,
+            unfurl_links=False,
+            unfurl_media=False,
+            **message.as_kwargs(),
+        )
+        return SentMessage(PLATFORM, workspace, str(response["channel"]), str(response["ts"]))
+
+    def post_ephemeral(self, channel: str, user: str, message: SlackMessage, *, thread: str | None = None) -> None:
+        """Show ``message`` to ``user`` only, in ``channel`` (chat.postEphemeral); raises `DeliveryError`."""
+        self._call("chat.postEphemeral", self.client.chat_postEphemeral, channel=channel, user=user,
+                   thread_ts=thread, **message.as_kwargs())
+
+    def add_reaction(self, channel: str, ts: str, name: str) -> None:
+        """React to a message with emoji ``name``; an existing identical reaction counts as success."""
+        try:
+            self._call("reactions.add", self.client.reactions_add, channel=channel, timestamp=ts, name=name)
+        except SlackDeliveryError as exc:
+            if exc.code != "already_reacted":
+                raise
+
+    def dm_channel(self, workspace: str, user: str) -> str:
+        """The DM conversation with ``user`` (conversations.open once, then cached); raises `DeliveryError`."""
+        key = (workspace, user)
+        with self._dm_lock:
+            cached = self._dm_channels.get(key)
+        if cached:
+            return cached
+        response = self._call("conversations.open", self.client.conversations_open, users=user)
+        channel_id = str(response["channel"]["id"])
+        with self._dm_lock:
+            self._dm_channels[key] = channel_id
+        return channel_id
+
+    def _channel_of(self, target: Target) -> str:
+        if target.channel:
+            return target.channel
+        if target.user:
+            return self.dm_channel(target.workspace, target.user)
+        raise DeliveryError(f"target {target.key()} names neither a channel nor a user", permanent=True)
+
+    def _call(self, action: str, method: Callable[..., SlackResponse], **kwargs: Any) -> SlackResponse:
+        arguments = {k: v for k, v in kwargs.items() if v is not None}
+        try:
+            return method(**arguments)
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            error = delivery_error(exc, action)
+            log.warning("slack %s failed: %s", action, error)
+            raise error from exc
+
+
+def _with_redacted_card(reply: Reply) -> Reply:
+    from dataclasses import replace
+
+    assert reply.card is not None
+    return replace(reply, card=reply.card.redacted())

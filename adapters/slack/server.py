@@ -1,0 +1,84 @@
+"""The HTTP side: Bolt's WSGI adapter at ``/slack/events`` and ``/healthz``, served by waitress.
+
+waitress is a production WSGI server with a worker thread pool (Bolt's own ``app.start()`` is a
+single-threaded development server bound to 0.0.0.0, gotcha G5). Slash commands, interactivity and
+Events API requests all arrive at the one URL.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress import wasyncore
+from waitress.server import create_server
+
+log = logging.getLogger("crmbot.slack.http")
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+HTTP_THREADS = 16
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def make_wsgi_app(app: App, health: Callable[[], bool]) -> WsgiApp:
+    """``/healthz`` (200 when ``health()`` holds, else 503) in front of Bolt's handler for ``/slack/events``."""
+    bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            healthy = _safely(health)
+            body = json.dumps({"status": "ok" if healthy else "unavailable"}).encode()
+            start_response("200 OK" if healthy else "503 Service Unavailable",
+                           [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        return bolt(environ, start_response)
+
+    return wsgi
+
+
+def _safely(check: Callable[[], bool]) -> bool:
+    try:
+        return bool(check())
+    except Exception:
+        log.exception("health check failed")
+        return False
+
+
+class HttpServer:
+    """A waitress server on ``host:port`` (port 0 picks a free one) running in a background thread."""
+
+    def __init__(self, app: WsgiApp, *, host: str, port: int, threads: int = HTTP_THREADS) -> None:
+        self._server = create_server(app, host=host, port=port, threads=threads, ident="crmbot")
+        self.host = host
+        self.port = int(self._server.effective_port)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """``http://host:port`` as bound."""
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> None:
+        """Serve in a daemon thread."""
+        self._thread = threading.Thread(target=self._server.run, name=f"slack-http-{self.port}", daemon=True)
+        self._thread.start()
+        log.info("Slack endpoint listening on %s%s", self.url, EVENTS_PATH)
+
+    def stop(self) -> None:
+        """Stop accepting, let the worker threads finish, close every connection."""
+        server = self._server
+        server.task_dispatcher.shutdown()
+        if self._thread is not None and self._thread.is_alive():
+            # Closing from inside the event loop wakes it at once (closing from here could leave it
+            # waiting out its poll timeout) and never races with a channel it is serving.
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+            self._thread.join(timeout=5)
+        else:
+            wasyncore.close_all(server._map)

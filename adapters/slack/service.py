@@ -1,0 +1,84 @@
+"""`SlackService`: what `crmbot run` starts when Slack credentials are configured.
+
+HTTP mode (the default): a waitress server on CRM_HTTP_HOST:CRM_HTTP_PORT with ``/slack/events`` and
+``/healthz``. Socket Mode when SLACK_APP_TOKEN is set: no public URL, Slack connects over a websocket
+opened with `apps.connections.open` (through SLACK_API_URL like every other Web API call).
+The service registers its `SlackSender` with the runtime as soon as it is built, so the scheduler can
+push through Slack whatever mode the listener runs in.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from sqlalchemy import text
+
+from adapters.bootstrap import Runtime
+from adapters.slack.adapter import SlackAdapter
+from adapters.slack.app import SlackStartupError, build_adapter, create_app, make_web_client
+from adapters.slack.sender import ChannelPacer, SlackSender
+from adapters.slack.server import HttpServer, make_wsgi_app
+
+log = logging.getLogger("crmbot.slack")
+
+
+class SlackService:
+    """The Slack listener (HTTP or Socket Mode) plus the Slack push sender."""
+
+    name = "slack"
+    is_platform = True
+
+    def __init__(self, runtime: Runtime, *, pacer: ChannelPacer | None = None) -> None:
+        self.runtime = runtime
+        settings = runtime.settings
+        self.client = make_web_client(settings)
+        self.sender = SlackSender(self.client, pacer=pacer)
+        runtime.add_sender(self.sender)
+        self.mode = "socket" if settings.slack.app_token else "http"
+        if self.mode == "http" and not settings.slack.signing_secret:
+            raise SlackStartupError("Slack HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)")
+        self.adapter: SlackAdapter | None = None
+        self.app: App | None = None
+        self.http: HttpServer | None = None
+        self.socket: SocketModeHandler | None = None
+
+    def start(self) -> None:
+        """Check the token, build the Bolt app and start listening."""
+        settings = self.runtime.settings
+        self.adapter = build_adapter(self.runtime.bot, self.client, sender=self.sender)
+        self.app = create_app(self.adapter, signing_secret=settings.slack.signing_secret)
+        if self.mode == "socket":
+            self.socket = SocketModeHandler(self.app, settings.slack.app_token)
+            self.socket.connect()
+            log.info("Slack connected in Socket Mode")
+            return
+        self.http = HttpServer(make_wsgi_app(self.app, self._healthy), host=settings.http_host, port=settings.http_port)
+        self.http.start()
+
+    def stop(self) -> None:
+        """Stop listening, then let queued answers and card updates finish."""
+        if self.http is not None:
+            self.http.stop()
+        if self.socket is not None:
+            self.socket.close()
+        if self.adapter is not None:
+            self.adapter.close()
+
+    @property
+    def url(self) -> str:
+        """The bound ``http://host:port`` (HTTP mode, after `start`)."""
+        if self.http is None:
+            raise RuntimeError("the Slack HTTP server is not running")
+        return self.http.url
+
+    def _healthy(self) -> bool:
+        with self.runtime.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+
+
+def slack_configured(runtime: Runtime) -> bool:
+    """Whether `crmbot run` should start Slack (bot token plus signing secret or app token)."""
+    return runtime.settings.slack_enabled
