@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from bot.calendar.birthdays import Birthday, format_birthday
-from bot.commands.orders import money
 from bot.commands.spec import CommandSpec, ParsedCommand
 from bot.context import CommandContext
 from bot.messages import Reply
 from bot.services.agenda import agenda_for
+from bot.services.money import format_money
 from bot.services.people import when_at
 from bot.text.when import When, format_when
 
@@ -39,8 +40,8 @@ class AgendaFormatter:
     def birthday(self, birthday: Birthday) -> str:
         return format_birthday(birthday, self.ctx.lang)
 
-    def money(self, amount, currency: str) -> str:
-        return money(amount, currency)
+    def money(self, amount: Decimal, currency: str) -> str:
+        return format_money(amount, currency)
 
 
 def _today(ctx: CommandContext, cmd: ParsedCommand) -> Reply:

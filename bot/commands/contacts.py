@@ -14,7 +14,7 @@ from bot.context import CommandContext
 from bot.errors import UserError
 from bot.events import CustomerChanged
 from bot.messages import Reply
-from bot.services.people import require_changeable
+from bot.services.people import language_code, require_changeable
 from bot.text.identity import normalize_email, normalize_phone
 from storage.models import Contact, Customer
 
@@ -28,8 +28,6 @@ CONTACT_OPTIONS: tuple[Option, ...] = (
     Option("birthday", aliases=("生日", "bday", "birth"), max_length=40, absorbs_digit_groups=True),
     Option("lang", aliases=("语言", "language", "greeting"), max_length=10),
 )
-_LANGUAGE_WORDS = {"zh": "zh", "cn": "zh", "chinese": "zh", "中文": "zh", "汉语": "zh", "en": "en",
-                   "english": "en", "英文": "en", "英语": "en"}
 _TRACKED = ("name", "title", "phone", "email", "birthday_month", "birthday_day", "birthday_is_lunar",
             "birthday_is_leap_month", "birthday_year", "greeting_language")
 
@@ -54,7 +52,7 @@ def contact_values(options: dict[str, Any], *, today: date) -> dict[str, Any]:
         elif key == "birthday":
             values.update(_birthday_columns(text, today=today))
         elif key == "lang":
-            language = _LANGUAGE_WORDS.get(text.lower())
+            language = language_code(text)
             if language is None:
                 raise UserError("bad_choice", name="lang", value=text, choices="zh, en")
             values["greeting_language"] = language

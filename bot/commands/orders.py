@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, time
-from decimal import Decimal
 from typing import Any
 
 from sqlmodel import select
@@ -16,27 +15,16 @@ from bot.errors import UserError
 from bot.events import CustomerChanged
 from bot.messages import Reply
 from bot.services.customer_value import refresh_stage_and_tier
+from bot.services.money import DEFAULT_CURRENCY, currency_code, format_money
 from bot.services.people import require_changeable
 from bot.text.when import When, format_when
 from storage.models import Customer, Order
 
-DEFAULT_CURRENCY = "CNY"
-_CURRENCY_WORDS = {"rmb": "CNY", "人民币": "CNY", "元": "CNY", "¥": "CNY", "￥": "CNY", "美元": "USD",
-                   "美金": "USD", "$": "USD", "欧元": "EUR", "€": "EUR", "港币": "HKD", "港元": "HKD",
-                   "日元": "JPY", "英镑": "GBP", "£": "GBP"}
-_CURRENCY_CODE = re.compile(r"^[A-Za-z]{3}$")
 _ORDER_REF = re.compile(r"^#?(\d{1,12})$")
 
 
-def money(amount: Decimal, currency: str) -> str:
-    """``CNY 12,000.00``: how amounts are shown in replies."""
-    return f"{currency} {amount:,.2f}"
-
-
 def _currency(text: str) -> str:
-    code = _CURRENCY_WORDS.get(text.strip().lower())
-    if code is None and _CURRENCY_CODE.match(text.strip()):
-        code = text.strip().upper()
+    code = currency_code(text)
     if code is None:
         raise UserError("orders:bad_currency", value=text)
     return code
@@ -73,7 +61,7 @@ def _order(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
         ctx.audit("update", "customer", customer.id, before={k: v[0] for k, v in changes.items()},
                   after={k: v[1] for k, v in changes.items()})
     ctx.publish(CustomerChanged(customer_id=customer.id, tenant=ctx.tenant))
-    return Reply(text=ctx.t("orders:recorded", order=order, customer=customer, money=money(amount, currency),
+    return Reply(text=ctx.t("orders:recorded", order=order, customer=customer, money=format_money(amount, currency),
                             due=format_when(due, ctx.lang) if due else None, changes=changes))
 
 
@@ -106,7 +94,7 @@ def _paid(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     ctx.audit("update", "order", order.id, before={"paid_at": before["paid_at"]}, after={"paid_at": paid_at})
     ctx.publish(CustomerChanged(customer_id=customer.id, tenant=ctx.tenant))
     return Reply(text=ctx.t("orders:marked_paid", order=order, customer=customer,
-                            money=money(order.amount, order.currency),
+                            money=format_money(order.amount, order.currency),
                             day=paid_at.astimezone(ctx.tz).date().isoformat()))
 
 

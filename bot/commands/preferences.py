@@ -9,11 +9,8 @@ from bot.commands.spec import ArgKind, CommandSpec, Option, ParsedCommand
 from bot.context import CommandContext
 from bot.errors import UserError
 from bot.messages import Reply
-from bot.services.people import morning_hour_of, zone_of
+from bot.services.people import language_code, morning_hour_of, zone_of
 from storage.models import User
-
-LANGUAGE_WORDS = {"zh": "zh", "cn": "zh", "chinese": "zh", "中文": "zh", "汉语": "zh", "简体中文": "zh",
-                  "en": "en", "english": "en", "英文": "en", "英语": "en"}
 
 
 def _snapshot(user: User) -> dict[str, Any]:
@@ -30,7 +27,7 @@ def _values(options: dict[str, Any]) -> dict[str, Any]:
             raise UserError("bad_timezone", value=zone) from None
         values["timezone"] = zone
     if "lang" in options:
-        language = LANGUAGE_WORDS.get(str(options["lang"]).strip().lower())
+        language = language_code(str(options["lang"]))
         if language is None:
             raise UserError("bad_choice", name="lang", value=options["lang"], choices="zh, en")
         values["language"] = language

@@ -15,7 +15,7 @@ churn warnings for the customer (``Customer.snoozed_until``), for ``CHURN_SNOOZE
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import select
 
@@ -151,7 +151,7 @@ def _snooze(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
         has_time = step.next_due_has_time
         if has_time:
             new_at = datetime.combine(new_day, old_local.time().replace(tzinfo=None), tzinfo=owner_tz)
-            new_at = new_at.astimezone(step.next_due_at.tzinfo)
+            new_at = new_at.astimezone(UTC)
         else:
             new_at = morning_instant(new_day, owner_tz, morning)
     step.next_due_at = new_at

@@ -7,10 +7,10 @@ from decimal import Decimal
 from sqlmodel import select
 
 from bot.cards import customer_card
-from bot.commands.orders import money
 from bot.commands.spec import Arg, ArgKind, CommandSpec, ParsedCommand
 from bot.context import CommandContext
 from bot.messages import Reply
+from bot.services.money import format_money
 from bot.services.reports import team_report
 from storage.models import Customer, DigestSubscription
 
@@ -29,7 +29,7 @@ def _share(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
 
 
 def _amounts(amounts: dict[str, Decimal]) -> str:
-    return "; ".join(money(amount, currency) for currency, amount in amounts.items())
+    return "; ".join(format_money(amount, currency) for currency, amount in amounts.items())
 
 
 def _report(ctx: CommandContext, cmd: ParsedCommand) -> Reply:

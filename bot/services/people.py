@@ -1,4 +1,4 @@
-"""Per-user facts the commands share: a user's zone and morning hour, and the change guard on customers."""
+"""What commands share about people: zone, morning hour, language words, and the change guard."""
 
 from __future__ import annotations
 
@@ -12,6 +12,14 @@ from bot.errors import UserError
 from bot.text.when import When
 from config.settings import Settings
 from storage.models import Customer, User
+
+LANGUAGE_WORDS = {"zh": "zh", "cn": "zh", "chinese": "zh", "中文": "zh", "汉语": "zh", "简体中文": "zh",
+                  "en": "en", "english": "en", "英文": "en", "英语": "en"}
+
+
+def language_code(text: str) -> str | None:
+    """``zh`` / ``en`` for the ways people name the two languages (``中文``, ``English`` …), else None."""
+    return LANGUAGE_WORDS.get(text.strip().lower())
 
 
 def zone_of(user: User | None, settings: Settings) -> ZoneInfo:
