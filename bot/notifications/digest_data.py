@@ -129,7 +129,7 @@ def _overdue_followups(session: Session, scope: ColumnElement[bool], now: dateti
 
 def _at_risk(session: Session, scope: ColumnElement[bool], today: date) -> Listed:
     rows = churn_rows(session, today=today, scope=scope)
-    names = dict(session.execute(select(Customer.id, Customer.name).where(scope)).tuples().all())
+    names = {row[0]: row[1] for row in session.execute(select(Customer.id, Customer.name).where(scope))}
     items = churn_items(rows)
     flagged = [
         (customer_id, names.get(customer_id, "?"), a.level, a.silence_days, round(a.ratio, 1))

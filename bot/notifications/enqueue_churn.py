@@ -71,7 +71,7 @@ def churn_rows(session: Session, *, today: date, scope: ColumnElement[bool] | No
     )
     if scope is not None:
         query = query.where(scope)
-    return list(session.execute(query).tuples())
+    return [tuple(row) for row in session.execute(query)]
 
 
 def enqueue_churn_warnings(

@@ -57,6 +57,7 @@ class RecordingSender:
     pushes: list[Push] = field(default_factory=list)
     failures: list[Exception] = field(default_factory=list)
     attempts: int = 0
+    max_message_chars: int | None = None  # what a platform's sender declares; None: the platform default
 
     def send(self, target: Target, reply: Reply) -> SentMessage:
         self.attempts += 1
@@ -200,3 +201,8 @@ class World:
 def local(zone: str, *args: int) -> datetime:
     """An aware local wall time: ``local("America/New_York", 2026, 3, 8, 9)``."""
     return datetime(*args, tzinfo=ZoneInfo(zone))
+
+
+def delivered(report: TickReport) -> list[tuple[str, str]]:
+    """(kind, recipient) of every occasion a tick delivered, in order."""
+    return [(d.kind, d.recipient) for d in report.dispatched.delivered]
