@@ -194,8 +194,8 @@ SPECS = (
     CommandSpec(
         name="remind",
         aliases=("提醒", "reminder", "提醒我", "remindme"),
-        summary={"en": "a personal reminder about a customer (or `remind me …`)",
-                 "zh": "给自己设一个提醒，可关联客户（或 `提醒 我 …`）"},
+        summary={"en": "a personal reminder about a customer (or: remind me <when> <text>)",
+                 "zh": "给自己设一个提醒，可关联客户（或：提醒 我 <时间> <内容>）"},
         handler=_remind,
         args=(_PhraseArg("customer", ArgKind.TEXT, max_length=1500, shown="<customer|me> <when> <text>"),),
         examples=("remind Acme friday 15:00 send the contract", "remind me tomorrow call the bank",

@@ -38,6 +38,15 @@ def test_share_returns_a_public_redacted_card(chat, engine):
     assert audit.entity_id == 1
 
 
+def test_share_in_chinese(chat):
+    alice = chat.user("alice")
+    alice.say("新建 阿里巴巴 电话:13900139000")
+    out = alice.say("分享 albb", channel="group-1", direct=False)
+    assert "阿里巴巴 #1" in out and "负责人: alice" in out
+    assert "13900139000" not in out
+    assert alice.last[0].share_customer_id == 1 and alice.last[0].private is False
+
+
 def test_another_rep_cannot_share_your_customer(chat):
     chat.user("alice").say("new Acme")
     carl = chat.user("carl")
