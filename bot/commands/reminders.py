@@ -28,10 +28,12 @@ from bot.messages import Reply
 from bot.services.customers import resolve_customer
 from bot.services.people import morning_hour_of, morning_instant, require_changeable, when_at, zone_of
 from bot.text.when import When, WhenError, format_when, parse_when_prefix
+from bot.text.words import Word
 from storage.models import Customer, FollowUp, Reminder, User
 
 SELF_WORDS = frozenset({"me", "myself", "我", "自己", "我自己"})
 SELF_ALIASES = frozenset({"提醒我", "remindme"})  # the command word already says "me"
+MAX_REMINDER_TEXT = 1000  # Reminder.text column size
 CHURN_SNOOZE_DAYS = 30  # churn warnings come weekly: a one-day snooze would silence nothing
 
 
@@ -45,32 +47,39 @@ class _PhraseArg(Arg):
         return self.shown
 
 
-def _remind(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
+def _subject(ctx: CommandContext, cmd: ParsedCommand) -> tuple[Customer | None, list[Word]]:
+    """Who the reminder is about (None for ``me``), and the words after that reference."""
     _, words = split_command(ctx.incoming.text)
-    customer: Customer | None = None
     if cmd.alias_used.lower() in SELF_ALIASES:
-        rest = words
-    elif words and not words[0].quoted and words[0].text.lower() in SELF_WORDS:
-        rest = words[1:]
-    else:
-        customer, used = resolve_customer(ctx.session, user=ctx.user, words=words, followed_by_text=True)
-        require_changeable(ctx.session, ctx.user, customer)
-        rest = words[used:]
-    if not rest:
+        return None, words
+    if words and not words[0].quoted and words[0].text.lower() in SELF_WORDS:
+        return None, words[1:]
+    customer, used = resolve_customer(ctx.session, user=ctx.user, words=words, followed_by_text=True)
+    return require_changeable(ctx.session, ctx.user, customer), words[used:]
+
+
+def _when_and_text(ctx: CommandContext, words: list[Word]) -> tuple[When, str]:
+    """``friday 15:00 send the contract`` or ``明天下午3点确认发货`` → (when, text)."""
+    if not words:
         raise UserError("missing_argument", name="when")
-    phrase = " ".join(w.text for w in rest)
     try:
-        found = None if rest[0].quoted else parse_when_prefix(phrase, now=ctx.now, tz=ctx.tz)
+        found = None if words[0].quoted else parse_when_prefix(" ".join(w.text for w in words), now=ctx.now,
+                                                               tz=ctx.tz)
     except WhenError as exc:
         raise UserError("bad_date", text=exc.text, reason=exc.reason) from None
     if found is None:
-        raise UserError("bad_date", text=rest[0].text, reason="not_a_date")
-    when, text = found
-    text = text.strip()
+        raise UserError("bad_date", text=words[0].text, reason="not_a_date")
+    when, text = found[0], found[1].strip()
     if not text:
         raise UserError("missing_argument", name="text")
-    if len(text) > 1000:
-        raise UserError("text_too_long", name="text", limit=1000)
+    if len(text) > MAX_REMINDER_TEXT:
+        raise UserError("text_too_long", name="text", limit=MAX_REMINDER_TEXT)
+    return when, text
+
+
+def _remind(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
+    customer, rest = _subject(ctx, cmd)
+    when, text = _when_and_text(ctx, rest)
     due_at = _reminder_instant(ctx, when)
     reminder = Reminder(tenant=ctx.tenant, assignee_id=ctx.user.id, customer_id=customer.id if customer else None,
                         due_at=due_at, due_date=due_at.astimezone(ctx.tz).date(), due_has_time=when.has_time,
