@@ -75,6 +75,7 @@ def test_group_mention_creates_a_customer_and_answers_the_asker(
         [group] = session.exec(select(ChatConversation)).all()
     assert (group.platform, group.workspace, group.title) == ("dingtalk", "dingemucorp0001", GROUP_TITLE)
     assert group.conversation_id == dingtalk_emulator.session_replies[0]["conversationId"]
+    assert [g.conversation_id for g in dingtalk_service.groups.groups("dingemucorp0001")] == [group.conversation_id]
 
 
 def test_english_commands_in_dm_and_group(
