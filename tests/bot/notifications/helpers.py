@@ -188,7 +188,7 @@ class World:
         if at is not None:
             self.clock.set(at)
         if self._tick is None or options:
-            opts = DispatchOptions(worker_id="test-worker", retry=RetryPolicy(rng=random.Random(7)), **options)
+            opts = DispatchOptions(**{"worker_id": "test-worker", "retry": RetryPolicy(rng=random.Random(7)), **options})
             self._tick = NotificationTick(engine=self.engine, settings=self.settings, clock=self.clock,
                                           senders=self.senders, options=opts)
         return self._tick()
