@@ -6,6 +6,7 @@ Listeners (adapters/slack/listeners/) stay thin: they acknowledge, read the payl
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -15,7 +16,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from adapters.slack.answers import Asker, ReplyDelivery, Respond
 from adapters.slack.home import home_view, todays_replies
 from adapters.slack.incoming import Profile, is_direct_channel, make_incoming
-from adapters.slack.jobs import Deadline, Jobs
+from adapters.slack.jobs import Deadline, Jobs, TrackedExecutor
 from adapters.slack.lookups import agenda_of, user_language
 from adapters.slack.modals import log_followup_view, new_customer_view, quote_value
 from adapters.slack.profiles import ProfileCache
@@ -49,6 +50,7 @@ class SlackAdapter:
     delivery: ReplyDelivery
     threads: SharedCardThreads
     jobs: Jobs
+    listener_executor: TrackedExecutor  # Bolt's listener pool (acknowledgements and listener bodies)
     bot_user_id: str
     bot_name: str
     auth: dict[str, Any] = field(default_factory=dict)  # the auth.test answer (team, bot ids)
@@ -57,8 +59,24 @@ class SlackAdapter:
     def deadline(self) -> Deadline:
         return Deadline(self.jobs, SUBMISSION_DEADLINE_S)
 
+    def drain(self, timeout: float = 10.0) -> bool:
+        """Wait until every listener, job and card update that was started has finished.
+
+        Listeners queue jobs and jobs queue card updates, so the pools are drained in that order until
+        all three are idle at once. False when ``timeout`` passed first.
+        """
+        deadline = time.monotonic() + timeout
+        pools = (self.listener_executor, self.jobs.executor, self.threads.jobs.executor)
+        while True:
+            for pool in pools:
+                if not pool.drain(max(deadline - time.monotonic(), 0)):
+                    return False
+            if not any(pool.busy for pool in pools):
+                return True
+
     def close(self) -> None:
         """Finish queued work (answers, card updates) and stop the worker threads."""
+        self.listener_executor.shutdown(wait=True)
         self.jobs.shutdown()
         self.threads.jobs.shutdown()
 

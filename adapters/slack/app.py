@@ -9,7 +9,6 @@ base URL, so every Web API call goes to SLACK_API_URL.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
@@ -20,7 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.answers import ReplyDelivery
 from adapters.slack.dedupe import EventDeduper
-from adapters.slack.jobs import Jobs
+from adapters.slack.jobs import Jobs, TrackedExecutor
 from adapters.slack.listeners import register_all
 from adapters.slack.profiles import ProfileCache
 from adapters.slack.sender import SlackSender
@@ -59,6 +58,7 @@ def build_adapter(bot: Bot, client: WebClient, *, sender: SlackSender | None = N
         raise SlackStartupError(f"Slack auth.test at {client.base_url} failed: {exc}") from exc
     sender = sender or SlackSender(client)
     jobs = Jobs("slack-job", JOB_WORKERS)
+    listeners = TrackedExecutor(LISTENER_WORKERS, "slack-listener")
     threads = SharedCardThreads(bot, sender, Jobs("slack-cards", 1))
     threads.attach()
     return SlackAdapter(
@@ -69,6 +69,7 @@ def build_adapter(bot: Bot, client: WebClient, *, sender: SlackSender | None = N
         delivery=ReplyDelivery(bot, sender, bot_name=str(auth.get("user") or "crmbot")),
         threads=threads,
         jobs=jobs,
+        listener_executor=listeners,
         bot_user_id=str(auth.get("user_id") or ""),
         bot_name=str(auth.get("user") or "crmbot"),
         auth=dict(auth.data) if isinstance(auth.data, dict) else {},
@@ -99,7 +100,7 @@ def create_app(adapter: SlackAdapter, *, signing_secret: str | None) -> App:
         signing_secret=signing_secret,
         request_verification_enabled=bool(signing_secret),
         authorize=authorize,
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="slack-listener"),
+        listener_executor=adapter.listener_executor,
         process_before_response=False,
     )
     app.middleware(EventDeduper().middleware)

@@ -1,8 +1,9 @@
-"""Background work after Slack has been answered: a thread pool whose failures reach the error hook.
+"""Background work after Slack has been answered: thread pools whose failures reach the error hook.
 
 Slack needs an HTTP answer within 3 s, so listeners acknowledge at once and hand the real work (running
 the command, calling the Web API) to a `Jobs` pool. Keeping that work off Bolt's own listener executor
-means a burst of slow commands can never starve the acknowledgements (slack.md gotcha G6).
+means a burst of slow commands can never starve the acknowledgements (slack.md gotcha G6). Both pools
+are `TrackedExecutor`s, so shutdown (and tests) can wait until everything queued has run.
 """
 
 from __future__ import annotations
@@ -15,40 +16,68 @@ from typing import Any
 from bot.errors import report_error
 
 
-class Jobs:
-    """A named thread pool that reports every exception with `report_error` and can be drained."""
+class TrackedExecutor(ThreadPoolExecutor):
+    """A thread pool that knows how many tasks are queued or running, and can wait for none."""
 
-    def __init__(self, name: str, workers: int) -> None:
-        self.name = name
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+    def __init__(self, max_workers: int, thread_name_prefix: str) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix=thread_name_prefix)
         self._pending = 0
         self._idle = threading.Condition()
 
-    def submit(self, work: Callable[..., Any], *args: Any, context: Mapping[str, Any] | None = None) -> Future[None]:
-        """Run ``work(*args)`` in the pool; an exception is reported (with ``context``), never lost."""
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """`ThreadPoolExecutor.submit`, counted until the task finishes."""
         with self._idle:
             self._pending += 1
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except BaseException:
+            self._finished(None)
+            raise
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, _future: Future[Any] | None) -> None:
+        with self._idle:
+            self._pending -= 1
+            self._idle.notify_all()
+
+    @property
+    def busy(self) -> bool:
+        """Whether any task is queued or running."""
+        with self._idle:
+            return self._pending > 0
+
+    def drain(self, timeout: float = 10.0) -> bool:
+        """Wait until no task is queued or running; False when ``timeout`` passed first."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
+
+
+class Jobs:
+    """A named pool for work after the acknowledgement; every exception goes to `report_error`."""
+
+    def __init__(self, name: str, workers: int) -> None:
+        self.name = name
+        self.executor = TrackedExecutor(workers, name)
+
+    def submit(self, work: Callable[..., Any], *args: Any, context: Mapping[str, Any] | None = None) -> Future[None]:
+        """Run ``work(*args)`` in the pool; an exception is reported (with ``context``), never lost."""
 
         def run() -> None:
             try:
                 work(*args)
             except Exception as exc:
                 report_error(exc, {"job": self.name, **(context or {})})
-            finally:
-                with self._idle:
-                    self._pending -= 1
-                    self._idle.notify_all()
 
-        return self._pool.submit(run)
+        return self.executor.submit(run)
 
     def drain(self, timeout: float = 10.0) -> bool:
         """Wait until no job is queued or running; False when ``timeout`` passed first."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
+        return self.executor.drain(timeout)
 
     def shutdown(self) -> None:
         """Finish queued jobs and stop the threads."""
-        self._pool.shutdown(wait=True, cancel_futures=False)
+        self.executor.shutdown(wait=True)
 
 
 class Deadline:
@@ -64,24 +93,34 @@ class Deadline:
         self.timeout = timeout
 
     def run(self, work: Callable[[], Any], on_late: Callable[[Any], None]) -> tuple[bool, Any]:
-        """``(True, result)`` when ``work`` finished in time, else ``(False, None)``."""
+        """``(True, result)`` when ``work`` finished in time, else ``(False, None)``.
+
+        An exception from ``work`` is raised here when it came in time, else reported by the pool.
+        """
         finished = threading.Event()
         lock = threading.Lock()
-        state: dict[str, Any] = {"abandoned": False, "result": None}
+        state: dict[str, Any] = {"abandoned": False, "result": None, "error": None}
 
         def job() -> None:
-            result = work()
+            try:
+                result, error = work(), None
+            except Exception as exc:
+                result, error = None, exc
             with lock:
-                state["result"] = result
+                state["result"], state["error"] = result, error
                 late = state["abandoned"]
                 finished.set()
+            if late and error is not None:
+                raise error
             if late:
                 on_late(result)
 
         self.jobs.submit(job)
         finished.wait(self.timeout)
         with lock:
-            if finished.is_set():
-                return True, state["result"]
-            state["abandoned"] = True
-            return False, None
+            if not finished.is_set():
+                state["abandoned"] = True
+                return False, None
+        if state["error"] is not None:
+            raise state["error"]
+        return True, state["result"]

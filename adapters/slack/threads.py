@@ -1,7 +1,8 @@
 """Shared cards and their threads: the thread is where a team discusses and logs a customer.
 
 Inbound: a human reply in a shared card's thread, from someone allowed to change the customer, is logged
-as a follow-up by running ``log #<id> <reply>`` as that person (the core dedupes it by the message's
+as a follow-up by running ``log #<id> "<reply>"`` as that person (quoted, so the reply is the note word
+for word) (the core dedupes it by the message's
 channel and ts, so a redelivered event logs nothing twice); the bot confirms with a reaction. Replies by
 anyone else are left alone — no answer, no log.
 
@@ -27,6 +28,7 @@ from adapters.slack.lookups import (
     shared_cards_of,
     sharer_language,
 )
+from adapters.slack.modals import UnquotableValue, quote_value
 from adapters.slack.mrkdwn import to_mrkdwn
 from adapters.slack.sender import SlackSender
 from adapters.slack.texts import say
@@ -68,7 +70,7 @@ class SharedCardThreads:
         if not said:
             return True
         incoming = make_incoming(
-            team_id=team_id, channel=channel, user_id=user_id, text=f"log #{card.customer_id} {said}",
+            team_id=team_id, channel=channel, user_id=user_id, text=f"log #{card.customer_id} {_literal(said)}",
             message_id=f"{channel}:{ts}", thread=thread_ts, is_direct=False, profile=profile,
         )
         if self.bot.already_processed(incoming) or not may_change_customer(self.bot, incoming, card.customer_id):
@@ -125,6 +127,14 @@ class SharedCardThreads:
                 self.sender.update(message, Reply(card=drawn, private=False, lang=lang))
             except DeliveryError as exc:
                 log.warning("could not update the shared card %s in %s: %s", card.message_id, card.channel, exc)
+
+
+def _literal(text: str) -> str:
+    """The reply as one quoted word, so its commas and ``key:`` look-alikes stay part of the note."""
+    try:
+        return quote_value(text)
+    except UnquotableValue:
+        return text
 
 
 def _came_from(event: FollowUpLogged, card: SharedCard) -> bool:

@@ -69,8 +69,7 @@ class SlackRunning:
     def drain(self) -> None:
         """Wait for background work (answers, card updates) to finish."""
         adapter = self.service.adapter
-        assert adapter is not None
-        assert adapter.jobs.drain(10) and adapter.threads.jobs.drain(10)
+        assert adapter is not None and adapter.drain(10)
 
     def answers(self, hook: str, n: int = 1) -> list[Any]:
         """The bodies posted to a response_url, waiting for ``n`` of them."""
