@@ -23,21 +23,21 @@ def customer_card(ctx: CommandContext, customer: Customer, *, shared: bool = Fal
     session = ctx.session
     owner = session.get(User, customer.owner_id)
     fields = [
-        CardField(ctx.t("label_owner"), owner.display_name or owner.name if owner else "?"),
+        CardField(ctx.t("label_owner"), escape_md(owner.display_name or owner.name) if owner else "?"),
         CardField(ctx.t("label_tier"), ctx.t("tier_name", tier=customer.tier)),
         CardField(ctx.t("label_stage"), ctx.t("stage_name", stage=customer.stage)),
     ]
     if customer.phone:
-        fields.append(CardField(ctx.t("label_phone"), customer.phone, sensitive=True))
+        fields.append(CardField(ctx.t("label_phone"), escape_md(customer.phone), sensitive=True))
     if customer.email:
-        fields.append(CardField(ctx.t("label_email"), customer.email, sensitive=True))
+        fields.append(CardField(ctx.t("label_email"), escape_md(customer.email), sensitive=True))
     if customer.industry:
-        fields.append(CardField(ctx.t("label_industry"), customer.industry))
+        fields.append(CardField(ctx.t("label_industry"), escape_md(customer.industry)))
     if customer.region:
-        fields.append(CardField(ctx.t("label_region"), customer.region))
+        fields.append(CardField(ctx.t("label_region"), escape_md(customer.region)))
     tags = [t for t in customer.tags.split(",") if t]
     if tags:
-        fields.append(CardField(ctx.t("label_tags"), ", ".join(tags)))
+        fields.append(CardField(ctx.t("label_tags"), escape_md(", ".join(tags))))
     fields.append(CardField(ctx.t("label_next"), _next_step(ctx, customer)))
     fields.append(CardField(ctx.t("label_last_contact"), _last_contact(ctx, customer)))
 
@@ -56,7 +56,7 @@ def customer_card(ctx: CommandContext, customer: Customer, *, shared: bool = Fal
         sections.append((ctx.t("label_notes"), escape_md(customer.notes)))
 
     card = Card(
-        title=customer.name,
+        title=escape_md(customer.name),
         subtitle=f"#{customer.id}",
         fields=tuple(fields),
         sections=tuple(sections),
@@ -82,7 +82,7 @@ def _next_step(ctx: CommandContext, customer: Customer) -> str:
         return ctx.t("none_yet")
     local = customer.next_followup_at.astimezone(ctx.tz)
     when = When(local_date=local.date(), local_time=local.time().replace(tzinfo=None), tz=ctx.tz)
-    text = f"{customer.next_step or ''} · {format_when(when, ctx.lang)}".strip(" ·")
+    text = f"{escape_md(customer.next_step or '')} · {format_when(when, ctx.lang)}".strip(" ·")
     if customer.next_followup_at < ctx.now:
         text += f" ({ctx.t('overdue')})"
     return text
@@ -173,13 +173,11 @@ def churn_of(session: Session, customer: Customer, *, today: date) -> ChurnAsses
         )
     ).all()
     days = {at.date() for at in rows} | set(order_days)
-    if not days:
-        return assess_churn(contact_days=0, first_contact=None, last_contact=None, today=today,
-                            population_gap_days=DEFAULT_POPULATION_GAP)
     return assess_churn(
         contact_days=len(days),
-        first_contact=min(days),
-        last_contact=max(days),
+        first_contact=min(days, default=None),
+        last_contact=max(days, default=None),
         today=today,
         population_gap_days=DEFAULT_POPULATION_GAP,
+        created=customer.created_at.date(),  # a lead never contacted since creation goes quiet too
     )

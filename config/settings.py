@@ -78,6 +78,11 @@ class DingTalkSettings(BaseModel):
     client_id: str | None = None
     client_secret: str | None = None
     openapi_endpoint: str = "https://api.dingtalk.com"
+    # Close a stream connection that received no frame (not even a ping) for this long.
+    silence_timeout_s: float = Field(300.0, ge=10, le=3600)
+    workers: int = Field(8, ge=1, le=64)
+    # Robots may send 20 group messages a minute; staying below leaves headroom.
+    group_messages_per_minute: int = Field(18, ge=1, le=20)
 
 
 class SchedulerSettings(BaseModel):

@@ -23,6 +23,7 @@ from adapters.dingtalk.runner import StreamOptions, StreamRunner
 from adapters.dingtalk.sdk import build_stream_client, point_sdk_at, sdk_supports_frame_observation
 from adapters.dingtalk.sender import DingTalkSender
 from adapters.dingtalk.work_queue import KeyedWorkQueue
+from config.settings import DingTalkSettings
 
 log = logging.getLogger("crmbot.dingtalk")
 
@@ -41,6 +42,15 @@ class DingTalkOptions:
     # Of the 2 s stop budget, what running jobs get to finish after the stream is down.
     drain_seconds: float = 1.0
 
+    @classmethod
+    def from_settings(cls, config: DingTalkSettings) -> DingTalkOptions:
+        """Production options with the tunables the config file sets."""
+        return cls(
+            stream=StreamOptions(silence_timeout=config.silence_timeout_s),
+            workers=config.workers,
+            group_messages_per_minute=config.group_messages_per_minute,
+        )
+
 
 class DingTalkService:
     """The DingTalk platform listener (Stream mode) plus the push sender it registers."""
@@ -53,7 +63,7 @@ class DingTalkService:
         if not (config.client_id and config.client_secret):
             raise ValueError("DingTalk needs DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET")
         self.runtime = runtime
-        self.options = options or DingTalkOptions()
+        self.options = options or DingTalkOptions.from_settings(config)
         self.client_id = config.client_id
         self._client_secret = config.client_secret
         self.endpoint = config.openapi_endpoint

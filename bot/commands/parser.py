@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.commands.registry import CommandRegistry
-from bot.commands.spec import Arg, ArgKind, CommandSpec, Option, ParsedCommand
+from bot.commands.spec import SELF_WORDS, Arg, ArgKind, CommandSpec, Option, ParsedCommand
 from bot.text.normalize import normalize_text
 from bot.text.when import WhenError, parse_when, parse_when_prefix
 from bot.text.words import Word, split_key_value, split_words
@@ -89,6 +89,18 @@ def split_command(text: str) -> tuple[str, list[Word]]:
     return first.text, words[1:]
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _split_glued_command(word: str, rest: list[Word], registry: CommandRegistry) -> tuple[str, list[Word]]:
+    """Chinese is typed without spaces: ``查看阿里巴巴`` is ``查看`` + ``阿里巴巴`` (longest command word wins)."""
+    prefixes = [w for w in registry.words() if _CJK.match(w) and word.startswith(w) and len(w) < len(word)]
+    if not prefixes:
+        return word, rest
+    command = max(prefixes, key=len)
+    return command, [Word(word[len(command):], False), *rest]
+
+
 def parse(text: str, registry: CommandRegistry, env: ParseEnv) -> ParsedCommand | ParseError:
     """Parse one chat line against the registry."""
     if len(text) > MAX_LINE:
@@ -97,6 +109,9 @@ def parse(text: str, registry: CommandRegistry, env: ParseEnv) -> ParsedCommand 
     if not word:
         return ParseError("empty")
     spec = registry.lookup(word)
+    if spec is None and _CJK.match(word):
+        word, rest = _split_glued_command(word, rest, registry)
+        spec = registry.lookup(word)
     if spec is None:
         return ParseError("unknown_command", {"word": word})
     parsed = ParsedCommand(spec=spec, alias_used=word)
@@ -136,6 +151,16 @@ def _parse_args(spec: CommandSpec, words: list[Word], env: ParseEnv, parsed: Par
             break
         raw = kv[1]
         i += 1
+        if option.kind is ArgKind.WHEN:
+            found = _read_when([Word(raw, False), *words[i:]], env, spec)
+            if isinstance(found, ParseError):
+                return found
+            when, used, rest = found
+            if rest:
+                return ParseError("bad_date", {"text": raw, "reason": "not_a_date"}, spec)
+            parsed.options[option.name] = when
+            i += used - 1
+            continue
         if option.absorbs_digit_groups:
             while i < len(words) and not words[i].quoted and _DIGIT_GROUP.match(words[i].text):
                 raw += " " + words[i].text
@@ -175,6 +200,14 @@ def _bind_positionals(
             parsed.values[arg.name] = text
             i = len(words)
             continue
+        if arg.kind is ArgKind.CUSTOMER and arg.allows_self:
+            if parsed.alias_used.lower() in spec.self_aliases:
+                parsed.values[arg.name] = None
+                continue
+            if not remaining[0].quoted and remaining[0].text.lower() in SELF_WORDS:
+                parsed.values[arg.name] = None
+                i += 1
+                continue
         if arg.kind is ArgKind.CUSTOMER:
             # The resolver may take several words ("Acme Trading log text") when a longer name matches.
             followed_by_text = not is_last

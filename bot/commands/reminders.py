@@ -1,8 +1,7 @@
 """Personal reminders and the customer's open next step: `remind`, `done`, `snooze`.
 
-`remind <customer|me> <when> <text>` is parsed here rather than by the spec's typed arguments, because
-the first word may be ``me`` / ``我`` instead of a customer (the parser's CUSTOMER kind would answer
-"no customer matches me"). The words are re-read from the incoming line so quoting is honoured.
+`remind <customer|me> <when> <text>`: the customer argument accepts ``me`` / ``我`` (and the aliases
+``提醒我`` / ``remindme`` say it already), so a reminder need not be about a customer.
 
 `snooze` semantics: the duration is read like any date (``1d``, ``2w``, ``明天``, ``friday``) and its
 distance from today is the snooze length. It is added to the later of the step's due date and today, so
@@ -14,72 +13,29 @@ churn warnings for the customer (``Customer.snoozed_until``), for ``CHURN_SNOOZE
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import select
 
-from bot.commands.parser import split_command
 from bot.commands.spec import Arg, ArgKind, CommandSpec, ParsedCommand
 from bot.context import CommandContext
 from bot.errors import UserError
 from bot.events import CustomerChanged
 from bot.messages import Reply
-from bot.services.customers import resolve_customer
 from bot.services.people import morning_hour_of, morning_instant, require_changeable, when_at, zone_of
-from bot.text.when import When, WhenError, format_when, parse_when_prefix
-from bot.text.words import Word
+from bot.text.when import When, format_when
 from storage.models import Customer, FollowUp, Reminder, User
 
-SELF_WORDS = frozenset({"me", "myself", "我", "自己", "我自己"})
-SELF_ALIASES = frozenset({"提醒我", "remindme"})  # the command word already says "me"
 MAX_REMINDER_TEXT = 1000  # Reminder.text column size
 CHURN_SNOOZE_DAYS = 30  # churn warnings come weekly: a one-day snooze would silence nothing
 
 
-@dataclass(frozen=True)
-class _PhraseArg(Arg):
-    """A TEXT argument the handler reads itself; `shown` is its usage in help and parse errors."""
-
-    shown: str = ""
-
-    def usage(self) -> str:
-        return self.shown
-
-
-def _subject(ctx: CommandContext, cmd: ParsedCommand) -> tuple[Customer | None, list[Word]]:
-    """Who the reminder is about (None for ``me``), and the words after that reference."""
-    _, words = split_command(ctx.incoming.text)
-    if cmd.alias_used.lower() in SELF_ALIASES:
-        return None, words
-    if words and not words[0].quoted and words[0].text.lower() in SELF_WORDS:
-        return None, words[1:]
-    customer, used = resolve_customer(ctx.session, user=ctx.user, words=words, followed_by_text=True)
-    return require_changeable(ctx.session, ctx.user, customer), words[used:]
-
-
-def _when_and_text(ctx: CommandContext, words: list[Word]) -> tuple[When, str]:
-    """``friday 15:00 send the contract`` or ``明天下午3点确认发货`` → (when, text)."""
-    if not words:
-        raise UserError("missing_argument", name="when")
-    try:
-        found = None if words[0].quoted else parse_when_prefix(" ".join(w.text for w in words), now=ctx.now,
-                                                               tz=ctx.tz)
-    except WhenError as exc:
-        raise UserError("bad_date", text=exc.text, reason=exc.reason) from None
-    if found is None:
-        raise UserError("bad_date", text=words[0].text, reason="not_a_date")
-    when, text = found[0], found[1].strip()
-    if not text:
-        raise UserError("missing_argument", name="text")
-    if len(text) > MAX_REMINDER_TEXT:
-        raise UserError("text_too_long", name="text", limit=MAX_REMINDER_TEXT)
-    return when, text
-
-
 def _remind(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
-    customer, rest = _subject(ctx, cmd)
-    when, text = _when_and_text(ctx, rest)
+    customer = cmd.get("customer")
+    if customer is not None:
+        customer = require_changeable(ctx.session, ctx.user, customer)
+    when: When = cmd.get("when")
+    text: str = cmd.get("text").strip()
     due_at = _reminder_instant(ctx, when)
     reminder = Reminder(tenant=ctx.tenant, assignee_id=ctx.user.id, customer_id=customer.id if customer else None,
                         due_at=due_at, due_date=due_at.astimezone(ctx.tz).date(), due_has_time=when.has_time,
@@ -206,7 +162,12 @@ SPECS = (
         summary={"en": "a personal reminder about a customer (or: remind me <when> <text>)",
                  "zh": "给自己设一个提醒，可关联客户（或：提醒 我 <时间> <内容>）"},
         handler=_remind,
-        args=(_PhraseArg("customer", ArgKind.TEXT, max_length=1500, shown="<customer|me> <when> <text>"),),
+        args=(
+            Arg("customer", ArgKind.CUSTOMER, allows_self=True),
+            Arg("when", ArgKind.WHEN),
+            Arg("text", ArgKind.TEXT, max_length=MAX_REMINDER_TEXT),
+        ),
+        self_aliases=frozenset({"提醒我", "remindme"}),
         examples=("remind Acme friday 15:00 send the contract", "remind me tomorrow call the bank",
                   "提醒 albb 明天下午3点 确认发货", "提醒 我 3天后 整理报价"),
     ),

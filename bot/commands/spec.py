@@ -28,6 +28,9 @@ class ArgKind(StrEnum):
     NEXT_STEP = "next"  # <when> <step text>: swallows the rest of the line
 
 
+SELF_WORDS = frozenset({"me", "myself", "我", "自己", "我自己"})
+
+
 @dataclass(frozen=True)
 class Arg:
     """A positional argument."""
@@ -37,9 +40,13 @@ class Arg:
     required: bool = True
     choices: tuple[str, ...] = ()
     max_length: int = 2000
+    # A customer argument that may instead be the asker ("remind me …"): the value is then None.
+    allows_self: bool = False
 
     def usage(self) -> str:
         label = "|".join(self.choices) if self.kind is ArgKind.CHOICE else self.name
+        if self.allows_self:
+            label = f"{label}|me"
         return f"<{label}>" if self.required else f"[{label}]"
 
 
@@ -80,6 +87,8 @@ class CommandSpec:
     roles: frozenset[str] = frozenset({"rep", "manager", "admin"})
     # Options that may repeat or are free-form (contact fields) can be accepted wholesale.
     allow_any_option: bool = False
+    # Aliases that already say "me" ("提醒我"): the `allows_self` argument is the asker without a word.
+    self_aliases: frozenset[str] = frozenset()
 
     def usage(self) -> str:
         """``name <arg> [opt:…]`` as shown in help and in parse errors."""
