@@ -1,9 +1,9 @@
 """Answering the person who asked: where each core `Reply` goes in Slack, and posting shared cards.
 
-- In a DM with the bot, answers are ordinary messages in that DM.
-- Elsewhere, answers are *ephemeral* (only the asker sees them) — always when they carry a card or the
-  core marked them private — through the request's ``response_url`` when it has one (slash commands,
-  buttons), else `chat.postEphemeral`. A non-private text answer to a mention goes into the thread.
+- Answers are *ephemeral* (only the asker sees them) — always when they carry a card or the core marked
+  them private — through the request's ``response_url`` when it has one (slash commands, buttons).
+- Without one: in a DM with the bot, answers are ordinary messages in that DM; elsewhere private answers
+  use `chat.postEphemeral` and a non-private text answer to a mention goes into the mention's thread.
 - A reply with ``share_customer_id`` is the `share` command: its (redacted) card is posted publicly with
   `chat.postMessage` and remembered with `Bot.record_shared_card`, so its thread becomes the customer's
   discussion. If the bot is not in the channel the asker is told to invite it.
@@ -77,14 +77,13 @@ class ReplyDelivery:
         """One message to the asker: DM post, response_url, or ephemeral / thread post."""
         incoming = asker.incoming
         try:
-            if asker.in_dm:
-                self.sender.post(incoming.workspace, incoming.channel, message, thread=asker.thread)
-                return
+            # response_url first: it works in any conversation, even a DM between two people the bot
+            # is not part of (slash commands can be typed there).
             if asker.respond is not None and asker.responses_used < RESPONSE_URL_USES and self._respond(
                 asker, message, public
             ):
                 return
-            if public:
+            if asker.in_dm or public:
                 self.sender.post(incoming.workspace, incoming.channel, message, thread=asker.thread)
             else:
                 self.sender.post_ephemeral(incoming.channel, incoming.user_id, message, thread=asker.thread)

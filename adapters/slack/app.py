@@ -14,6 +14,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from adapters.slack.adapter import SlackAdapter
@@ -54,8 +55,12 @@ def build_adapter(bot: Bot, client: WebClient, *, sender: SlackSender | None = N
     """Check the token with `auth.test` and assemble the adapter (also subscribes to the core's events)."""
     try:
         auth = client.auth_test()
-    except Exception as exc:  # URLError, SlackApiError(invalid_auth), ...: all mean "cannot start"
-        raise SlackStartupError(f"Slack auth.test at {client.base_url} failed: {exc}") from exc
+    except SlackApiError as exc:
+        raise SlackStartupError(
+            f"Slack auth.test at {client.base_url} failed: {exc.response.get('error')} (check SLACK_BOT_TOKEN)"
+        ) from exc
+    except (SlackClientError, OSError) as exc:
+        raise SlackStartupError(f"Slack auth.test at {client.base_url} failed: cannot reach it ({exc})") from exc
     sender = sender or SlackSender(client)
     jobs = Jobs("slack-job", JOB_WORKERS)
     listeners = TrackedExecutor(LISTENER_WORKERS, "slack-listener")

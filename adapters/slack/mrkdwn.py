@@ -14,11 +14,13 @@ backslash-escaped (`bot.render.escape_md`). Slack reads more than that from any 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 _CONTROL = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _FORMAT_LOOKALIKES = {"*": "\u2217", "_": "\uff3f", "~": "\u223c", "`": "\u02cb"}
 ELLIPSIS = "…"
+_SPECIAL = re.compile(r"[\\*_`~&<>]")
 
 
 def escape_control(text: str) -> str:
@@ -58,6 +60,8 @@ def _is_word_char(token: _Token | None) -> bool:
 
 
 def _line_to_mrkdwn(line: str) -> str:
+    if not _SPECIAL.search(line):  # most lines: nothing to convert or neutralise
+        return "• " + line[2:] if line.startswith("- ") else line
     prefix = ""
     if line.startswith("- "):
         prefix, line = "• ", line[2:]
