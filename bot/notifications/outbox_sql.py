@@ -76,7 +76,8 @@ def insert_selected(session: Session, query: Select) -> int:
     if query.whereclause is None:
         raise ValueError("an enqueue SELECT needs a WHERE clause (SQLite upsert parsing)")
     statement = insert_ignoring_duplicates(session).from_select(list(OUTBOX_COLUMNS), query)
-    result = session.execute(statement.on_conflict_do_nothing())
+    # SQLAlchemy reports INSERT row counts only when asked to (PostgreSQL otherwise answers -1).
+    result = session.execute(statement.on_conflict_do_nothing().execution_options(preserve_rowcount=True))
     return max(result.rowcount or 0, 0)
 
 
@@ -95,7 +96,8 @@ def insert_values(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
 
 
 def _insert_batch(session: Session, batch: Sequence[Mapping[str, Any]]) -> int:
-    result = session.execute(insert_ignoring_duplicates(session).values(list(batch)).on_conflict_do_nothing())
+    statement = insert_ignoring_duplicates(session).values(list(batch)).on_conflict_do_nothing()
+    result = session.execute(statement.execution_options(preserve_rowcount=True))
     return max(result.rowcount or 0, 0)
 
 

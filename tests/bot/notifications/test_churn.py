@@ -35,7 +35,8 @@ def test_the_warning_comes_at_most_once_per_iso_week(world):
     alice = world.user("alice", tz=SH)
     regular_customer(world, alice, "Acme", LAST_CONTACT)
 
-    assert delivered(world.tick(local(SH, 2026, 11, 18, 9, 0))) == [("churn", "alice")]
+    first = world.tick(local(SH, 2026, 11, 18, 9, 0))
+    assert delivered(first) == [("churn", "alice")] and first.enqueued.inserted["churn"] == 1
     assert delivered(world.tick(local(SH, 2026, 11, 19, 9, 0))) == []
     assert delivered(world.tick(local(SH, 2026, 11, 22, 9, 0))) == []  # Sunday, same week
     assert delivered(world.tick(local(SH, 2026, 11, 23, 9, 0))) == [("churn", "alice")]  # next Monday

@@ -63,6 +63,7 @@ def test_each_step_is_pushed_once_however_often_the_scheduler_ticks(world):
     again = [world.tick(local(SH, 2026, 11, 18, 10, minute)) for minute in range(1, 4)]
 
     assert delivered(first) == [("followup_due", "alice")]
+    assert first.enqueued.inserted["followup_due"] == 1
     assert all(delivered(report) == [] and report.enqueued.total == 0 for report in again)
     assert len(world.outbox()) == 1
 
