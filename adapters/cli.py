@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from config.settings import ConfigError
 
 # Modules in adapters.cli_commands, in the order `crmbot --help` lists them.
-SUBCOMMAND_MODULES: tuple[str, ...] = ("run", "chat", "db", "tick")
+SUBCOMMAND_MODULES: tuple[str, ...] = ("run", "chat", "db", "tick", "importer", "exporter", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,131 @@
+"""`generate_demo`: fill an empty database with a realistic, seeded sales organisation and its history.
+
+The data goes into the terminal chat's tenant, so ``crmbot chat --as mgr_east`` (a manager) or ``--as admin``
+sees it at once. Customers are generated and written 2,000 at a time, each batch in one transaction with
+ids allocated up front and one executemany per table: 60,000 customers with 1.3M follow-ups take about a
+minute on a small machine (no ORM objects are built).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, func, insert, select, text
+
+from bot.demo.activity import add_activity
+from bot.demo.book import DemoCustomer, make_customer
+from bot.demo.people import ADMIN_NAME, create_organisation
+from bot.importing.bulk import allocate_ids
+from config.settings import Settings
+from storage.db import is_sqlite
+from storage.models import Contact, Customer, FollowUp, Order, User
+
+CHUNK = 2000
+DEMO_PLATFORM = "console"
+
+
+class DemoError(RuntimeError):
+    """The demo cannot be generated here (the tenant already has data)."""
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    """What was generated."""
+
+    tenant: str
+    users: int
+    teams: int
+    customers: int
+    contacts: int
+    followups: int
+    orders: int
+    seconds: float
+
+
+def generate_demo(
+    engine: Engine,
+    settings: Settings,
+    *,
+    customers: int = 2000,
+    seed: int = 1,
+    now: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> DemoReport:
+    """Generate ``customers`` customers (and their organisation and history) for ``seed``.
+
+    The same seed and ``now`` give the same data, row for row. Raises ``DemoError`` if the terminal
+    chat's tenant already has customers or demo users, ``ValueError`` for a negative count.
+    """
+    if customers < 0:
+        raise ValueError("customers must be >= 0")
+    started = time.perf_counter()
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    today = now.astimezone(ZoneInfo(settings.defaults.timezone)).date()
+    tenant = settings.tenant_for(DEMO_PLATFORM, "")
+    writer = engine.execution_options(sqlite_immediate=True) if is_sqlite(engine) else engine
+    with writer.begin() as conn:
+        _refuse_non_empty(conn, tenant)
+        organisation = create_organisation(conn, tenant=tenant, customers=customers, rng=random.Random(seed), now=now)
+    totals = {"contacts": 0, "followups": 0, "orders": 0}
+    reps = organisation.reps
+    for start in range(0, customers, CHUNK):
+        batch: list[DemoCustomer] = []
+        for number in range(start, min(start + CHUNK, customers)):
+            rng = random.Random(f"{seed}:{number}")
+            owner = reps[rng.randrange(len(reps))]
+            customer = make_customer(number, rng, owner=owner, tenant=tenant, now=now, today=today)
+            add_activity(customer, rng, now=now, today=today, platform="slack" if customer.english else "dingtalk")
+            batch.append(customer)
+        with writer.begin() as conn:
+            for key, count in _write_batch(conn, batch).items():
+                totals[key] += count
+        if progress is not None:
+            progress(min(start + CHUNK, customers), customers)
+    with engine.begin() as conn:
+        # Fresh statistics so the planner picks the indexes the hot queries were written for.
+        conn.execute(text("ANALYZE"))
+    return DemoReport(
+        tenant=tenant, users=1 + len(organisation.managers) + len(reps), teams=len(organisation.team_ids),
+        customers=customers, contacts=totals["contacts"], followups=totals["followups"], orders=totals["orders"],
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _refuse_non_empty(conn, tenant: str) -> None:
+    existing = conn.execute(select(func.count()).select_from(Customer.__table__).where(
+        Customer.__table__.c.tenant == tenant)).scalar_one()
+    admin = conn.execute(select(User.__table__.c.id).where(
+        User.__table__.c.tenant == tenant, User.__table__.c.name == ADMIN_NAME)).first()
+    if existing or admin is not None:
+        raise DemoError(f"tenant {tenant!r} already has data ({existing} customers); generate the demo into an "
+                        "empty database (set CRM_DATABASE_URL or CRM_DATA_DIR to a new location)")
+
+
+def _write_batch(conn, batch: list[DemoCustomer]) -> dict[str, int]:
+    customer_ids = allocate_ids(conn, Customer.__table__, len(batch))
+    contacts: list[dict] = []
+    followups: list[dict] = []
+    orders: list[dict] = []
+    for customer, customer_id in zip(batch, customer_ids, strict=True):
+        customer.values["id"] = customer_id
+        for row in customer.contacts:
+            row["customer_id"] = customer_id
+        for row in customer.followups:
+            row["customer_id"] = customer_id
+        for row in customer.orders:
+            row["customer_id"] = customer_id
+        contacts.extend(customer.contacts)
+        followups.extend(customer.followups)
+        orders.extend(customer.orders)
+    conn.execute(insert(Customer.__table__), [c.values for c in batch])
+    for table, rows in ((Contact.__table__, contacts), (FollowUp.__table__, followups), (Order.__table__, orders)):
+        if rows:
+            for row, row_id in zip(rows, allocate_ids(conn, table, len(rows)), strict=True):
+                row["id"] = row_id
+            conn.execute(insert(table), rows)
+    return {"contacts": len(contacts), "followups": len(followups), "orders": len(orders)}

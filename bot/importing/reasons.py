@@ -1,0 +1,93 @@
+"""Why a row was rejected, skipped or imported with a note, in words a spreadsheet owner can act on.
+
+Each reason has a stable code (kept in the error file's ``code`` column, so a script can filter) and a
+message in Chinese and English. Messages quote the offending value so the row can be fixed in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Status = Literal["rejected", "skipped", "note"]
+
+_MESSAGES: dict[str, dict[str, str]] = {
+    # rejected: the row is not imported until it is fixed
+    "name_missing": {"en": "the customer name is empty", "zh": "客户名称为空"},
+    "too_long": {"en": "{field} is longer than {max} characters", "zh": "{field} 超过 {max} 个字符"},
+    "bad_phone": {"en": "phone {value!r} is not a valid phone number", "zh": "电话“{value}”不是有效的号码"},
+    "bad_email": {"en": "email {value!r} is not a valid address", "zh": "邮箱“{value}”不是有效的地址"},
+    "bad_contact_phone": {"en": "contact phone {value!r} is not one valid phone number",
+                          "zh": "联系人电话“{value}”不是一个有效的号码"},
+    "bad_contact_email": {"en": "contact email {value!r} is not a valid address", "zh": "联系人邮箱“{value}”不是有效的地址"},
+    "bad_choice": {"en": "{field} {value!r} is not one of: {choices}", "zh": "{field}“{value}”不是以下之一：{choices}"},
+    "bad_birthday": {"en": "birthday {value!r} cannot be read ({detail})", "zh": "生日“{value}”无法识别（{detail}）"},
+    "bad_timezone": {"en": "time zone {value!r} is unknown (use e.g. Asia/Shanghai)",
+                     "zh": "时区“{value}”无效（例如 Asia/Shanghai）"},
+    # skipped: a duplicate, left alone
+    "duplicate": {"en": "duplicate of {target} (same {why})", "zh": "与{target}重复（{why}相同）"},
+    "duplicate_hidden": {"en": "same {why} as a customer you cannot see; not imported",
+                         "zh": "与一个你无权查看的客户{why}相同，未导入"},
+    "identical": {"en": "already imported: identical to {target}", "zh": "已导入过：与{target}完全相同"},
+    # notes: imported, but something to check
+    "owner_unknown": {"en": "owner {value!r} not found; assigned to {user}", "zh": "找不到负责人“{value}”，已分配给 {user}"},
+    "owner_ambiguous": {"en": "owner {value!r} matches several users; assigned to {user}",
+                        "zh": "负责人“{value}”对应多个用户，已分配给 {user}"},
+    "owner_not_allowed": {"en": "you cannot assign customers to {value!r}; assigned to {user}",
+                          "zh": "你不能把客户分配给“{value}”，已分配给 {user}"},
+    "owner_inactive": {"en": "owner {value!r} is deactivated; assigned to {user}",
+                       "zh": "负责人“{value}”已停用，已分配给 {user}"},
+    "extra_phones": {"en": "more phone numbers kept in the notes: {value}", "zh": "其余号码已记入备注：{value}"},
+    "merged": {"en": "merged into {target}", "zh": "已合并到{target}"},
+    "merge_kept": {"en": "merged into {target}; kept its {field} {kept!r}, the file had {value!r}",
+                   "zh": "已合并到{target}；保留原{field}“{kept}”，文件中为“{value}”"},
+}
+
+_WHY: dict[str, dict[str, str]] = {
+    "phone": {"en": "phone", "zh": "电话"},
+    "email": {"en": "email", "zh": "邮箱"},
+    "name": {"en": "name", "zh": "名称"},
+    "pinyin": {"en": "name (pinyin)", "zh": "名称拼音"},
+}
+
+_FIELD_NAMES_ZH = {
+    "name": "客户名称", "kind": "类型", "industry": "行业", "region": "地区", "address": "地址", "phone": "电话",
+    "email": "邮箱", "source": "来源", "tags": "标签", "owner": "负责人", "tier": "等级", "stage": "阶段",
+    "notes": "备注", "timezone": "时区", "contact_name": "联系人", "contact_title": "职位",
+    "contact_phone": "联系人电话", "contact_email": "联系人邮箱", "birthday": "生日",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A coded reason with its parameters; ``text(lang)`` renders it."""
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang`` (``zh`` or ``en``; anything else reads English)."""
+        lang = "zh" if lang == "zh" else "en"
+        params = dict(self.params)
+        if "why" in params:
+            params["why"] = _WHY.get(params["why"], {}).get(lang, params["why"])
+        if "field" in params and lang == "zh":
+            params["field"] = _FIELD_NAMES_ZH.get(params["field"], params["field"])
+        if "target" in params:
+            params["target"] = describe_target(params["target"], lang)
+        return _MESSAGES[self.code][lang].format(**params)
+
+
+def describe_target(target: object, lang: str) -> str:
+    """``("customer", 12, "Acme")`` → ``#12 Acme``; ``("row", 7, "Acme")`` → ``row 7 (Acme)`` / ``第 7 行（Acme）``."""
+    if isinstance(target, tuple) and len(target) == 3:
+        kind, number, name = target
+        if kind == "row":
+            return f"第 {number} 行（{name}）" if lang == "zh" else f"row {number} ({name})"
+        return f"#{number} {name}"
+    return str(target)
+
+
+def reason_codes() -> frozenset[str]:
+    """Every known reason code (tests check each has both languages)."""
+    return frozenset(_MESSAGES)
