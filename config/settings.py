@@ -59,6 +59,20 @@ class TeamConfig(BaseModel):
     managers: list[str] = Field(default_factory=list)
     members: list[str] = Field(default_factory=list)
     shares_customers: bool = False
+    # Where the scheduler posts the team's birthday greetings: "platform:workspace:channel"
+    # (e.g. "slack:T123:C456", "dingtalk:corp1:cidAbc=="); unset: greetings go to owners' DMs only.
+    channel: str | None = None
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        platform, _, rest = value.partition(":")
+        _workspace, sep, channel = rest.partition(":")
+        if not (platform and sep and channel):
+            raise ValueError("expected platform:workspace:channel, e.g. slack:T123:C456")
+        return value
 
 
 class Roles(BaseModel):

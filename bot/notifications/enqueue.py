@@ -31,6 +31,7 @@ from bot.notifications.enqueue_due import (
 )
 from bot.notifications.local_time import QuietHours, local_moments
 from bot.notifications.outbox_sql import ZonePass
+from bot.notifications.team_channels import sync_team_channels
 from config.settings import Settings
 from storage.uow import unit_of_work
 
@@ -56,6 +57,7 @@ class EnqueueReport:
 
     @property
     def total(self) -> int:
+        """All new rows of the pass."""
         return sum(self.inserted.values())
 
 
@@ -66,10 +68,18 @@ class Enqueuer:
         self.engine = engine
         self.settings = settings
         self._churn_scored_hour: datetime | None = None
+        self._team_channels_synced = False
 
     def enqueue_due(self, now: datetime) -> EnqueueReport:
         """Enqueue everything due at `now` for every zone; a failing kind is reported and the rest still run."""
         report = EnqueueReport()
+        if not self._team_channels_synced:
+            try:
+                with unit_of_work(self.engine) as session:
+                    sync_team_channels(session, self.settings, now=now)
+                self._team_channels_synced = True
+            except Exception as exc:
+                report_error(exc, {"job": "enqueue", "step": "team channels"})
         quiet = QuietHours.parse(self.settings.scheduler.quiet_hours)
         with unit_of_work(self.engine, write=False) as session:
             moments = local_moments(session, self.settings, now)

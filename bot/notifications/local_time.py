@@ -30,10 +30,12 @@ class LocalMoment:
 
     @property
     def tz(self) -> ZoneInfo:
+        """The zone."""
         return ZoneInfo(self.zone)
 
     @property
     def local(self) -> datetime:
+        """`now` on the zone's wall clock."""
         return self.now.astimezone(self.tz)
 
     @property

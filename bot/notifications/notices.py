@@ -58,16 +58,20 @@ class RenderContext:
 
     @property
     def lang(self) -> str:
+        """The recipient's language."""
         return pick_language(self.recipient.language)
 
     @property
     def today(self) -> date:
+        """Today in the recipient's zone."""
         return self.now.astimezone(self.recipient.tz).date()
 
     def t(self, key: str, **params: object) -> Markdown:
+        """A macro of ``notifications.j2`` in the recipient's language."""
         return t(f"notifications:{key}", self.lang, **params)
 
     def reply(self, text: str, card: Card | None = None) -> Reply:
+        """A push: private in a DM, public in a channel, carrying the outbox ids it delivers."""
         return Reply(text=text, card=card, private=not self.public, lang=self.lang, extras=dict(self.extras))
 
     def customer_card(self, customer_id: int, name: str, *, log: bool = True, done: bool = False,

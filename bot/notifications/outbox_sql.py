@@ -41,6 +41,7 @@ class ZonePass:
 
     @property
     def now(self) -> datetime:
+        """The tick's instant (UTC)."""
         return self.moment.now
 
     @property

@@ -41,6 +41,7 @@ class Recipient:
 
     @property
     def tz(self) -> ZoneInfo:
+        """The recipient's zone."""
         return ZoneInfo(self.timezone)
 
     @property

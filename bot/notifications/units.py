@@ -56,6 +56,8 @@ class Unsendable:
 
 @dataclass
 class PreparedBatch:
+    """A claimed batch, ready to send: the units, and the rows that will not go out now."""
+
     units: list[SendUnit] = field(default_factory=list)
     unsendable: list[Unsendable] = field(default_factory=list)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.bot.notifications.helpers import delivered, local
 
 SH = "Asia/Shanghai"
@@ -125,3 +127,25 @@ def test_a_chinese_speaking_rep_gets_the_greeting_in_chinese(world):
 
     [text] = world.sender.texts("wang")
     assert "今天生日" in text and "62 岁" in text and "记录跟进" in text
+
+
+class TestTeamChannelFromConfig:
+    @pytest.fixture
+    def config_overrides(self):
+        return {"teams": [{"name": "east", "members": ["alice"], "channel": "console::east-sales"}]}
+
+    def test_a_team_channel_named_in_config_gets_the_teams_birthday_posts(self, world):
+        alice = world.user("alice", tz=SH, team="east")
+        world.contact(world.customer("Acme", alice), "Zhang Wei", month=11, day=18)
+
+        report = world.tick(local(SH, 2026, 11, 18, 9, 0))
+
+        assert ("birthday", "console::east-sales") in delivered(report)
+        assert "Zhang Wei" in world.sender.to("east-sales")[0].text
+
+
+def test_a_malformed_team_channel_is_refused_at_start_up():
+    from config.settings import ConfigError, load_settings
+
+    with pytest.raises(ConfigError, match="platform:workspace:channel"):
+        load_settings(teams=[{"name": "east", "channel": "C123"}])
