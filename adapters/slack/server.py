@@ -12,9 +12,12 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qsl
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.request.internals import build_context
 from waitress import wasyncore
 from waitress.server import create_server
 
@@ -27,9 +30,44 @@ HTTP_THREADS = 16
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
+def parse_slack_body(raw: str, content_type: str | None) -> dict[str, Any]:
+    """A request body as Slack means it: JSON, a form whose ``payload`` field is JSON, or a plain form.
+
+    Bolt 1.30's own parser treats any form body containing the letters "payload" as interactivity, so a
+    slash command like ``/crm log Acme sent the payload spec`` became an empty request (404). Here only a
+    real ``payload`` *field* counts.
+    """
+    if not raw:
+        return {}
+    if content_type == "application/json" or raw.startswith("{"):
+        return json.loads(raw)
+    form = dict(parse_qsl(raw, keep_blank_values=True))
+    if "payload" in form:
+        return json.loads(form["payload"])
+    return form
+
+
+class SlackHttpRequest(BoltRequest):
+    """A `BoltRequest` whose body is read with `parse_slack_body` (the signature still covers the raw body)."""
+
+    def __init__(self, *, body: str, query: Any = None, headers: Any = None) -> None:
+        super().__init__(body=body, query=query, headers=headers)
+        self.body = parse_slack_body(self.raw_body, self.content_type)
+        self.context = build_context(BoltContext({}), self.body)
+
+
+class SlackEventsHandler(SlackRequestHandler):
+    """Bolt's WSGI adapter, building `SlackHttpRequest`s."""
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        return self.app.dispatch(
+            SlackHttpRequest(body=request.get_body(), query=request.query_string, headers=request.get_headers())
+        )
+
+
 def make_wsgi_app(app: App, health: Callable[[], bool]) -> WsgiApp:
     """``/healthz`` (200 when ``health()`` holds, else 503) in front of Bolt's handler for ``/slack/events``."""
-    bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+    bolt = SlackEventsHandler(app, path=EVENTS_PATH)
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):

@@ -144,3 +144,12 @@ def test_every_command_answers_within_three_seconds(slack):
         assert result.status == 200 and result.elapsed_s < 3
         answer = slack.answers(hook)[0]
         assert answer["response_type"] == "ephemeral" and answer["text"].strip()
+
+
+def test_text_that_looks_like_protocol_fields_is_just_text(slack):
+    slack.answers(slack.command("new Acme")[1])
+    result, hook = slack.command("log Acme sent the payload spec & token=abc response_url=x 😀")
+    assert result.status == 200
+    assert slack.answers(hook)[0]["text"] == "Logged a note for *Acme*."
+    _, hook = slack.command("show Acme")
+    assert "sent the payload spec &amp; token=abc response_url=x 😀" in payload_text(slack.answers(hook)[0])

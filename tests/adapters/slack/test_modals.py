@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 from sqlmodel import Session, select
 
@@ -111,3 +112,28 @@ def test_home_new_customer_button_opens_the_form_in_the_users_language(slack):
     slack.post(inbound.block_actions("crm_home_new", "new", ALICE, view=home))
     view = opened_view(slack)
     assert view["title"]["text"] == "新建客户" and view["submit"]["text"] == "保存"
+
+
+def test_a_slow_submission_closes_the_form_in_time_and_confirms_later(slack, monkeypatch):
+    slack.answers(slack.command("new Acme Trading")[1])
+    slack.command("log Acme")
+    view = opened_view(slack)
+    gate = threading.Event()
+    handle = slack.runtime.bot.handle
+
+    def slow_handle(incoming):
+        if incoming.text.startswith("log "):
+            gate.wait(10)
+        return handle(incoming)
+
+    monkeypatch.setattr(slack.runtime.bot, "handle", slow_handle)
+    monkeypatch.setattr("adapters.slack.adapter.SUBMISSION_DEADLINE_S", 0.2)
+    body = inbound.view_submission(view["callback_id"], log_values("called"), view["private_metadata"], ALICE,
+                                   view_id=view["id"])
+    result = slack.post(body)
+    try:
+        assert (result.status, result.body) == (200, "") and result.elapsed_s < 1.5  # the modal closes
+    finally:
+        gate.set()
+    slack.drain()
+    assert slack.fake.ephemerals(CHANNEL, ALICE)[-1].text.startswith("Logged a call for *Acme Trading*")

@@ -123,3 +123,16 @@ def test_follow_ups_logged_elsewhere_are_echoed_into_the_thread_and_the_card_is_
     assert "13800138000" not in payload_text(card.blocks)  # redrawn as a shared card: still no phone
     # Alice's own answer went to her DM.
     assert "Logged a meeting" in slack.fake.messages("DU111")[-1].text
+
+
+def test_a_mention_in_a_cards_thread_is_a_command_not_a_follow_up(slack):
+    card_ts = share_acme(slack)
+    before = len(followups(slack))
+    text = "<@UBOT> done #1"
+    reply = slack.fake.add_user_message(CHANNEL, BOB, text, thread_ts=card_ts)
+    slack.event(inbound.message_event(text, BOB, CHANNEL, ts=reply.ts, thread_ts=card_ts))
+    slack.event(inbound.app_mention_event(text, BOB, CHANNEL, ts=reply.ts, thread_ts=card_ts))
+    slack.drain()
+    assert len(followups(slack)) == before and slack.customer("Acme Trading").next_followup_at is None
+    done = slack.fake.ephemerals(CHANNEL, BOB)[-1]
+    assert done.thread_ts == card_ts and done.text
