@@ -21,6 +21,8 @@ from bot.errors import report_error
 
 log = logging.getLogger("crmbot.scheduler")
 TICK_JOB_ID = "notification-tick"
+# APScheduler logs every successful run at INFO: one line a minute that says nothing.
+logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
 
 
 class NotificationTicker:

@@ -103,5 +103,5 @@ class Enqueuer:
             except Exception as exc:
                 report_error(exc, {"job": "enqueue", "kind": kinds.CHURN})
         if report.total:
-            log.info("enqueued %s", dict(report.inserted))
+            log.info("enqueued %s", {kind: n for kind, n in report.inserted.items() if n})
         return report

@@ -75,14 +75,20 @@ class RenderContext:
         return Reply(text=text, card=card, private=not self.public, lang=self.lang, extras=dict(self.extras))
 
     def customer_card(self, customer_id: int, name: str, *, log: bool = True, done: bool = False,
-                      snooze: bool = False) -> Card:
-        """A small card whose buttons run ordinary commands as the clicking user."""
+                      snooze: bool = False, pause: bool = False) -> Card:
+        """A small card whose buttons run ordinary commands as the clicking user.
+
+        `snooze` pushes the open step by a day; `pause` runs a bare `snooze`, which without an open step
+        pauses churn warnings for the command's default period (a one-day pause of a weekly warning is moot).
+        """
         ref = f"#{customer_id}"
         actions = []
         if done:
             actions.append(CardAction("done", self.t("action_done"), f"done {ref}", style="primary"))
         if snooze:
             actions.append(CardAction("snooze", self.t("action_snooze"), f"snooze {ref} 1d"))
+        if pause:
+            actions.append(CardAction("snooze", self.t("action_pause"), f"snooze {ref}"))
         if log:
             actions.append(CardAction("log", self.t("action_log"), f"log {ref} "))
         actions.append(CardAction("details", self.t("action_show"), f"show {ref}"))
@@ -223,7 +229,7 @@ def _churn(ctx: RenderContext, row: ClaimedNotification) -> Notice:
     reason = explain_churn(assessment, customer=found.name, lang=ctx.lang)
     text = ctx.t("churn", customer=found.name, level=assessment.level, reason=reason)
     line = ctx.t("churn_line", customer=found.name, level=assessment.level, silence=assessment.silence_days)
-    return Notice(row.kind, line, (ctx.reply(text, ctx.customer_card(found.id, found.name, snooze=True)),))
+    return Notice(row.kind, line, (ctx.reply(text, ctx.customer_card(found.id, found.name, pause=True)),))
 
 
 def _payment(ctx: RenderContext, row: ClaimedNotification) -> Notice:
