@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,7 +99,7 @@ def register(app: App, adapter: SlackAdapter) -> None:
 
         adapter.jobs.submit(click, context={"user": user_id, "action": command[:100]})
 
-    def finish(ack: Ack, body: dict[str, Any], run: Any, error_block: str, lang: str) -> None:
+    def finish(ack: Ack, body: dict[str, Any], run: Callable[[], Submission], error_block: str, lang: str) -> None:
         """Run a submission under the deadline and answer Slack: errors inline, or close the modal."""
         user_id = (body.get("user") or {}).get("id", "")
 
