@@ -9,6 +9,7 @@ from bot.commands.fields import CUSTOMER_OPTIONS, FORCE_OPTION, customer_values
 from bot.commands.spec import Arg, ArgKind, CommandSpec, ParsedCommand
 from bot.context import CommandContext
 from bot.errors import UserError
+from bot.events import CustomerChanged
 from bot.messages import Reply
 from bot.render import Markdown
 from bot.services.customers import find_duplicates, search_customers, search_keys
@@ -97,6 +98,7 @@ def _edit(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     after = snapshot(customer)
     changed = {k: v for k, v in after.items() if before[k] != v}
     ctx.audit("update", "customer", customer.id, before={k: before[k] for k in changed}, after=changed)
+    ctx.publish(CustomerChanged(customer_id=customer.id, tenant=ctx.tenant))
     changes = ", ".join(f"{k}={str(v).strip(',')}" for k, v in changed.items()) or "—"
     return Reply(text=ctx.t("updated", customer=customer, changes=changes), card=customer_card(ctx, customer))
 
@@ -107,6 +109,7 @@ def _delete(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     customer.updated_at = ctx.now
     ctx.session.add(customer)
     ctx.audit("delete", "customer", customer.id, before=snapshot(customer))
+    ctx.publish(CustomerChanged(customer_id=customer.id, tenant=ctx.tenant))
     return Reply(text=ctx.t("deleted", customer=customer))
 
 
@@ -119,6 +122,7 @@ def _restore(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     customer.updated_at = ctx.now
     ctx.session.add(customer)
     ctx.audit("restore", "customer", customer.id, after=snapshot(customer))
+    ctx.publish(CustomerChanged(customer_id=customer.id, tenant=ctx.tenant))
     return Reply(text=ctx.t("restored", customer=customer))
 
 

@@ -114,3 +114,17 @@ def test_over_long_text_is_refused(chat, engine):
     assert "too long" in out
     with Session(engine) as session:
         assert session.exec(select(Customer)).all() == []
+
+
+def test_changes_are_announced_to_listeners_after_commit(chat, bot):
+    from bot.events import CustomerChanged
+
+    seen = []
+    bot.add_listener(lambda event: seen.append(event))
+    alice = chat.user("alice")
+    alice.say("new Acme")
+    alice.say("edit Acme tier:vip")
+    alice.say("delete Acme")
+    alice.say("restore #1")
+    alice.say("edit Acme tier:platinum")  # refused: nothing to announce
+    assert [type(e) for e in seen] == [CustomerChanged] * 3
