@@ -95,6 +95,8 @@ def enqueue_followup_escalations(session: Session, zp: ZonePass) -> int:
         .where(
             FollowUp.next_due_at.is_not(None), FollowUp.done_at.is_(None), FollowUp.deleted_at.is_(None),
             FollowUp.next_due_at < zp.now,
+            FollowUp.next_due_at >= zp.now - timedelta(
+                days=zp.settings.scheduler.escalate_after_days + kinds.CATCH_UP_DAYS) - _MORNING_SLACK,
             FollowUp.next_due_date <= last_due,
             FollowUp.next_due_date >= last_due - timedelta(days=kinds.CATCH_UP_DAYS),
             Customer.deleted_at.is_(None),

@@ -8,7 +8,7 @@ so every replica may run it on every tick. Nothing here loads ORM objects.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -27,8 +27,6 @@ OUTBOX_COLUMNS = (
     "kind", "subject_id", "due_date", "channel", "recipient_id", "payload",
     "status", "not_before", "stale_after", "attempts", "created_at",
 )
-# SQLite's parameter limit is 32766 (3.32+); multi-row inserts stay far below it.
-VALUES_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -83,22 +81,12 @@ def insert_selected(session: Session, query: Select) -> int:
 
 
 def insert_values(session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
-    """Insert precomputed rows (churn warnings scored in Python) in multi-row chunks; returns how many were new."""
-    batch: list[Mapping[str, Any]] = []
-    inserted = 0
-    for row in rows:
-        batch.append(row)
-        if len(batch) == VALUES_CHUNK:
-            inserted += _insert_batch(session, batch)
-            batch = []
-    if batch:
-        inserted += _insert_batch(session, batch)
-    return inserted
-
-
-def _insert_batch(session: Session, batch: Sequence[Mapping[str, Any]]) -> int:
-    statement = insert_ignoring_duplicates(session).values(list(batch)).on_conflict_do_nothing()
-    result = session.execute(statement.execution_options(preserve_rowcount=True))
+    """Insert precomputed rows (churn warnings scored in Python) with one executemany; returns how many were new."""
+    batch = [dict(row) for row in rows]
+    if not batch:
+        return 0
+    statement = insert_ignoring_duplicates(session).on_conflict_do_nothing()
+    result = session.execute(statement.execution_options(preserve_rowcount=True), batch)
     return max(result.rowcount or 0, 0)
 
 
