@@ -26,6 +26,7 @@ from storage.uow import unit_of_work
 # Written exactly as ix_outbox_pending's predicate, so SQLite can use that partial index.
 _OPEN_STATUSES = text("status IN ('pending', 'sending')")
 MAX_ERROR_LENGTH = 1000
+MAX_ROWS_PER_CLAIM = 500
 
 
 @dataclass(frozen=True)
@@ -45,27 +46,30 @@ class ClaimedNotification:
 
 
 def claim_due(
-    engine: Engine, *, worker_id: str, now: datetime, lease_seconds: float, limit: int,
-    due_by: datetime | None = None,
+    engine: Engine, *, worker_id: str, now: datetime, lease_seconds: float, audiences: int,
+    max_rows: int = MAX_ROWS_PER_CLAIM, due_by: datetime | None = None,
 ) -> list[ClaimedNotification]:
-    """Lease up to `limit` claimable rows to `worker_id` (attempts +1); ordered by audience, then age.
+    """Lease to `worker_id` the claimable rows of up to `audiences` audiences (at most `max_rows`; attempts +1).
 
-    Pending rows are claimable once `not_before <= due_by` (default `now`); leases that ended before `now`
-    are taken over.
+    Whole audiences are claimed together so the noise budget sees everything one recipient is due in
+    this pass. Pending rows are claimable once `not_before <= due_by` (default `now`); leases that ended
+    before `now` are taken over.
     """
     c = OUTBOX.c
     due_by = due_by or now
+    is_claimable = and_(
+        _OPEN_STATUSES,
+        or_(
+            and_(c.status == "pending", c.not_before <= due_by),
+            and_(c.status == "sending", c.lease_until < now),
+        ),
+    )
+    first_audiences = select(c.channel).where(is_claimable).group_by(c.channel).order_by(c.channel).limit(audiences)
     claimable = (
         select(c.id)
-        .where(
-            _OPEN_STATUSES,
-            or_(
-                and_(c.status == "pending", c.not_before <= due_by),
-                and_(c.status == "sending", c.lease_until < now),
-            ),
-        )
+        .where(is_claimable, c.channel.in_(first_audiences.scalar_subquery()))
         .order_by(c.channel, c.id)
-        .limit(limit)
+        .limit(max_rows)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite has no row locks and ignores it
     )
     statement = (

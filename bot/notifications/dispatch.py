@@ -43,8 +43,8 @@ class DispatchOptions:
 
     worker_id: str
     lease_seconds: float = 120.0
-    batch_size: int = 50
-    max_batches: int = 40  # at most batch_size × max_batches rows per pass; the next tick takes the rest
+    batch_size: int = 20  # audiences (recipients / channels) per claim, each with all its due rows
+    max_batches: int = 50  # claims per pass; whatever is left waits for the next tick
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
@@ -94,7 +94,7 @@ class Dispatcher:
         due_by = self.clock.now()
         for _ in range(self.options.max_batches):
             batch = claim_due(self.engine, worker_id=self.options.worker_id, now=self.clock.now(), due_by=due_by,
-                              lease_seconds=self.options.lease_seconds, limit=self.options.batch_size)
+                              lease_seconds=self.options.lease_seconds, audiences=self.options.batch_size)
             if not batch:
                 break
             self._deliver(batch, report)

@@ -161,7 +161,7 @@ def test_a_claim_whose_worker_died_is_taken_over_after_the_lease(world, engine):
     [row] = world.outbox()
     world.senders["console"] = world.sender
     # A worker claims the row and dies before sending.
-    [claimed] = claim_due(engine, worker_id="dead-worker", now=row.not_before, lease_seconds=120, limit=10)
+    [claimed] = claim_due(engine, worker_id="dead-worker", now=row.not_before, lease_seconds=120, audiences=10)
 
     assert delivered(world.tick(row.not_before + timedelta(seconds=60))) == []  # lease still running
     report = world.tick(row.not_before + timedelta(seconds=121))
@@ -187,7 +187,7 @@ def test_a_reclaimed_row_already_delivered_is_not_sent_again_when_the_sender_can
     world.senders.clear()
     world.tick(NOW)  # enqueued; no sender yet, so it waits for a retry
     [row] = world.outbox()
-    [claimed] = claim_due(engine, worker_id="crashed", now=row.not_before, lease_seconds=120, limit=10)
+    [claimed] = claim_due(engine, worker_id="crashed", now=row.not_before, lease_seconds=120, audiences=10)
     sender = VerifyingSender()
     # The crashed worker had sent it, then died before marking it sent.
     sender.send(Target("console", "", user="alice"), Reply(text="earlier push", extras={"outbox_ids": [claimed.id]}))
