@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ast
 import threading
-from pathlib import Path
 
 import pytest
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -16,8 +14,6 @@ from adapters.services import scheduler_service
 from bot.dispatcher import Bot
 from schedules.ticker import TICK_JOB_ID, NotificationTicker
 from tests.bot.notifications.helpers import RecordingSender, World, local
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -79,22 +75,3 @@ def test_a_failing_tick_is_reported_and_the_ticker_survives(monkeypatch):
     with pytest.raises(ValueError):
         NotificationTicker(broken, seconds=0)
 
-
-def imported_modules(folder: str) -> set[str]:
-    names: set[str] = set()
-    for path in (REPO / folder).rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Import):
-                names.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names.add(node.module)
-    return names
-
-
-def test_schedules_never_import_adapters_and_notifications_stay_platform_neutral():
-    def touches(names: set[str], banned: tuple[str, ...]) -> set[str]:
-        return {name for name in names if name.split(".")[0] in banned}
-
-    assert touches(imported_modules("schedules"), ("adapters",)) == set()
-    assert touches(imported_modules("bot/notifications"),
-                   ("adapters", "schedules", "apscheduler", "slack_bolt", "slack_sdk", "dingtalk_stream")) == set()
