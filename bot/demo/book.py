@@ -67,7 +67,13 @@ def make_customer(number: int, rng: random.Random, *, owner: Rep, tenant: str, n
         "snoozed_until": None, "created_at": created, "updated_at": created, "deleted_at": None,
     }  # fmt: skip
     count = 1 if is_person else rng.choices((1, 2, 3), (0.5, 0.35, 0.15))[0]
-    contacts = [_contact(name if (is_person and i == 0) else None, english, rng, created, today) for i in range(count)]
+    contacts = [_contact(name if (is_person and i == 0) else None, english, rng, created, today,
+                         number=number * 3 + i) for i in range(count)]
+    if number < len(_SHOWCASE):
+        # However small the demo, the first customers show every birthday rule at work.
+        birthday = _SHOWCASE[number](rng, today)
+        contacts[0].update(birthday_month=birthday.month, birthday_day=birthday.day, birthday_year=birthday.year,
+                           birthday_is_lunar=birthday.is_lunar, birthday_is_leap_month=birthday.is_leap_month)
     return DemoCustomer(values, contacts, english, owner)
 
 
@@ -76,13 +82,18 @@ def _phone(number: int, rng: random.Random) -> str:
     return f"+86{rng.choice(_CN_MOBILE_PREFIXES)}{(number * 7919 + 1234567) % 100_000_000:08d}"
 
 
-def _contact(name: str | None, english: bool, rng: random.Random, created: datetime, today: date) -> dict:
+def _contact(name: str | None, english: bool, rng: random.Random, created: datetime, today: date, *,
+             number: int) -> dict:
     if name is None:
         name = names.english_person(rng) if english else names.chinese_person(rng)
     birthday = _birthday(rng, today) if rng.random() < BIRTHDAY_SHARE else None
+    ascii_name = name if english else "".join(lazy_pinyin(name))
     return {
         "name": name, "title": rng.choice(names.TITLES_EN if english else names.TITLES_ZH),
-        "phone": None, "email": None,
+        # Contact numbers live in another range than customers' (+86 17x…), so they never collide.
+        "phone": f"+86{rng.choice(('170', '171', '173', '176'))}{(number * 104729 + 7) % 100_000_000:08d}"
+        if rng.random() < 0.6 else None,
+        "email": names.email_for(ascii_name, number, rng) if rng.random() < 0.4 else None,
         "birthday_month": birthday.month if birthday else None, "birthday_day": birthday.day if birthday else None,
         "birthday_is_lunar": birthday.is_lunar if birthday else False,
         "birthday_is_leap_month": birthday.is_leap_month if birthday else False,
@@ -94,22 +105,41 @@ def _contact(name: str | None, english: bool, rng: random.Random, created: datet
 def _birthday(rng: random.Random, today: date) -> Birthday:
     draw = rng.random()
     if draw < TODAY_SOLAR_SHARE:
-        return Birthday(today.month, today.day, year=rng.randint(1960, 2000))
+        return _solar_today(rng, today)
     if draw < TODAY_SOLAR_SHARE + TODAY_LUNAR_SHARE:
-        month, day, allowed = birthday_keys_for(today).lunar[0]
-        leap = allowed[0] if len(allowed) == 1 else rng.random() < 0.1
-        return Birthday(month, day, is_lunar=True, is_leap_month=leap)
+        return _lunar_today(rng, today)
     if draw < TODAY_SOLAR_SHARE + TODAY_LUNAR_SHARE + FEB29_SHARE:
-        return Birthday(2, 29, year=rng.choice((None, 1980, 1984, 1988, 1992, 1996, 2000)))
+        return _feb29(rng, today)
     year = rng.randint(1955, 2002) if rng.random() < YEAR_KNOWN_SHARE else None
     if rng.random() >= LUNAR_SHARE:
         month = rng.randint(1, 12)
         last_day = calendar.monthrange(year or 2001, month)[1]  # 2001: no Feb 29 drawn at random
         return Birthday(month, rng.randint(1, last_day), year=year)
     if rng.random() < LEAP_MONTH_SHARE:
-        year = rng.choice(_LEAP_YEARS)
-        month = leap_month_of(year)
-        return Birthday(month, rng.randint(1, lunar_month_length(year, month, True) or 29), True, True, year)
+        return _leap_month(rng, today)
     month = rng.randint(1, 12)
     length = lunar_month_length(year, month, False) if year else 30
     return Birthday(month, rng.randint(1, length or 29), is_lunar=True, year=year)
+
+
+def _solar_today(rng: random.Random, today: date) -> Birthday:
+    return Birthday(today.month, today.day, year=rng.randint(1960, 2000) if (today.month, today.day) != (2, 29) else 2000)
+
+
+def _lunar_today(rng: random.Random, today: date) -> Birthday:
+    month, day, allowed = birthday_keys_for(today).lunar[0]
+    leap = allowed[0] if len(allowed) == 1 else rng.random() < 0.1
+    return Birthday(month, day, is_lunar=True, is_leap_month=leap)
+
+
+def _feb29(rng: random.Random, today: date) -> Birthday:
+    return Birthday(2, 29, year=rng.choice((None, 1980, 1984, 1988, 1992, 1996, 2000)))
+
+
+def _leap_month(rng: random.Random, today: date) -> Birthday:
+    year = rng.choice(_LEAP_YEARS)
+    month = leap_month_of(year)
+    return Birthday(month, rng.randint(1, lunar_month_length(year, month, True) or 29), True, True, year)
+
+
+_SHOWCASE = (_solar_today, _lunar_today, _feb29, _leap_month)

@@ -17,11 +17,12 @@ from bot.demo.names import FIRST_NAMES, LAST_NAMES, chinese_person
 from bot.importing.bulk import allocate_ids
 from storage.models import ManagerTeam, Team, User, UserIdentity
 
-# (team name, manager user name, shares customers, time zones of its reps, language)
+# (team name, manager user name, shares customers, time zones of its reps, language). A team's first rep
+# works in its first zone, so even the smallest demo has reps in four zones.
 TEAMS: tuple[tuple[str, str, bool, tuple[str, ...], str], ...] = (
     ("华东销售部", "mgr_east", True, ("Asia/Shanghai",) * 6 + ("Asia/Hong_Kong",), "zh"),
-    ("华南销售部", "mgr_south", False, ("Asia/Shanghai",) * 5 + ("Asia/Singapore", "Asia/Hong_Kong"), "zh"),
-    ("华北销售部", "mgr_north", True, ("Asia/Shanghai",) * 6 + ("Asia/Tokyo",), "zh"),
+    ("华南销售部", "mgr_south", False, ("Asia/Singapore",) + ("Asia/Shanghai",) * 5 + ("Asia/Hong_Kong",), "zh"),
+    ("华北销售部", "mgr_north", True, ("Asia/Tokyo",) + ("Asia/Shanghai",) * 6, "zh"),
     ("Global Accounts", "mgr_global", False, ("Europe/London", "America/New_York", "America/Los_Angeles",
                                               "Europe/Berlin", "Asia/Singapore"), "en"),
 )
@@ -51,8 +52,8 @@ class Organisation:
 
 
 def rep_count_for(customers: int) -> int:
-    """About 300 customers per rep (scheduling-and-scale.md §7: 200 owners for 60,000), 4 to 500 reps."""
-    return max(len(TEAMS), min(500, customers // 300))
+    """About 300 customers per rep (scheduling-and-scale.md §7: 200 owners for 60,000), 8 to 500 reps."""
+    return max(2 * len(TEAMS), min(500, customers // 300))
 
 
 def create_organisation(conn: Connection, *, tenant: str, customers: int, rng: random.Random, now: datetime) -> Organisation:
@@ -91,7 +92,8 @@ def create_organisation(conn: Connection, *, tenant: str, customers: int, rng: r
             display = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
             name = display.lower().replace(" ", ".")
         morning = rng.choice((8, 9, 9, 9, 10))
-        rep_rows.append((user_row(name, display, "rep", team_ids[team_index], rng.choice(zones), lang, morning), team_index))
+        zone = zones[0] if index < len(TEAMS) else rng.choice(zones)
+        rep_rows.append((user_row(name, display, "rep", team_ids[team_index], zone, lang, morning), team_index))
     ids = allocate_ids(conn, User.__table__, len(users))
     for row, user_id in zip(users, ids, strict=True):
         row["id"] = user_id

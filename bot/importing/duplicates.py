@@ -39,6 +39,8 @@ class Known:
     phone: str | None
     email: str | None
     visible: bool
+    region: str | None = None
+    industry: str | None = None
     pending: dict[str, Any] | None = None
     pending_contacts: list[PreparedContact] = field(default_factory=list)
 
@@ -64,12 +66,13 @@ class DuplicateIndex:
         index = cls()
         visible = set(session.exec(select(Customer.id).where(visible_customers(session, user))).all())
         rows = session.exec(
-            select(Customer.id, Customer.name, Customer.name_key, Customer.pinyin_full, Customer.phone, Customer.email)
+            select(Customer.id, Customer.name, Customer.name_key, Customer.pinyin_full, Customer.phone, Customer.email,
+                   Customer.region, Customer.industry)
             .where(Customer.tenant == user.tenant, Customer.deleted_at.is_(None))
             .order_by(Customer.id)
         ).all()
-        for customer_id, name, key, pinyin, phone, email in rows:
-            known = Known(customer_id, None, name, key, phone, email, customer_id in visible)
+        for customer_id, name, key, pinyin, phone, email, region, industry in rows:
+            known = Known(customer_id, None, name, key, phone, email, customer_id in visible, region, industry)
             index.add(known, name_key=key, pinyin=pinyin)
         return index
 
@@ -115,9 +118,12 @@ class DuplicateIndex:
         return None
 
     def identical(self, row: PreparedRow) -> Known | None:
-        """A customer with the same name key, phone and email as ``row`` (the same record imported again)."""
-        for known in self._by_name_key.get(row.values["name_key"]) or ():
-            if known.phone == row.values["phone"] and known.email == row.values["email"]:
+        """A customer with the same name key, phone, email, region and industry as ``row``: the same record
+        imported again, which even ``--on-duplicate create`` does not copy."""
+        values = row.values
+        for known in self._by_name_key.get(values["name_key"]) or ():
+            if (known.phone, known.email, known.region, known.industry) == (
+                    values["phone"], values["email"], values["region"], values["industry"]):
                 return known
         return None
 

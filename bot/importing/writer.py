@@ -63,7 +63,8 @@ class BatchWriter:
             created_at=self._now, updated_at=self._now,
         )
         known = Known(None, row.row_number, values["name"], values["name_key"], values["phone"], values["email"],
-                      visible=True, pending=values, pending_contacts=[row.contact] if row.contact else [])
+                      visible=True, region=values["region"], industry=values["industry"], pending=values,
+                      pending_contacts=[row.contact] if row.contact else [])
         self._creates.append(known)
         return known
 
