@@ -55,8 +55,3 @@ class SchedulerService:
     def stop(self) -> None:
         """Stop ticking after the running tick, if any, finishes."""
         self.ticker.stop()
-
-
-def make_scheduler_service(runtime: Runtime) -> SchedulerService:
-    """`adapters.services.SCHEDULER_FACTORY`."""
-    return SchedulerService(runtime)

@@ -27,9 +27,7 @@ def handle(args: argparse.Namespace) -> int:
     runtime = bootstrap()
     services = platform_services(runtime)
     if not args.no_scheduler:
-        scheduler = scheduler_service(runtime)
-        if scheduler is not None:
-            services.append(scheduler)
+        services.append(scheduler_service(runtime))
 
     if not any(getattr(s, "is_platform", False) for s in services):
         return _run_console(runtime, services, args.user)

@@ -1,7 +1,6 @@
 """Fixtures: crmbot started the way `crmbot run` starts it, talking to the fake Slack over real HTTP.
 
-`slack` is the running app (`SlackRunning`): bootstrap → `platform_services` (finds our service through
-PLATFORM_FACTORIES) → `start()`, with SLACK_API_URL pointing at `fake_slack` and the HTTP server on
+`slack` is the running app (`SlackRunning`): bootstrap → `platform_services` → `start()`, with SLACK_API_URL pointing at `fake_slack` and the HTTP server on
 127.0.0.1:0. Helpers post correctly signed requests built with the emulator's payload builders.
 """
 
