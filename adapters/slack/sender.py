@@ -143,9 +143,11 @@ class SlackSender:
         channel = self._channel_of(target)
         if reply.card is not None and not channel.startswith("D"):
             reply = _with_redacted_card(reply)
+        metadata = _outbox_metadata(reply)
         first: SentMessage | None = None
         for page in render_reply(reply):
-            posted = self.post(target.workspace, channel, page, thread=target.thread)
+            posted = self.post(target.workspace, channel, page, thread=target.thread, metadata=metadata)
+            metadata = None  # the first page marks the delivery
             first = first or posted
         assert first is not None  # render_reply always yields at least one page
         return first
@@ -160,7 +162,8 @@ class SlackSender:
 
     # -- building blocks other parts of the adapter share ------------------------------------------------
 
-    def post(self, workspace: str, channel: str, message: SlackMessage, *, thread: str | None = None) -> SentMessage:
+    def post(self, workspace: str, channel: str, message: SlackMessage, *, thread: str | None = None,
+             metadata: dict[str, Any] | None = None) -> SentMessage:
         """Post one rendered message (paced per channel); raises `DeliveryError`."""
         self.pacer.wait_turn(f"{workspace}:{channel}")
         response = self._call(
@@ -170,9 +173,33 @@ class SlackSender:
             thread_ts=thread,
             unfurl_links=False,
             unfurl_media=False,
+            metadata=metadata,
             **message.as_kwargs(),
         )
         return SentMessage(PLATFORM, workspace, str(response["channel"]), str(response["ts"]))
+
+    def find_delivered(self, target: Target, outbox_ids: list[int]) -> SentMessage | None:
+        """A message of ours already carrying one of `outbox_ids` in `target`, or None.
+
+        The scheduler asks this before re-sending a notification whose worker died between posting and
+        marking it sent (message metadata closes that duplicate window). Any failure to look answers None:
+        sending twice is better than not at all.
+        """
+        wanted = {str(i) for i in outbox_ids}
+        try:
+            channel = self._channel_of(target)
+            response = self._call("conversations.history", self.client.conversations_history, channel=channel,
+                                  limit=HISTORY_LOOKBACK, include_all_metadata=True)
+        except DeliveryError:
+            return None
+        for message in response.get("messages", []):
+            meta = message.get("metadata") or {}
+            if meta.get("event_type") != METADATA_EVENT:
+                continue
+            posted = set(str(meta.get("event_payload", {}).get("outbox_ids", "")).split(","))
+            if posted & wanted:
+                return SentMessage(PLATFORM, target.workspace, channel, str(message["ts"]))
+        return None
 
     def post_ephemeral(self, channel: str, user: str, message: SlackMessage, *, thread: str | None = None) -> None:
         """Show ``message`` to ``user`` only, in ``channel`` (chat.postEphemeral); raises `DeliveryError`."""
@@ -222,3 +249,15 @@ def _with_redacted_card(reply: Reply) -> Reply:
 
     assert reply.card is not None
     return replace(reply, card=reply.card.redacted())
+
+
+METADATA_EVENT = "crm_notification"
+HISTORY_LOOKBACK = 50  # a reclaimed push is minutes old; the last 50 messages of the DM cover it
+
+
+def _outbox_metadata(reply: Reply) -> dict[str, Any] | None:
+    """Slack message metadata naming the outbox rows a push delivers (read back by `find_delivered`)."""
+    ids = reply.extras.get("outbox_ids") if reply.extras else None
+    if not ids:
+        return None
+    return {"event_type": METADATA_EVENT, "event_payload": {"outbox_ids": ",".join(str(i) for i in ids)}}

@@ -149,3 +149,22 @@ def test_pacing_holds_on_the_wall_clock_too(fake_slack):
     times = fake_slack.post_times("C111")
     assert times[1] - times[0] >= 0.95
     assert fake_slack.post_times("C222")[0] - times[1] < 0.5 and time.monotonic() - started < 2
+
+
+def test_a_reclaimed_push_is_found_in_history_instead_of_sent_twice(fake_slack):
+    fake_slack.add_user("U111")
+    sender = unpaced(fake_slack)
+    target = Target("slack", "T111", user="U111")
+    sender.send(target, Reply(text="Call Acme", extras={"outbox_ids": [41, 42]}))
+    sender.send(target, Reply(text="unrelated push"))
+    found = sender.find_delivered(target, [42])
+    assert found is not None and found.channel == "DU111"
+    assert sender.find_delivered(target, [43]) is None
+    assert len(fake_slack.messages("DU111")) == 2
+
+
+def test_history_lookup_failure_means_not_delivered(fake_slack):
+    fake_slack.add_user("U111")
+    sender = unpaced(fake_slack)
+    fake_slack.fail_next("conversations.history", error="missing_scope")
+    assert sender.find_delivered(Target("slack", "T111", user="U111"), [1]) is None
