@@ -43,7 +43,7 @@ class SchedulerService:
         self.tick = NotificationTick(
             engine=runtime.engine, settings=runtime.settings, clock=runtime.clock,
             senders=runtime.senders,  # read on every tick: platform services register theirs as they start
-            options=DispatchOptions(worker_id=default_worker_id()),
+            options=DispatchOptions.from_settings(runtime.settings, worker_id=default_worker_id()),
         )
         self.ticker = NotificationTicker(self.tick, seconds=runtime.settings.scheduler.tick_seconds)
 

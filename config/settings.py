@@ -106,6 +106,10 @@ class SchedulerSettings(BaseModel):
     payment_escalate_after_days: int = Field(7, ge=1, le=365)
     max_pushes_per_tick: int = Field(5, ge=1, le=100)
     greeting_cutoff_hour: int = Field(21, ge=1, le=23)
+    # A claimed notification whose worker died is taken over after this long.
+    lease_seconds: float = Field(120.0, ge=5, le=3600)
+    # Where a Feb 29 birthday is greeted in common years.
+    feb29_on: Literal["feb28", "mar1"] = "feb28"
 
     @field_validator("quiet_hours")
     @classmethod

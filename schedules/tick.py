@@ -51,7 +51,7 @@ class NotificationTick:
         options: DispatchOptions | None = None,
     ) -> None:
         self.clock = clock
-        self.options = options or DispatchOptions(worker_id=default_worker_id())
+        self.options = options or DispatchOptions.from_settings(settings, worker_id=default_worker_id())
         self.enqueuer = Enqueuer(engine, settings)
         self.dispatcher = Dispatcher(engine, settings, clock, senders, self.options)
 

@@ -47,6 +47,11 @@ class DispatchOptions:
     max_batches: int = 50  # claims per pass; whatever is left waits for the next tick
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
+    @classmethod
+    def from_settings(cls, settings: Settings, *, worker_id: str) -> DispatchOptions:
+        """Production options: the configured lease, default batching and retry policy."""
+        return cls(worker_id=worker_id, lease_seconds=settings.scheduler.lease_seconds)
+
 
 @dataclass(frozen=True)
 class Delivery:

@@ -14,15 +14,13 @@ from sqlalchemy import String, literal, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from bot.calendar.birthdays import Feb29Rule, birthday_keys_for
+from bot.calendar.birthdays import birthday_keys_for
 from bot.notifications import kinds
 from bot.notifications.outbox_sql import ZonePass, insert_selected, outbox_columns, user_channel
 from bot.services.agenda import birthday_predicate
 from storage.models import ChatConversation, Contact, Customer, User
 
 Owner = aliased(User, name="owner")
-# The scheduling reference recommends Feb-28 (configurable); it is the rule `birthday_keys_for` defaults to.
-FEB29_RULE: Feb29Rule = "feb28"
 
 
 def enqueue_birthdays(session: Session, zp: ZonePass) -> int:
@@ -30,7 +28,7 @@ def enqueue_birthdays(session: Session, zp: ZonePass) -> int:
     m = zp.moment
     if m.hour >= zp.settings.scheduler.greeting_cutoff_hour:
         return 0
-    keys = birthday_keys_for(m.today, feb29_on=FEB29_RULE)
+    keys = birthday_keys_for(m.today, feb29_on=zp.settings.scheduler.feb29_on)
     stale_after = m.at(m.today, zp.settings.scheduler.greeting_cutoff_hour)
     common = (
         Contact.deleted_at.is_(None),

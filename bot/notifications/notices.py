@@ -21,7 +21,6 @@ from bot.messages import Card, CardAction, Reply
 from bot.notifications import kinds
 from bot.notifications.claim import ClaimedNotification
 from bot.notifications.digest_data import format_amount
-from bot.notifications.enqueue_birthdays import FEB29_RULE
 from bot.notifications.enqueue_churn import assessment_from_payload
 from bot.notifications.routing import Recipient
 from bot.render import Markdown, pick_language, t
@@ -202,7 +201,7 @@ def _birthday(ctx: RenderContext, row: ClaimedNotification) -> Notice:
         raise ObsoleteNotification("birthday removed from the contact")
     birthday = Birthday(month=found.birthday_month, day=found.birthday_day, is_lunar=found.birthday_is_lunar,
                         is_leap_month=found.birthday_is_leap_month, year=found.birthday_year)
-    age = age_on(birthday, row.due_date, feb29_on=FEB29_RULE) if found.birthday_year else None
+    age = age_on(birthday, row.due_date, feb29_on=ctx.settings.scheduler.feb29_on) if found.birthday_year else None
     contact, customer = found.name, found.customer
     greeting_lang = pick_language(found.greeting_language or ctx.lang)
     text = "\n".join((

@@ -62,6 +62,19 @@ def test_feb_29_births_are_greeted_on_feb_28_in_common_years_only(world):
     assert greeted(world, local(SH, 2028, 2, 29, 9)) == [f"contact#{leapling}"]
 
 
+class TestFeb29OnMarch1:
+    @pytest.fixture
+    def config_overrides(self):
+        return {"scheduler": {"feb29_on": "mar1"}}
+
+    def test_the_setting_moves_common_year_greetings_to_march_1(self, world):
+        alice = world.user("alice", tz=SH)
+        leapling = world.contact(world.customer("Acme", alice), "Leapling", month=2, day=29, year=2000)
+
+        assert greeted(world, local(SH, 2026, 2, 28, 9)) == []
+        assert greeted(world, local(SH, 2026, 3, 1, 9)) == [f"contact#{leapling}"]
+
+
 def test_a_bot_down_all_day_sends_no_greeting_in_the_evening(world):
     alice = world.user("alice", tz=SH)
     world.contact(world.customer("Acme", alice), "Zhang Wei", month=11, day=18)
