@@ -137,6 +137,9 @@ class Bot:
                     return [self._parse_error_reply(ctx, parsed)], []
                 if user.language is None:
                     ctx.lang = self._language(user, parsed.alias_used)
+                    if user.last_language != ctx.lang:
+                        user.last_language = ctx.lang  # pushes follow the language the user types
+                        session.add(user)
                 if user.role not in parsed.spec.roles:
                     raise UserError("not_allowed", command=parsed.spec.name)
                 result = parsed.spec.handler(ctx, parsed)

@@ -57,12 +57,12 @@ def load_recipients(session: Session, ids: Iterable[int], settings: Settings) ->
         return {}
     rows = session.execute(
         select(User.id, User.name, User.display_name, User.tenant, User.role, User.team_id, User.language,
-               User.timezone).where(User.id.in_(wanted))
+               User.last_language, User.timezone).where(User.id.in_(wanted))
     ).all()
     return {
         r.id: Recipient(
             id=r.id, name=r.name, display_name=r.display_name, tenant=r.tenant, role=r.role, team_id=r.team_id,
-            language=pick_language(r.language or settings.defaults.language),
+            language=pick_language(r.language or r.last_language or settings.defaults.language),
             timezone=r.timezone or settings.defaults.timezone,
         )
         for r in rows

@@ -36,6 +36,8 @@ class User(SQLModel, table=True):
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     timezone: str | None = Field(default=None, max_length=64)
     language: str | None = Field(default=None, max_length=8)
+    # The language the user last typed in, for pushes while `language` is automatic (None).
+    last_language: str | None = Field(default=None, max_length=8)
     morning_hour: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
     deactivated_at: datetime | None = None
