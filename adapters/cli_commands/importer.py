@@ -98,10 +98,10 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_report(report, *, user_name: str, stream: TextIO = sys.stdout) -> None:
-    """The human summary of an ``ImportReport``."""
+def print_report(report, *, user_name: str, stream: TextIO | None = None) -> None:
+    """The human summary of an ``ImportReport`` (on stdout unless ``stream`` is given)."""
     def out(line: str = "") -> None:
-        print(line, file=stream)
+        print(line, file=stream or sys.stdout)
 
     title = "Dry run (nothing written)" if report.dry_run else "Imported"
     out(f"{title}: {report.source.name} as {user_name}, duplicates: {report.on_duplicate}")
