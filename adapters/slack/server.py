@@ -21,10 +21,13 @@ from slack_bolt.request.internals import build_context
 from waitress import wasyncore
 from waitress.server import create_server
 
+from bot.observability import prometheus_text
+
 log = logging.getLogger("crmbot.slack.http")
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 HTTP_THREADS = 16
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -66,10 +69,16 @@ class SlackEventsHandler(SlackRequestHandler):
 
 
 def make_wsgi_app(app: App, health: Callable[[], bool]) -> WsgiApp:
-    """``/healthz`` (200 when ``health()`` holds, else 503) in front of Bolt's handler for ``/slack/events``."""
+    """``/healthz`` (200 when ``health()`` holds, else 503) and ``/metrics`` (Prometheus text) in front of
+    Bolt's handler for ``/slack/events``."""
     bolt = SlackEventsHandler(app, path=EVENTS_PATH)
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == METRICS_PATH and environ.get("REQUEST_METHOD") == "GET":
+            body = prometheus_text().encode()
+            start_response("200 OK", [("Content-Type", "text/plain; version=0.0.4"),
+                                      ("Content-Length", str(len(body)))])
+            return [body]
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             healthy = _safely(health)
             body = json.dumps({"status": "ok" if healthy else "unavailable"}).encode()

@@ -130,6 +130,19 @@ def test_health_endpoint_and_url_verification(slack):
     assert verified.status == 200 and '"challenge": "abc123"' in verified.body.replace('":"', '": "')
 
 
+def test_metrics_count_handled_commands(slack):
+    opener = build_opener(ProxyHandler({}))
+
+    def commands_total() -> int:
+        with opener.open(f"{slack.service.url}/metrics", timeout=5) as response:
+            lines = response.read().decode().splitlines()
+        return int(next(line.split()[1] for line in lines if line.startswith("crmbot_commands_total ")))
+
+    before = commands_total()
+    slack.answers(slack.command("help")[1])
+    assert commands_total() == before + 1
+
+
 def test_unknown_commands_and_empty_text_get_help_not_silence(slack):
     _, hook = slack.command("frobnicate Acme")
     assert 'I don\'t know the command "frobnicate"' in slack.answers(hook)[0]["text"]
