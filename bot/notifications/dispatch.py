@@ -31,6 +31,7 @@ from bot.notifications.claim import (
 from bot.notifications.local_time import QuietHours, deliverable_from
 from bot.notifications.retry import RetryPolicy
 from bot.notifications.units import SendUnit, Unsendable, interleave, prepare_batch
+from bot.observability import count
 from bot.ports import DeliveryError, Sender
 from config.settings import Settings
 
@@ -145,6 +146,7 @@ class Dispatcher:
             self._failed(unit, f"unexpected error ({ref})", permanent=False, retry_after=None, report=report)
             return
         mark_sent(self.engine, ids, now=self.clock.now(), provider_msg_id=first.message_id if first else None)
+        count("notifications_sent_total", len(ids))
         for row in unit.rows:
             report.delivered.append(Delivery(
                 outbox_id=row.id, kind=row.kind, recipient=unit.audience_label,
@@ -202,4 +204,5 @@ class Dispatcher:
 
     def _dead(self, outbox_id: int, reason: str, report: DispatchReport) -> None:
         mark_dead(self.engine, [outbox_id], worker_id=self.options.worker_id, error=reason)
+        count("notifications_dead_total")
         report.dead.append((outbox_id, reason))
