@@ -1,0 +1,1 @@
+"""Benchmarks on generated data at the target scale (60,000 customers, 1M+ follow-ups): `make bench`."""

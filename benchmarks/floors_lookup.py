@@ -1,0 +1,115 @@
+"""Hand-written raw-SQL floors of the interactive commands: the queries `find`, `show` and `log` cannot do
+without, run on a bare DB-API connection (no ORM, no parsing, no rendering, no permission lookups).
+
+The floor of a command is what a hand-tuned program would spend in the database for the same answer; the
+core adds parsing, user resolution, message dedupe, access checks, rendering and a transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from rapidfuzz import fuzz, process
+
+from benchmarks.dataset import Backend
+
+_HIGH = "\U0010ffff"
+_CARD_COLUMNS = "id, name, tier, stage, region, next_followup_at"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose view a lookup runs in: a rep (own customers) or a manager (own plus the team's)."""
+
+    tenant: str
+    user_id: int
+    team_ids: tuple[int, ...] = ()
+
+    def where(self, alias: str = "") -> tuple[str, list]:
+        prefix = f"{alias}." if alias else ""
+        clause = f"{prefix}tenant = ? AND {prefix}deleted_at IS NULL AND ({prefix}owner_id = ?"
+        params: list = [self.tenant, self.user_id]
+        if self.team_ids:
+            clause += f" OR {prefix}team_id IN ({', '.join('?' * len(self.team_ids))})"
+            params += list(self.team_ids)
+        return clause + ")", params
+
+
+def find_prefix(backend: Backend, conn, scope: Scope, prefix: str) -> list:
+    where, params = scope.where()
+    return _all(conn, backend.sql(f"SELECT {_CARD_COLUMNS} FROM customer WHERE {where} AND name >= ? AND name < ? "
+                                  "ORDER BY name LIMIT 10"), [*params, prefix, prefix + _HIGH])
+
+
+def find_initials(backend: Backend, conn, scope: Scope, initials: str) -> list:
+    where, params = scope.where()
+    return _all(conn, backend.sql(f"SELECT {_CARD_COLUMNS} FROM customer WHERE {where} AND pinyin_initials = ? "
+                                  "LIMIT 10"), [*params, initials])
+
+
+def find_phone(backend: Backend, conn, scope: Scope, phone: str) -> list:
+    where, params = scope.where()
+    return _all(conn, backend.sql(
+        f"SELECT {_CARD_COLUMNS} FROM customer WHERE {where} AND (phone = ? OR id IN "
+        "(SELECT customer_id FROM contact WHERE phone = ? AND deleted_at IS NULL)) LIMIT 10"), [*params, phone, phone])
+
+
+def find_fuzzy(backend: Backend, conn, scope: Scope, key: str) -> list:
+    where, params = scope.where()
+    rows = _all(conn, backend.sql(f"SELECT id, name_key FROM customer WHERE {where}"), params)
+    best = process.extract(key, [r[1] for r in rows], scorer=fuzz.WRatio, limit=10, score_cutoff=75)
+    ids = [rows[index][0] for _, _, index in best]
+    if not ids:
+        return []
+    return _all(conn, backend.sql(f"SELECT {_CARD_COLUMNS} FROM customer WHERE id IN ({', '.join('?' * len(ids))})"),
+                ids)
+
+
+def show(backend: Backend, conn, scope: Scope, customer_id: int, today: datetime) -> list:
+    """The card's reads: the customer, owner, last 5 follow-ups, contacts, open orders, contact days."""
+    where, params = scope.where()
+    since = today - timedelta(days=730)
+    out = _all(conn, backend.sql(
+        "SELECT id, name, owner_id, tier, stage, phone, email, industry, region, tags, next_followup_at, next_step, "
+        f"last_contact_at, notes FROM customer WHERE id = ? AND {where}"), [customer_id, *params])
+    out += _all(conn, backend.sql("SELECT display_name, name FROM app_user WHERE id = ?"), [out[0][2]])
+    out += _all(conn, backend.sql(
+        "SELECT f.kind, f.text, f.happened_at, u.display_name, u.name FROM followup f JOIN app_user u "
+        "ON u.id = f.author_id WHERE f.customer_id = ? AND f.deleted_at IS NULL "
+        "ORDER BY f.happened_at DESC, f.id DESC LIMIT 5"), [customer_id])
+    out += _all(conn, backend.sql("SELECT * FROM contact WHERE customer_id = ? AND deleted_at IS NULL ORDER BY id"),
+                [customer_id])
+    out += _all(conn, backend.sql(
+        "SELECT id, amount, currency, ordered_on, payment_due FROM sales_order WHERE customer_id = ? "
+        "AND paid_at IS NULL AND deleted_at IS NULL ORDER BY ordered_on DESC LIMIT 5"), [customer_id])
+    out += _all(conn, backend.sql(f"SELECT DISTINCT {backend.day_of('happened_at')} FROM followup WHERE customer_id = ? "
+                                  "AND deleted_at IS NULL AND happened_at >= ?"), [customer_id, backend.instant(since)])
+    out += _all(conn, backend.sql("SELECT DISTINCT ordered_on FROM sales_order WHERE customer_id = ? "
+                                  "AND deleted_at IS NULL AND ordered_on >= ?"), [customer_id, since.date()])
+    return out
+
+
+def log(backend: Backend, conn, scope: Scope, customer_id: int, now: datetime, text: str, tag: str) -> None:
+    """One follow-up in one transaction: close the open step, insert, update the customer, audit."""
+    at = backend.instant(now.astimezone(UTC))
+    cursor = conn.cursor()
+    cursor.execute("BEGIN IMMEDIATE" if backend.name == "sqlite" else "BEGIN")
+    cursor.execute(backend.sql("UPDATE followup SET done_at = ? WHERE customer_id = ? AND done_at IS NULL "
+                               "AND next_due_at IS NOT NULL"), [at, customer_id])
+    cursor.execute(backend.sql(
+        "INSERT INTO followup (customer_id, author_id, kind, text, happened_at, next_due_has_time, source_platform, "
+        "source_message_id, created_at) VALUES (?, ?, 'call', ?, ?, ?, 'console', ?, ?)"),
+        [customer_id, scope.user_id, text, at, False, tag, at])
+    cursor.execute(backend.sql("UPDATE customer SET last_contact_at = ?, next_followup_at = NULL, next_step = NULL, "
+                               "updated_at = ? WHERE id = ?"), [at, at, customer_id])
+    cursor.execute(backend.sql("INSERT INTO audit_log (tenant, user_id, platform, action, entity, entity_id, after, at) "
+                               "VALUES (?, ?, 'console', 'create', 'followup', NULL, ?, ?)"),
+                   [scope.tenant, scope.user_id, text, at])
+    cursor.execute("COMMIT")
+
+
+def _all(conn, sql: str, params: list) -> list:
+    cursor = conn.cursor()
+    cursor.execute(sql, params)
+    return cursor.fetchall()

@@ -1,0 +1,153 @@
+"""The product paths being measured ("ours"): the core's full handling of commands through `Bot.handle`,
+and the scheduler's and importer's own functions, called exactly as production calls them."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select, text
+from sqlmodel import Session
+
+from benchmarks.dataset import Backend
+from bot.calendar.birthdays import BirthdayKeys
+from bot.calendar.churn import assess_many, population_gaps_by_segment
+from bot.clock import FixedClock
+from bot.dispatcher import Bot
+from bot.importing import ImportOptions, ImportReport, import_customers
+from bot.messages import Incoming, Reply
+from bot.notifications.digest import digest_lines
+from bot.notifications.digest_data import gather_digest
+from bot.notifications.enqueue import Enqueuer
+from bot.notifications.enqueue_churn import churn_items, churn_rows, created_ordinals
+from bot.services.agenda import birthday_predicate
+from storage.models import Contact, Customer, NotificationOutbox, User
+from storage.uow import unit_of_work
+
+MESSAGE_PREFIX = "bench-"
+
+
+@dataclass(frozen=True)
+class People:
+    """Who the interactive commands run as, and a customer of theirs to look up."""
+
+    tenant: str
+    rep: str
+    rep_id: int
+    manager: str
+    manager_id: int
+    team_id: int
+    customer_id: int
+    customer_name: str
+    initials: str
+    phone: str
+
+
+def pick_people(backend: Backend) -> People:
+    """The first rep of a team that does not share customers (so a rep sees their own book), their manager,
+    and the rep's first customer with a phone."""
+    with backend.engine.connect() as conn:
+        team_id, manager, manager_id = conn.execute(text(
+            "SELECT t.id, u.name, u.id FROM team t JOIN manager_team m ON m.team_id = t.id JOIN app_user u "
+            "ON u.id = m.manager_id WHERE t.shares_customers = :no ORDER BY t.id LIMIT 1"), {"no": False}).one()
+        rep, rep_id, tenant = conn.execute(text(
+            "SELECT name, id, tenant FROM app_user WHERE team_id = :team AND role = 'rep' ORDER BY id LIMIT 1"),
+            {"team": team_id}).one()
+        customer_id, name, initials, phone = conn.execute(text(
+            "SELECT id, name, pinyin_initials, phone FROM customer WHERE owner_id = :rep AND phone IS NOT NULL "
+            "AND deleted_at IS NULL ORDER BY id LIMIT 1"), {"rep": rep_id}).one()
+    return People(tenant, rep, rep_id, manager, manager_id, team_id, customer_id, name, initials, phone)
+
+
+class Ours:
+    """The product, wired as in production against one backend, with a fixed clock."""
+
+    def __init__(self, backend: Backend, now: datetime) -> None:
+        self.backend = backend
+        self.now = now
+        self.bot = Bot(engine=backend.engine, settings=backend.settings, clock=FixedClock(now))
+        self._ids = itertools.count(1)
+        self.enqueuer = Enqueuer(backend.engine, backend.settings)
+
+    def command(self, user: str, line: str) -> list[Reply]:
+        """One chat message, handled in full (dedupe, user, parse, access, run, render, commit)."""
+        incoming = Incoming(platform="console", workspace="", channel=f"console:{user}", user_id=user, user_name=user,
+                            text=line, message_id=f"{MESSAGE_PREFIX}{next(self._ids)}", is_direct=True)
+        replies = self.bot.handle(incoming)
+        if not replies or replies[0].error_ref:
+            raise RuntimeError(f"{line!r} failed: {replies}")
+        return replies
+
+    def prime_enqueue(self) -> None:
+        """One pass that also scores churn, as the first tick of the hour does; later passes skip it."""
+        self.enqueuer.enqueue_due(self.now)
+
+    def enqueue(self) -> int:
+        """A tick's enqueue of everything due (churn already scored this hour)."""
+        return self.enqueuer.enqueue_due(self.now).total
+
+    def clear_outbox(self) -> None:
+        with unit_of_work(self.backend.engine) as session:
+            session.exec(delete(NotificationOutbox))
+
+    def birthdays(self, keys: BirthdayKeys) -> list:
+        """Today's celebrating contacts through the shared set-based predicate."""
+        with Session(self.backend.engine) as session:
+            return session.execute(
+                select(Contact.id, Contact.name, Customer.name, Customer.owner_id)
+                .join(Customer, Customer.id == Contact.customer_id)
+                .where(Contact.deleted_at.is_(None), Customer.deleted_at.is_(None), birthday_predicate(keys))
+            ).all()
+
+    def churn(self, today: date) -> list:
+        """Every customer's churn assessment: the scheduler's aggregate plus `assess_many`."""
+        with unit_of_work(self.backend.engine, write=False) as session:
+            rows = churn_rows(session, today=today)
+        items = churn_items(rows)
+        return list(assess_many(items, today=today, population_gaps=population_gaps_by_segment(items),
+                                created_ordinals=created_ordinals(rows)))
+
+    def digest(self, manager_id: int) -> list[str]:
+        """A manager's daily digest, gathered and rendered."""
+        with Session(self.backend.engine) as session:
+            manager = session.get(User, manager_id)
+            zone = ZoneInfo(manager.timezone or self.backend.settings.defaults.timezone)
+            data = gather_digest(session, manager, period="daily", now=self.now, tz=zone)
+            return digest_lines(manager.language or "zh", data)
+
+    def import_file(self, path: Path) -> ImportReport:
+        """Import the CSV as the organisation's admin into a fresh database (organisation only)."""
+        engine, _settings = self.backend.fresh_import_target()
+        with Session(engine, expire_on_commit=False) as session:
+            admin = session.scalars(select(User).where(User.name == "admin")).one()
+        report = import_customers(engine, user=admin, path=path, options=ImportOptions(),
+                                  clock=FixedClock(self.now))
+        if self.backend.name == "sqlite":
+            engine.dispose()
+        return report
+
+
+def clean_up(backend: Backend, people: People, saved: dict) -> None:
+    """Undo what the write benchmarks did to the book (PostgreSQL keeps it between runs)."""
+    with backend.engine.begin() as conn:
+        conn.execute(text("DELETE FROM followup WHERE source_message_id LIKE :p OR source_message_id LIKE :f"),
+                     {"p": f"{MESSAGE_PREFIX}%", "f": "floor-%"})
+        conn.execute(text("DELETE FROM audit_log WHERE at >= :now"), {"now": saved["now"]})
+        conn.execute(text("DELETE FROM processed_message WHERE message_key LIKE :p"), {"p": f"%{MESSAGE_PREFIX}%"})
+        conn.execute(text("DELETE FROM notification_outbox"))
+        conn.execute(text("UPDATE customer SET last_contact_at = :last, next_followup_at = :next, next_step = :step, "
+                          "updated_at = :updated WHERE id = :id"), {**saved["customer"], "id": people.customer_id})
+        conn.execute(text("UPDATE followup SET done_at = NULL WHERE customer_id = :id AND done_at >= :now"),
+                     {"id": people.customer_id, "now": saved["now"]})
+
+
+def save_customer(backend: Backend, people: People, now: datetime) -> dict:
+    """The customer fields `log` changes, to restore after the benchmark."""
+    with backend.engine.connect() as conn:
+        row = conn.execute(text("SELECT last_contact_at, next_followup_at, next_step, updated_at FROM customer "
+                                "WHERE id = :id"), {"id": people.customer_id}).mappings().one()
+    return {"customer": {"last": row["last_contact_at"], "next": row["next_followup_at"], "step": row["next_step"],
+                         "updated": row["updated_at"]}, "now": now}

@@ -1,0 +1,72 @@
+"""Peak memory of one scheduler tick, measured in a process of its own: ``python -m benchmarks.tick_memory URL``.
+
+The tick enqueues everything due at the benchmark's instant (including the hourly churn pass) and
+dispatches through a sender that accepts every message, so nothing leaves the machine. Prints JSON with the
+process's resident set before the tick (interpreter and libraries loaded) and its peak during the tick.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+
+from benchmarks.dataset import BENCH_NOW
+from bot.clock import FixedClock
+from bot.messages import Reply, SentMessage, Target
+
+
+class AcceptingSender:
+    """A sender for the terminal platform that keeps count instead of printing."""
+
+    platform = "console"
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    def send(self, target: Target, reply: Reply) -> SentMessage:
+        self.sent += 1
+        return SentMessage(platform="console", workspace=target.workspace, channel=target.key(),
+                           message_id=str(self.sent))
+
+    def update(self, message: SentMessage, reply: Reply) -> None:
+        """Cards are not updated in this benchmark."""
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def main(url: str) -> None:
+    """Run one tick against ``url`` and print the measurements."""
+    from sqlalchemy import delete
+
+    from bot.notifications.dispatch import DispatchOptions
+    from config.settings import load_settings
+    from schedules.tick import NotificationTick
+    from storage.db import create_db_engine
+    from storage.models import NotificationOutbox
+    from storage.uow import unit_of_work
+
+    settings = load_settings(database_url=url)
+    engine = create_db_engine(url)
+    with unit_of_work(engine) as session:
+        session.exec(delete(NotificationOutbox))
+    sender = AcceptingSender()
+    tick = NotificationTick(engine=engine, settings=settings, clock=FixedClock(BENCH_NOW),
+                            senders={"console": sender}, options=DispatchOptions(worker_id="bench-memory"))
+    before = _rss_mb()
+    started = time.perf_counter()
+    report = tick()
+    print(json.dumps({
+        "rss_before_mb": round(before, 1), "peak_rss_mb": round(_rss_mb(), 1),
+        "seconds": round(time.perf_counter() - started, 2), "enqueued": report.enqueued.total,
+        "sent": sender.sent,
+    }))
+    with unit_of_work(engine) as session:
+        session.exec(delete(NotificationOutbox))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
