@@ -7,7 +7,9 @@ order on SQLite by falling back to one statement per row: measured 2.3× slower 
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Table, func, select, text
+from typing import Any
+
+from sqlalchemy import Connection, Table, func, insert, select, text
 
 
 def allocate_ids(conn: Connection, table: Table, count: int) -> list[int]:
@@ -27,3 +29,49 @@ def allocate_ids(conn: Connection, table: Table, count: int) -> list[int]:
         return [row[0] for row in rows]
     start = conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one() + 1
     return list(range(start, start + count))
+
+
+class RowInserter:
+    """A plain executemany of one table's rows, with each value converted by its column's own bind processor.
+
+    This is what ``conn.execute(insert(table), rows)`` does, minus SQLAlchemy's per-row parameter assembly,
+    which was the largest Python cost of a 60,000-row import (about 2 s of its main process, measured). The
+    statement is compiled by SQLAlchemy for the connection's dialect and the processors are the columns' types',
+    so the stored form is exactly the one SQLAlchemy writes (UTC datetimes, booleans, decimals).
+    """
+
+    def __init__(self, conn: Connection, table: Table, columns: tuple[str, ...]) -> None:
+        dialect = conn.dialect
+        compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
+        self._sql = compiled.string
+        self._positional = bool(dialect.positional)
+        self._columns = tuple(compiled.positiontup) if self._positional else columns
+        self._processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in self._columns]
+
+    def insert(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        """Insert ``rows`` (dicts holding at least ``columns``) in one executemany."""
+        if not rows:
+            return
+        # A batch repeats few distinct values in processed columns (its timestamps are one instant, flags are
+        # two values), so each column converts each distinct value once.
+        pairs = [(c, _memoised(p) if p else None) for c, p in zip(self._columns, self._processors, strict=True)]
+        if self._positional:
+            params: list = [tuple(p(row[c]) if p else row[c] for c, p in pairs) for row in rows]
+        else:
+            params = [{c: (p(row[c]) if p else row[c]) for c, p in pairs} for row in rows]
+        conn.exec_driver_sql(self._sql, params)
+
+
+def _memoised(processor):
+    seen: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        try:
+            return seen[value]
+        except KeyError:
+            seen[value] = converted = processor(value)
+            return converted
+        except TypeError:  # unhashable
+            return processor(value)
+
+    return convert

@@ -121,7 +121,8 @@ def import_customers(
         run = _Run(report, index, owners, writer, errors, options.on_duplicate)
         workers = choose_workers(options.workers, table.estimated_rows)
         try:
-            for chunk in prepared_chunks(raw_chunks(rows, header_map, options.batch_size), workers=workers):
+            chunks = raw_chunks(rows, header_map, options.batch_size)
+            for chunk in prepared_chunks(chunks, header_map.columns, workers=workers):
                 run.process(chunk.raw, chunk.prepared)
                 report.blank_rows += chunk.blank_rows
                 run.flush()

@@ -26,11 +26,10 @@ PARALLEL_MIN_ROWS = 5000
 
 @dataclass(slots=True)
 class RawRow:
-    """A data row as read: its number, its cells as text (for the error file) and its values per field."""
+    """A data row as read: its number and its cells as text (kept for the error file)."""
 
     row_number: int
     cells: list[str]
-    values: dict[str, list[str]]
 
 
 @dataclass(slots=True)
@@ -74,10 +73,7 @@ def raw_chunks(rows: Iterator[tuple[int, list[object]]], header_map: HeaderMap, 
             blank += 1
             continue
         texts.extend([""] * (width - len(texts)))
-        values: dict[str, list[str]] = {}
-        for index, field in header_map.columns:
-            values.setdefault(field, []).append(texts[index])
-        chunk.append(RawRow(number, texts, values))
+        chunk.append(RawRow(number, texts))
         if len(chunk) >= size:
             yield chunk, blank
             chunk, blank = [], 0
@@ -85,20 +81,23 @@ def raw_chunks(rows: Iterator[tuple[int, list[object]]], header_map: HeaderMap, 
         yield chunk, blank
 
 
-def _payload(chunk: list[RawRow]) -> list[tuple[int, dict[str, list[str]]]]:
-    return [(raw.row_number, raw.values) for raw in chunk]
+def _payload(chunk: list[RawRow]) -> list[tuple[int, list[str]]]:
+    # Plain lists of strings: the cheapest thing to pickle to a worker and back.
+    return [(raw.row_number, raw.cells) for raw in chunk]
 
 
-def prepared_chunks(chunks: Iterator[tuple[list[RawRow], int]], *, workers: int) -> Iterator[PreparedChunk]:
-    """Prepare each chunk, in ``workers`` processes when ``workers > 1``; results keep the file's order."""
+def prepared_chunks(chunks: Iterator[tuple[list[RawRow], int]], columns: tuple[tuple[int, str], ...], *,
+                    workers: int) -> Iterator[PreparedChunk]:
+    """Prepare each chunk (cells mapped to fields by ``columns``), in ``workers`` processes when ``workers > 1``;
+    results keep the file's order."""
     if workers <= 1:
         for raw, blank in chunks:
-            yield PreparedChunk(raw, prepare_chunk(_payload(raw)), blank)
+            yield PreparedChunk(raw, prepare_chunk(_payload(raw), columns), blank)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
         in_flight: deque[tuple[list[RawRow], int, Future]] = deque()
         for raw, blank in chunks:
-            in_flight.append((raw, blank, pool.submit(prepare_chunk, _payload(raw))))
+            in_flight.append((raw, blank, pool.submit(prepare_chunk, _payload(raw), columns)))
             if len(in_flight) > workers * 2:
                 done_raw, done_blank, future = in_flight.popleft()
                 yield PreparedChunk(done_raw, future.result(), done_blank)

@@ -96,9 +96,17 @@ def prepare_row(row_number: int, values: Mapping[str, Sequence[str]]) -> Prepare
         return RejectedRow(row_number, rejected.reason)
 
 
-def prepare_chunk(chunk: Sequence[tuple[int, Mapping[str, Sequence[str]]]]) -> list[PreparedRow | RejectedRow]:
-    """``prepare_row`` over a chunk (the unit of work handed to a worker process)."""
-    return [prepare_row(number, values) for number, values in chunk]
+def prepare_chunk(chunk: Sequence[tuple[int, Sequence[str]]],
+                  columns: Sequence[tuple[int, str]]) -> list[PreparedRow | RejectedRow]:
+    """``prepare_row`` over a chunk of ``(row_number, cells)``, the cells mapped to fields by ``columns``
+    (``(column_index, field)`` pairs): the unit of work handed to a worker process."""
+    prepared = []
+    for number, cells in chunk:
+        values: dict[str, list[str]] = {}
+        for index, field_name in columns:
+            values.setdefault(field_name, []).append(cells[index])
+        prepared.append(prepare_row(number, values))
+    return prepared
 
 
 def _prepare(row_number: int, values: Mapping[str, Sequence[str]]) -> PreparedRow:
