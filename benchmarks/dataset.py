@@ -195,6 +195,7 @@ def _truncate(engine: Engine) -> None:
 
 # ---- the import file -------------------------------------------------------------------------------------
 
+_MOBILE_PREFIXES = ("130", "131", "135", "136", "137", "138", "139", "150", "151", "158", "159", "186", "187", "188")
 IMPORT_HEADER = ["客户名称", "联系电话", "邮箱", "行业", "地区", "负责人", "联系人", "职位", "生日", "标签", "备注"]
 
 
@@ -211,7 +212,7 @@ def import_file(rows: int, owners: list[str]) -> Path:
         writer.writerow(IMPORT_HEADER)
         for number in range(rows):
             name, industry, region = words.chinese_company(rng) if rng.random() < 0.8 else words.english_company(rng)
-            digits = f"1{rng.choice('3589')}{rng.randrange(10)}{(number * 7919 + 17) % 100_000_000:08d}"
+            digits = f"{rng.choice(_MOBILE_PREFIXES)}{(number * 7919 + 17) % 100_000_000:08d}"
             phone = rng.choice((digits, f"{digits[:3]} {digits[3:7]} {digits[7:]}", f"+86-{digits}",
                                 f"{digits[:3]}-{digits[3:7]}-{digits[7:]}"))
             draw = rng.random()

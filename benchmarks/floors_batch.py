@@ -22,79 +22,88 @@ _OUTBOX_INSERT = ("INSERT INTO notification_outbox (kind, subject_id, due_date, 
 
 
 def enqueue(backend: Backend, conn, *, now: datetime, default_zone: str, default_morning: int) -> int:
-    """Steps due, birthdays and overdue payments of every zone, as INSERT … SELECT … ON CONFLICT DO NOTHING."""
+    """Everything due in every zone, one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` per kind.
+
+    A small table of the zones' local dates and hours is joined to each owner's zone, so each kind reads its
+    due rows once for all zones (the product runs one statement per kind and zone).
+    """
     cursor = conn.cursor()
     cursor.execute(backend.sql("SELECT DISTINCT coalesce(timezone, ?) FROM app_user WHERE deactivated_at IS NULL"),
                    [default_zone])
-    zones = sorted(z for (z,) in cursor.fetchall())
-    cursor.execute("BEGIN IMMEDIATE" if backend.name == "sqlite" else "BEGIN")
-    inserted = 0
-    at = backend.instant(now)
-    for zone in zones:
+    zones = []
+    for (zone,) in cursor.fetchall():
         local = now.astimezone(ZoneInfo(zone))
-        today, hour = local.date(), local.hour
-        catch_up = today - timedelta(days=kinds.CATCH_UP_DAYS)
+        zones.append((zone, local.date(), local.hour, local.date() - timedelta(days=kinds.CATCH_UP_DAYS)))
+    table = "WITH z(zone, today, hour, catch_up) AS (VALUES " + ", ".join("(?, ?, ?, ?)" for _ in zones) + ") "
+    zone_params = [value for row in zones for value in row]
+    at = backend.instant(now)
+    owner_zone = "JOIN z ON z.zone = coalesce(o.timezone, ?) AND coalesce(o.morning_hour, ?) <= z.hour "
+    cursor.execute("BEGIN IMMEDIATE" if backend.name == "sqlite" else "BEGIN")
+    cursor.execute(backend.sql(
+        table + _OUTBOX_INSERT + "SELECT ?, f.id, f.next_due_date, 'user:' || CAST(c.owner_id AS TEXT), c.owner_id, "
+        "'pending', ?, 0, ? FROM followup f JOIN customer c ON c.id = f.customer_id JOIN app_user o "
+        "ON o.id = c.owner_id JOIN z ON z.zone = coalesce(o.timezone, ?) "
+        "WHERE f.next_due_at IS NOT NULL AND f.done_at IS NULL AND f.deleted_at IS NULL "
+        "AND f.next_due_at <= ? AND f.next_due_at >= ? AND f.next_due_date >= z.catch_up "
+        "AND ((f.next_due_has_time = ? AND f.next_due_at <= ?) OR (f.next_due_has_time = ? AND "
+        "(f.next_due_date < z.today OR (f.next_due_date = z.today AND coalesce(o.morning_hour, ?) <= z.hour)))) "
+        "AND c.deleted_at IS NULL AND (c.snoozed_until IS NULL OR c.snoozed_until < z.today) "
+        "AND o.deactivated_at IS NULL ON CONFLICT DO NOTHING"),
+        [*zone_params, kinds.FOLLOWUP_DUE, at, at, default_zone, backend.instant(now + timedelta(days=2)),
+         backend.instant(now - timedelta(days=kinds.CATCH_UP_DAYS + 2)), True, at, False, default_morning])
+    inserted = max(cursor.rowcount, 0)
+    for day in sorted({row[1] for row in zones}):  # birthday keys depend on the local date (two at most)
+        predicate, params = birthday_sql(_birthday_keys(day), "k")
         cursor.execute(backend.sql(
-            _OUTBOX_INSERT + "SELECT ?, f.id, f.next_due_date, 'user:' || CAST(c.owner_id AS TEXT), c.owner_id, 'pending', "
-            "?, 0, ? FROM followup f JOIN customer c ON c.id = f.customer_id JOIN app_user o ON o.id = c.owner_id "
-            "WHERE f.next_due_at IS NOT NULL AND f.done_at IS NULL AND f.deleted_at IS NULL "
-            "AND f.next_due_at <= ? AND f.next_due_at >= ? AND f.next_due_date >= ? "
-            "AND ((f.next_due_has_time = ? AND f.next_due_at <= ?) OR (f.next_due_has_time = ? AND "
-            "(f.next_due_date < ? OR (f.next_due_date = ? AND coalesce(o.morning_hour, ?) <= ?)))) "
-            "AND c.deleted_at IS NULL AND (c.snoozed_until IS NULL OR c.snoozed_until < ?) "
-            "AND o.deactivated_at IS NULL AND coalesce(o.timezone, ?) = ? ON CONFLICT DO NOTHING"),
-            [kinds.FOLLOWUP_DUE, at, at, backend.instant(now + timedelta(days=2)),
-             backend.instant(now - timedelta(days=kinds.CATCH_UP_DAYS + 2)), catch_up, True, at, False, today, today,
-             default_morning, hour, today, default_zone, zone])
+            table + _OUTBOX_INSERT + "SELECT ?, k.id, z.today, 'user:' || CAST(c.owner_id AS TEXT), c.owner_id, "
+            "'pending', ?, 0, ? FROM contact k JOIN customer c ON c.id = k.customer_id JOIN app_user o "
+            f"ON o.id = c.owner_id {owner_zone} WHERE z.today = ? AND k.deleted_at IS NULL AND {predicate} "
+            "AND c.deleted_at IS NULL AND o.deactivated_at IS NULL ON CONFLICT DO NOTHING"),
+            [*zone_params, kinds.BIRTHDAY, at, at, default_zone, default_morning, day, *params])
         inserted += max(cursor.rowcount, 0)
-        keys = _birthday_keys(today)
-        predicate, params = birthday_sql(keys, "k")
-        cursor.execute(backend.sql(
-            _OUTBOX_INSERT + "SELECT ?, k.id, ?, 'user:' || CAST(c.owner_id AS TEXT), c.owner_id, 'pending', ?, 0, ? "
-            "FROM contact k JOIN customer c ON c.id = k.customer_id JOIN app_user o ON o.id = c.owner_id "
-            f"WHERE k.deleted_at IS NULL AND {predicate} AND c.deleted_at IS NULL AND o.deactivated_at IS NULL "
-            "AND coalesce(o.timezone, ?) = ? AND coalesce(o.morning_hour, ?) <= ? ON CONFLICT DO NOTHING"),
-            [kinds.BIRTHDAY, today, at, at, *params, default_zone, zone, default_morning, hour])
-        inserted += max(cursor.rowcount, 0)
-        cursor.execute(backend.sql(
-            _OUTBOX_INSERT + "SELECT ?, s.id, s.payment_due, 'user:' || CAST(c.owner_id AS TEXT), c.owner_id, 'pending', "
-            "?, 0, ? FROM sales_order s JOIN customer c ON c.id = s.customer_id JOIN app_user o ON o.id = c.owner_id "
-            "WHERE s.paid_at IS NULL AND s.deleted_at IS NULL AND s.payment_due < ? AND s.payment_due >= ? "
-            "AND c.deleted_at IS NULL AND (c.snoozed_until IS NULL OR c.snoozed_until < ?) AND o.deactivated_at IS NULL "
-            "AND coalesce(o.timezone, ?) = ? AND coalesce(o.morning_hour, ?) <= ? ON CONFLICT DO NOTHING"),
-            [kinds.PAYMENT_OVERDUE, at, at, today, catch_up, today, default_zone, zone, default_morning, hour])
-        inserted += max(cursor.rowcount, 0)
-        inserted += _escalations(backend, cursor, at=at, now=now, today=today, zone=zone,
-                                 default_zone=default_zone, default_morning=default_morning, hour=hour)
+    cursor.execute(backend.sql(
+        table + _OUTBOX_INSERT + "SELECT ?, s.id, s.payment_due, 'user:' || CAST(c.owner_id AS TEXT), c.owner_id, "
+        "'pending', ?, 0, ? FROM sales_order s JOIN customer c ON c.id = s.customer_id JOIN app_user o "
+        f"ON o.id = c.owner_id {owner_zone} WHERE s.paid_at IS NULL AND s.deleted_at IS NULL "
+        "AND s.payment_due < z.today AND s.payment_due >= z.catch_up AND s.payment_due >= ? AND c.deleted_at IS NULL "
+        "AND (c.snoozed_until IS NULL OR c.snoozed_until < z.today) AND o.deactivated_at IS NULL "
+        "ON CONFLICT DO NOTHING"),
+        [*zone_params, kinds.PAYMENT_OVERDUE, at, at, default_zone, default_morning, min(r[3] for r in zones)])
+    inserted += max(cursor.rowcount, 0)
+    inserted += _escalations(backend, cursor, table, zone_params, at=at, now=now, earliest=min(r[3] for r in zones),
+                             default_zone=default_zone, default_morning=default_morning)
     cursor.execute("COMMIT")
     return inserted
 
 
-def _escalations(backend: Backend, cursor, *, at, now: datetime, today: date, zone: str, default_zone: str,
-                 default_morning: int, hour: int) -> int:
+def _escalations(backend: Backend, cursor, table: str, zone_params: list, *, at, now: datetime, earliest: date,
+                 default_zone: str, default_morning: int) -> int:
     """Steps open two days past due and payments a week overdue, to the managers of the customer's team."""
-    manager_in_zone = ("m.id <> c.owner_id AND m.deactivated_at IS NULL AND coalesce(m.timezone, ?) = ? "
-                       "AND coalesce(m.morning_hour, ?) <= ?")
+    manager_zone = ("JOIN z ON z.zone = coalesce(m.timezone, ?) AND coalesce(m.morning_hour, ?) <= z.hour "
+                    "AND m.id <> c.owner_id AND m.deactivated_at IS NULL")
     joins = ("JOIN customer c ON c.id = {t}.customer_id JOIN app_user o ON o.id = c.owner_id "
-             "JOIN manager_team mt ON mt.team_id = coalesce(c.team_id, o.team_id) JOIN app_user m ON m.id = mt.manager_id")
-    step_due = today - timedelta(days=2)
+             "JOIN manager_team mt ON mt.team_id = coalesce(c.team_id, o.team_id) JOIN app_user m ON m.id = mt.manager_id ")
+    last_due, first_due = _minus_days(backend, "z.today", 2), _minus_days(backend, "z.catch_up", 2)
     cursor.execute(backend.sql(
-        _OUTBOX_INSERT + "SELECT ?, f.id, f.next_due_date, 'user:' || CAST(m.id AS TEXT), m.id, 'pending', ?, 0, ? "
-        f"FROM followup f {joins.format(t='f')} WHERE f.next_due_at IS NOT NULL AND f.done_at IS NULL "
-        "AND f.deleted_at IS NULL AND f.next_due_at < ? AND f.next_due_date <= ? AND f.next_due_date >= ? "
-        f"AND c.deleted_at IS NULL AND {manager_in_zone} ON CONFLICT DO NOTHING"),
-        [kinds.FOLLOWUP_OVERDUE, at, at, at, step_due, step_due - timedelta(days=kinds.CATCH_UP_DAYS),
-         default_zone, zone, default_morning, hour])
+        table + _OUTBOX_INSERT + "SELECT ?, f.id, f.next_due_date, 'user:' || CAST(m.id AS TEXT), m.id, 'pending', ?, 0, ? "
+        f"FROM followup f {joins.format(t='f')} {manager_zone} WHERE f.next_due_at IS NOT NULL AND f.done_at IS NULL "
+        f"AND f.deleted_at IS NULL AND f.next_due_at < ? AND f.next_due_at >= ? AND f.next_due_date <= {last_due} "
+        f"AND f.next_due_date >= {first_due} AND c.deleted_at IS NULL ON CONFLICT DO NOTHING"),
+        [*zone_params, kinds.FOLLOWUP_OVERDUE, at, at, default_zone, default_morning, at,
+         backend.instant(now - timedelta(days=kinds.CATCH_UP_DAYS + 4))])
     inserted = max(cursor.rowcount, 0)
-    payment_due = today - timedelta(days=7)
     cursor.execute(backend.sql(
-        _OUTBOX_INSERT + "SELECT ?, s.id, s.payment_due, 'user:' || CAST(m.id AS TEXT), m.id, 'pending', ?, 0, ? "
-        f"FROM sales_order s {joins.format(t='s')} WHERE s.paid_at IS NULL AND s.deleted_at IS NULL "
-        f"AND s.payment_due <= ? AND s.payment_due >= ? AND c.deleted_at IS NULL AND {manager_in_zone} "
-        "ON CONFLICT DO NOTHING"),
-        [kinds.PAYMENT_ESCALATION, at, at, payment_due, payment_due - timedelta(days=kinds.CATCH_UP_DAYS),
-         default_zone, zone, default_morning, hour])
+        table + _OUTBOX_INSERT + "SELECT ?, s.id, s.payment_due, 'user:' || CAST(m.id AS TEXT), m.id, 'pending', ?, 0, ? "
+        f"FROM sales_order s {joins.format(t='s')} {manager_zone} WHERE s.paid_at IS NULL AND s.deleted_at IS NULL "
+        f"AND s.payment_due <= {_minus_days(backend, 'z.today', 7)} AND s.payment_due >= ? "
+        f"AND s.payment_due >= {_minus_days(backend, 'z.catch_up', 7)} AND c.deleted_at IS NULL ON CONFLICT DO NOTHING"),
+        [*zone_params, kinds.PAYMENT_ESCALATION, at, at, default_zone, default_morning,
+         earliest - timedelta(days=7)])
     return inserted + max(cursor.rowcount, 0)
+
+
+def _minus_days(backend: Backend, column: str, days: int) -> str:
+    return f"date({column}, '-{days} days')" if backend.name == "sqlite" else f"({column} - {days})"
 
 
 def _birthday_keys(day: date) -> BirthdayKeys:

@@ -2,8 +2,8 @@
 
 The data goes into the terminal chat's tenant, so ``crmbot chat --as mgr_east`` (a manager) or ``--as admin``
 sees it at once. Customers are generated and written 2,000 at a time, each batch in one transaction with
-ids allocated up front and one executemany per table: 60,000 customers with 1.3M follow-ups take about a
-minute on a small machine (no ORM objects are built).
+ids allocated up front and one compiled executemany per table (no ORM objects, no per-row parameter
+assembly): 60,000 customers with 1.4M follow-ups take well under a minute on a small machine.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Engine, func, select, text
 
 from bot.demo.activity import add_activity
 from bot.demo.book import DemoCustomer, make_customer
 from bot.demo.people import ADMIN_NAME, create_organisation
-from bot.importing.bulk import allocate_ids
+from bot.importing.bulk import RowInserter, allocate_ids
 from config.settings import Settings
 from storage.db import is_sqlite
 from storage.models import Contact, Customer, FollowUp, Order, User
@@ -122,10 +122,12 @@ def _write_batch(conn, batch: list[DemoCustomer]) -> dict[str, int]:
         contacts.extend(customer.contacts)
         followups.extend(customer.followups)
         orders.extend(customer.orders)
-    conn.execute(insert(Customer.__table__), [c.values for c in batch])
+    customers = [c.values for c in batch]
+    if customers:
+        RowInserter(conn, Customer.__table__, tuple(customers[0])).insert(conn, customers)
     for table, rows in ((Contact.__table__, contacts), (FollowUp.__table__, followups), (Order.__table__, orders)):
         if rows:
             for row, row_id in zip(rows, allocate_ids(conn, table, len(rows)), strict=True):
                 row["id"] = row_id
-            conn.execute(insert(table), rows)
+            RowInserter(conn, table, tuple(rows[0])).insert(conn, rows)
     return {"contacts": len(contacts), "followups": len(followups), "orders": len(orders)}
