@@ -64,6 +64,7 @@ class Backend:
 
 
 def settings_for(url: str) -> Settings:
+    """Default settings pointed at `url`."""
     return load_settings(database_url=url)
 
 

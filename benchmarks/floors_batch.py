@@ -41,9 +41,9 @@ def enqueue(backend: Backend, conn, *, now: datetime, default_zone: str, default
     cursor.execute("BEGIN IMMEDIATE" if backend.name == "sqlite" else "BEGIN")
     cursor.execute(backend.sql(
         table + _OUTBOX_INSERT + "SELECT ?, f.id, f.next_due_date, 'user:' || CAST(c.owner_id AS TEXT), c.owner_id, "
-        "'pending', ?, 0, ? FROM followup f JOIN customer c ON c.id = f.customer_id JOIN app_user o "
-        "ON o.id = c.owner_id JOIN z ON z.zone = coalesce(o.timezone, ?) "
-        "WHERE f.next_due_at IS NOT NULL AND f.done_at IS NULL AND f.deleted_at IS NULL "
+        "'pending', ?, 0, ? FROM followup f CROSS JOIN customer c CROSS JOIN app_user o CROSS JOIN z "
+        "WHERE c.id = f.customer_id AND o.id = c.owner_id AND z.zone = coalesce(o.timezone, ?) "
+        "AND f.next_due_at IS NOT NULL AND f.done_at IS NULL AND f.deleted_at IS NULL "
         "AND f.next_due_at <= ? AND f.next_due_at >= ? AND f.next_due_date >= z.catch_up "
         "AND ((f.next_due_has_time = ? AND f.next_due_at <= ?) OR (f.next_due_has_time = ? AND "
         "(f.next_due_date < z.today OR (f.next_due_date = z.today AND coalesce(o.morning_hour, ?) <= z.hour)))) "
@@ -79,14 +79,16 @@ def enqueue(backend: Backend, conn, *, now: datetime, default_zone: str, default
 def _escalations(backend: Backend, cursor, table: str, zone_params: list, *, at, now: datetime, earliest: date,
                  default_zone: str, default_morning: int) -> int:
     """Steps open two days past due and payments a week overdue, to the managers of the customer's team."""
-    manager_zone = ("JOIN z ON z.zone = coalesce(m.timezone, ?) AND coalesce(m.morning_hour, ?) <= z.hour "
-                    "AND m.id <> c.owner_id AND m.deactivated_at IS NULL")
-    joins = ("JOIN customer c ON c.id = {t}.customer_id JOIN app_user o ON o.id = c.owner_id "
-             "JOIN manager_team mt ON mt.team_id = coalesce(c.team_id, o.team_id) JOIN app_user m ON m.id = mt.manager_id ")
+    manager_zone = ("CROSS JOIN z WHERE z.zone = coalesce(m.timezone, ?) AND coalesce(m.morning_hour, ?) <= z.hour "
+                    "AND m.id <> c.owner_id AND m.deactivated_at IS NULL AND ")
+    # CROSS JOIN keeps SQLite from putting the zone table outermost, which would read the due rows once per zone.
+    joins = ("CROSS JOIN customer c CROSS JOIN app_user o CROSS JOIN manager_team mt CROSS JOIN app_user m ")
+    links = ("c.id = {t}.customer_id AND o.id = c.owner_id AND mt.team_id = coalesce(c.team_id, o.team_id) "
+             "AND m.id = mt.manager_id AND ")
     last_due, first_due = _minus_days(backend, "z.today", 2), _minus_days(backend, "z.catch_up", 2)
     cursor.execute(backend.sql(
         table + _OUTBOX_INSERT + "SELECT ?, f.id, f.next_due_date, 'user:' || CAST(m.id AS TEXT), m.id, 'pending', ?, 0, ? "
-        f"FROM followup f {joins.format(t='f')} {manager_zone} WHERE f.next_due_at IS NOT NULL AND f.done_at IS NULL "
+        f"FROM followup f {joins}{manager_zone}{links.format(t='f')}f.next_due_at IS NOT NULL AND f.done_at IS NULL "
         f"AND f.deleted_at IS NULL AND f.next_due_at < ? AND f.next_due_at >= ? AND f.next_due_date <= {last_due} "
         f"AND f.next_due_date >= {first_due} AND c.deleted_at IS NULL ON CONFLICT DO NOTHING"),
         [*zone_params, kinds.FOLLOWUP_OVERDUE, at, at, default_zone, default_morning, at,
@@ -94,7 +96,7 @@ def _escalations(backend: Backend, cursor, table: str, zone_params: list, *, at,
     inserted = max(cursor.rowcount, 0)
     cursor.execute(backend.sql(
         table + _OUTBOX_INSERT + "SELECT ?, s.id, s.payment_due, 'user:' || CAST(m.id AS TEXT), m.id, 'pending', ?, 0, ? "
-        f"FROM sales_order s {joins.format(t='s')} {manager_zone} WHERE s.paid_at IS NULL AND s.deleted_at IS NULL "
+        f"FROM sales_order s {joins}{manager_zone}{links.format(t='s')}s.paid_at IS NULL AND s.deleted_at IS NULL "
         f"AND s.payment_due <= {_minus_days(backend, 'z.today', 7)} AND s.payment_due >= ? "
         f"AND s.payment_due >= {_minus_days(backend, 'z.catch_up', 7)} AND c.deleted_at IS NULL ON CONFLICT DO NOTHING"),
         [*zone_params, kinds.PAYMENT_ESCALATION, at, at, default_zone, default_morning,
@@ -136,18 +138,38 @@ def birthdays_today(backend: Backend, conn, keys: BirthdayKeys) -> list:
 
 
 def churn(backend: Backend, conn, *, today: date, scope_sql: str = "", scope_params: list | None = None) -> list:
-    """Contact days per customer in one aggregate, then the same Python scoring as the product."""
+    """Contact days per customer (distinct days with a follow-up or an order in 730 days), then the same Python
+    scoring as the product.
+
+    SQLite: one correlated UNION per customer, read through the (customer_id, …) indexes; a single UNION over
+    all 1.4M (customer, day) pairs needs a temporary B-tree that costs three times as much (measured 0.9 s
+    against 2.6 s at 60k customers). PostgreSQL hashes the single UNION well, so it gets that form.
+    """
     since = today - timedelta(days=730)
+    since_at = backend.instant(datetime.combine(since, time(), tzinfo=UTC))
     cursor = conn.cursor()
-    cursor.execute(backend.sql(
-        f"WITH days AS (SELECT customer_id, {backend.day_of('happened_at')} AS day FROM followup "
-        "WHERE deleted_at IS NULL AND happened_at >= ? UNION SELECT customer_id, ordered_on FROM sales_order "
-        "WHERE deleted_at IS NULL AND ordered_on >= ?), per AS (SELECT customer_id, count(*) AS n, min(day) AS f, "
-        "max(day) AS l FROM days GROUP BY customer_id) SELECT c.id, per.n, per.f, per.l, c.team_id, c.created_at "
-        "FROM customer c JOIN app_user o ON o.id = c.owner_id LEFT JOIN per ON per.customer_id = c.id "
-        f"WHERE c.deleted_at IS NULL AND o.deactivated_at IS NULL {scope_sql}"),
-        [backend.instant(datetime.combine(since, time(), tzinfo=UTC)), since, *(scope_params or [])])
-    rows = cursor.fetchall()
+    if backend.name == "sqlite":
+        cursor.execute(
+            "SELECT c.id, (SELECT count(*) || ' ' || min(day) || ' ' || max(day) FROM (SELECT date(happened_at) AS day "
+            "FROM followup WHERE customer_id = c.id AND deleted_at IS NULL AND happened_at >= ? UNION "
+            "SELECT ordered_on FROM sales_order WHERE customer_id = c.id AND deleted_at IS NULL AND ordered_on >= ?)), "
+            "c.team_id, c.created_at FROM customer c JOIN app_user o ON o.id = c.owner_id "
+            f"WHERE c.deleted_at IS NULL AND o.deactivated_at IS NULL {scope_sql}",
+            [since_at, since.isoformat(), *(scope_params or [])])
+        rows = []
+        for customer_id, packed, team_id, created in cursor.fetchall():
+            count, first, last = packed.split(" ") if packed and packed != "0" else ("0", None, None)
+            rows.append((customer_id, int(count), first, last, team_id, created))
+    else:
+        cursor.execute(backend.sql(
+            f"WITH days AS (SELECT customer_id, {backend.day_of('happened_at')} AS day FROM followup "
+            "WHERE deleted_at IS NULL AND happened_at >= ? UNION SELECT customer_id, ordered_on FROM sales_order "
+            "WHERE deleted_at IS NULL AND ordered_on >= ?), per AS (SELECT customer_id, count(*) AS n, min(day) AS f, "
+            "max(day) AS l FROM days GROUP BY customer_id) SELECT c.id, per.n, per.f, per.l, c.team_id, c.created_at "
+            "FROM customer c JOIN app_user o ON o.id = c.owner_id LEFT JOIN per ON per.customer_id = c.id "
+            f"WHERE c.deleted_at IS NULL AND o.deactivated_at IS NULL {scope_sql}"),
+            [since_at, since, *(scope_params or [])])
+        rows = cursor.fetchall()
     items = [(r[0], r[1] or 0, _ordinal(r[2]), _ordinal(r[3]), str(r[4] or "")) for r in rows]
     created = {r[0]: _ordinal(r[5]) for r in rows}
     return list(assess_many(items, today=today, population_gaps=population_gaps_by_segment(items),

@@ -27,6 +27,7 @@ class Scope:
     team_ids: tuple[int, ...] = ()
 
     def where(self, alias: str = "") -> tuple[str, list]:
+        """The visibility predicate and its parameters."""
         prefix = f"{alias}." if alias else ""
         clause = f"{prefix}tenant = ? AND {prefix}deleted_at IS NULL AND ({prefix}owner_id = ?"
         params: list = [self.tenant, self.user_id]
@@ -37,18 +38,21 @@ class Scope:
 
 
 def find_prefix(backend: Backend, conn, scope: Scope, prefix: str) -> list:
+    """Visible customers whose name starts with `prefix` (an index range, as the search does)."""
     where, params = scope.where()
     return _all(conn, backend.sql(f"SELECT {_CARD_COLUMNS} FROM customer WHERE {where} AND name >= ? AND name < ? "
                                   "ORDER BY name LIMIT 10"), [*params, prefix, prefix + _HIGH])
 
 
 def find_initials(backend: Backend, conn, scope: Scope, initials: str) -> list:
+    """Visible customers with exactly these pinyin initials."""
     where, params = scope.where()
     return _all(conn, backend.sql(f"SELECT {_CARD_COLUMNS} FROM customer WHERE {where} AND pinyin_initials = ? "
                                   "LIMIT 10"), [*params, initials])
 
 
 def find_phone(backend: Backend, conn, scope: Scope, phone: str) -> list:
+    """Visible customers with this (normalised) phone, their own or a contact's."""
     where, params = scope.where()
     return _all(conn, backend.sql(
         f"SELECT {_CARD_COLUMNS} FROM customer WHERE {where} AND (phone = ? OR id IN "
@@ -56,6 +60,7 @@ def find_phone(backend: Backend, conn, scope: Scope, phone: str) -> list:
 
 
 def find_fuzzy(backend: Backend, conn, scope: Scope, key: str) -> list:
+    """The visible names most like `key` (rapidfuzz WRatio over the scope's name keys, as the search does)."""
     where, params = scope.where()
     rows = _all(conn, backend.sql(f"SELECT id, name_key FROM customer WHERE {where}"), params)
     best = process.extract(key, [r[1] for r in rows], scorer=fuzz.WRatio, limit=10, score_cutoff=75)

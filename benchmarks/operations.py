@@ -90,6 +90,7 @@ class Ours:
         return self.enqueuer.enqueue_due(self.now).total
 
     def clear_outbox(self) -> None:
+        """Empty the outbox, so the next enqueue inserts everything again."""
         with unit_of_work(self.backend.engine) as session:
             session.exec(delete(NotificationOutbox))
 

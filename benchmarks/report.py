@@ -25,16 +25,19 @@ class Result:
 
     @property
     def ratio(self) -> float | None:
+        """ours / floor, rounded (None without a floor)."""
         return round(self.ours_ms / self.floor_ms, 2) if self.floor_ms else None
 
     @property
     def passed(self) -> bool:
+        """Within the absolute budget (p95 for interactive commands) and the ratio budget, where set."""
         measured = self.p95_ms if self.p95_ms is not None else self.ours_ms
         within_budget = self.budget_ms is None or measured <= self.budget_ms
         within_ratio = self.ratio_budget is None or self.ratio is None or self.ratio <= self.ratio_budget
         return within_budget and within_ratio
 
     def as_json(self) -> dict:
+        """The row of results.json."""
         data = asdict(self)
         data.update(ratio=self.ratio, passed=self.passed)
         return {key: (round(value, 2) if isinstance(value, float) else value) for key, value in data.items()}

@@ -16,10 +16,12 @@ class Timing:
 
     @property
     def median(self) -> float:
+        """Median milliseconds."""
         return statistics.median(self.runs)
 
     @property
     def p95(self) -> float:
+        """95th-percentile milliseconds (nearest rank)."""
         ordered = sorted(self.runs)
         return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
 
