@@ -75,13 +75,23 @@ def log_handler() -> logging.Handler:
     return handler
 
 
+def quiet_console_logging() -> None:
+    """In the terminal chat only warnings and errors interrupt the conversation."""
+    for handler in logging.getLogger().handlers:
+        if getattr(handler, "_crmbot", False):
+            handler.setLevel(logging.WARNING)
+
+
 def configure_logging(level: str = "INFO") -> None:
     """Structured-enough logs on stderr: time, level, logger, message (tracebacks included)."""
     root = logging.getLogger()
     if getattr(root, "_crmbot_configured", False):
         return
-    root.addHandler(log_handler())
+    handler = log_handler()
+    handler._crmbot = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
     root.setLevel(level.upper())
-    # Migration chatter on every start would drown the terminal chat.
+    # Migration chatter on every start and APScheduler's "job executed" every minute say nothing useful.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     root._crmbot_configured = True  # type: ignore[attr-defined]

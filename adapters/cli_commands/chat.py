@@ -22,10 +22,11 @@ def default_user() -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from adapters.bootstrap import bootstrap
+    from adapters.bootstrap import bootstrap, quiet_console_logging
     from adapters.console.chat import ConsoleChat
 
     runtime = bootstrap()
+    quiet_console_logging()
     chat = ConsoleChat(runtime.bot, user=args.user or default_user())
     if sys.stdin.isatty():
         return chat.run_interactive()

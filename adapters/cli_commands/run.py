@@ -47,10 +47,12 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _run_console(runtime, services, user: str | None) -> int:
+    from adapters.bootstrap import quiet_console_logging
     from adapters.cli_commands.chat import default_user
     from adapters.console.chat import ConsoleChat, ConsoleSender
 
     print(NO_PLATFORM_NOTICE, file=sys.stderr)
+    quiet_console_logging()
     runtime.add_sender(ConsoleSender())
     for service in services:
         service.start()
