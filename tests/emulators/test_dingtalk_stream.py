@@ -1,93 +1,29 @@
-"""The DingTalk emulator driven by the real, unmodified `dingtalk_stream` 0.24.3 SDK (scenarios of B8).
+"""The DingTalk stream gateway driven by the real, unmodified `dingtalk_stream` 0.24.3 SDK (scenarios of B8).
 
-Each test proves something the production adapter relies on: what the SDK sends, what it receives, and
-that the emulator's fault knobs (disconnect, kill, redelivery, lost ACKs, zombie sockets, expiry, rate
-limits) behave like DingTalk.
+Each test proves something the production adapter relies on: the handshake the SDK sends, the pushes it
+receives (pings, messages, events, card callbacks), and that the emulator's connection fault knobs
+(disconnect, kill, redelivery, lost ACKs, zombie sockets, ticket expiry) behave like DingTalk.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import dingtalk_stream
 import pytest
 import requests
 import websockets.sync.client
-from dingtalk_stream import AckMessage, CallbackHandler, CardReplier, ChatbotMessage, EventHandler
-from dingtalk_stream.card_callback import CardCallbackMessage
+from dingtalk_stream import CardReplier, ChatbotMessage
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.emulators.dingtalk import DingTalkEmulator, NoConnectionError
-from tests.emulators.dingtalk_payloads import BOT_MESSAGE_TOPIC, CARD_CALLBACK_TOPIC, custom_robot_sign
-from tests.emulators.dingtalk_sdk import StreamRunner, run_sdk_client
-
-pytest_plugins = ["tests.emulators.dingtalk_fixtures"]
-
-CARD_UPDATE = {
-    "cardUpdateOptions": {"updateCardDataByKey": True, "updatePrivateDataByKey": True},
-    "cardData": {"cardParamMap": {"status": "已记录"}},
-}
-
-
-class EchoChatbot(dingtalk_stream.ChatbotHandler):
-    """Answers every message through its sessionWebhook with a text and a markdown reply."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.received: list[ChatbotMessage] = []
-        self.crash_first = 0
-
-    async def process(self, callback: dingtalk_stream.CallbackMessage) -> tuple[int, str]:
-        message = ChatbotMessage.from_dict(callback.data)
-        self.received.append(message)
-        if len(self.received) <= self.crash_first:
-            raise RuntimeError("handler crashed before ACK")  # 0.24.3 then sends no ACK at all (A8 #13)
-        if message.message_type == "text":
-            command = message.text.content.strip()
-            self.reply_text(f"收到:{command}", message)
-            self.reply_markdown("客户卡片", f"### {command}", message)
-        return AckMessage.STATUS_OK, "OK"
-
-
-class CardButtons(CallbackHandler):
-    """Parses card clicks and answers with an in-place card update."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.clicks: list[CardCallbackMessage] = []
-
-    async def process(self, callback: dingtalk_stream.CallbackMessage) -> tuple[int, dict[str, Any]]:
-        self.clicks.append(CardCallbackMessage.from_dict(callback.data))
-        return AckMessage.STATUS_OK, CARD_UPDATE
-
-
-class Events(EventHandler):
-    """Records every EVENT push."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.events: list[dingtalk_stream.EventMessage] = []
-
-    async def process(self, event: dingtalk_stream.EventMessage) -> tuple[int, str]:
-        self.events.append(event)
-        return AckMessage.STATUS_OK, "OK"
-
-
-@dataclass
-class ConnectedBot:
-    emulator: DingTalkEmulator
-    client: dingtalk_stream.DingTalkStreamClient
-    runner: StreamRunner
-    chat: EchoChatbot
-    cards: CardButtons
-    events: Events
+from tests.emulators.dingtalk_payloads import BOT_MESSAGE_TOPIC, CARD_CALLBACK_TOPIC
+from tests.emulators.dingtalk_testing import CARD_UPDATE, ConnectedBot, connect_bot
 
 
 @pytest.fixture
@@ -95,33 +31,6 @@ def bot(dingtalk_emulator: DingTalkEmulator) -> Iterator[ConnectedBot]:
     """A real SDK client subscribed to events, chat and card callbacks, connected to the emulator."""
     with connect_bot(dingtalk_emulator) as connected:
         yield connected
-
-
-@contextlib.contextmanager
-def connect_bot(emu: DingTalkEmulator) -> Iterator[ConnectedBot]:
-    cfg = emu.config
-    client = dingtalk_stream.DingTalkStreamClient(dingtalk_stream.Credential(cfg.client_id, cfg.client_secret))
-    chat, cards, events = EchoChatbot(), CardButtons(), Events()
-    client.register_all_event_handler(events)
-    client.register_callback_handler(ChatbotMessage.TOPIC, chat)
-    client.register_callback_handler(CallbackHandler.TOPIC_CARD_CALLBACK, cards)
-    already = len(emu.connections)
-    with run_sdk_client(client) as runner:
-        emu.wait_for_total_connections(already + 1)
-        yield ConnectedBot(emu, client, runner, chat, cards, events)
-
-
-def fetch_token(emu: DingTalkEmulator) -> str:
-    response = requests.post(f"{emu.base_url}/v1.0/oauth2/accessToken", timeout=5,
-                             json={"appKey": emu.config.client_id, "appSecret": emu.config.client_secret})
-    assert response.status_code == 200, response.text
-    assert response.json()["expireIn"] == 7200
-    return response.json()["accessToken"]
-
-
-def openapi(emu: DingTalkEmulator, path: str, body: dict[str, Any], token: str) -> requests.Response:
-    return requests.post(f"{emu.base_url}{path}", json=body, headers={"x-acs-dingtalk-access-token": token},
-                         timeout=5)
 
 
 def bot_frames(emu: DingTalkEmulator) -> list[dict[str, Any]]:
@@ -263,162 +172,13 @@ def test_card_create_and_deliver_then_button_callback_updates_card(bot: Connecte
     assert parsed.content["cardPrivateData"] == {"actionIds": ["log_followup"], "params": {"customerId": "C42"}}
 
 
-def test_card_param_map_values_must_be_strings(dingtalk_emulator: DingTalkEmulator) -> None:
-    body = {"cardTemplateId": "t.schema", "outTrackId": "cust-42", "openSpaceId": "dtv1.card//IM_ROBOT.rep001",
-            "cardData": {"cardParamMap": {"overdue": 3}}}
-    response = openapi(dingtalk_emulator, "/v1.0/card/instances/createAndDeliver", body, fetch_token(dingtalk_emulator))
-    assert response.status_code == 400 and response.json()["code"] == "param.invalid"
-    assert "overdue" in response.json()["message"] and dingtalk_emulator.cards == {}
-
-
-# ---- proactive OpenAPI ----------------------------------------------------------------------------
+# ---- SDK access token -----------------------------------------------------------------------------
 
 
 def test_sdk_access_token_is_accepted_and_cached(bot: ConnectedBot) -> None:
     token = bot.client.get_access_token()
     assert token in bot.emulator.tokens and bot.client.get_access_token() == token
     assert len([c for c in bot.emulator.api_calls if c["path"] == "/v1.0/oauth2/accessToken"]) == 1
-
-
-def test_batch_send_reports_invalid_and_flow_controlled_users(dingtalk_emulator: DingTalkEmulator) -> None:
-    emu = dingtalk_emulator
-    emu.set_invalid_users({"ghost"})
-    emu.set_flow_controlled_users({"busy"})
-    body = {"robotCode": emu.config.client_id, "userIds": ["rep001", "ghost", "busy"], "msgKey": "sampleMarkdown",
-            "msgParam": json.dumps({"title": "今日待跟进", "text": "### 3 个客户"}, ensure_ascii=False)}
-    response = openapi(emu, "/v1.0/robot/oToMessages/batchSend", body, fetch_token(emu))
-    assert response.status_code == 200
-    assert response.json()["processQueryKey"]
-    assert (response.json()["invalidStaffIdList"], response.json()["flowControlledStaffIdList"]) == (["ghost"], ["busy"])
-    (sent,) = emu.robot_messages
-    assert sent["userIds"] == ["rep001"] and sent["msgParam"]["title"] == "今日待跟进"
-
-
-@pytest.mark.parametrize(("change", "status", "code"), [
-    ({"msgParam": {"content": "object, not a JSON string"}}, 400, "invalidParameter.msgParam.invalid"),
-    ({"msgParam": json.dumps({"text": "no content key"})}, 400, "invalidParameter.msgParam.invalid"),
-    ({"msgKey": "sampleNope"}, 400, "invalidParameter.msgKey.invalid"),
-    ({"userIds": [f"rep{i:03}" for i in range(21)]}, 400, "invalidParameter.userIds.overMax"),
-    ({"robotCode": "someone-else"}, 400, "invalidParameter.robotCode.notExsit"),
-    ({"token": "not-a-token"}, 401, "InvalidAuthentication"),
-])
-def test_batch_send_rejects_bad_requests(
-    dingtalk_emulator: DingTalkEmulator, change: dict[str, Any], status: int, code: str
-) -> None:
-    emu = dingtalk_emulator
-    body = {"robotCode": emu.config.client_id, "userIds": ["rep001"], "msgKey": "sampleText",
-            "msgParam": json.dumps({"content": "提醒"}), **change}
-    token = body.pop("token", None) or fetch_token(emu)
-    response = openapi(emu, "/v1.0/robot/oToMessages/batchSend", body, token)
-    assert (response.status_code, response.json()["code"]) == (status, code)
-    assert set(response.json()) == {"requestid", "code", "message"} and emu.robot_messages == []
-
-
-def test_expired_token_gets_401(dingtalk_emulator: DingTalkEmulator) -> None:
-    token = fetch_token(dingtalk_emulator)
-    dingtalk_emulator.expire_token(token)
-    body = {"robotCode": dingtalk_emulator.config.client_id, "userIds": ["rep001"], "msgKey": "sampleText",
-            "msgParam": json.dumps({"content": "x"})}
-    assert openapi(dingtalk_emulator, "/v1.0/robot/oToMessages/batchSend", body, token).status_code == 401
-
-
-def test_group_send_needs_a_group_the_robot_is_in(dingtalk_emulator: DingTalkEmulator) -> None:
-    emu, token = dingtalk_emulator, fetch_token(dingtalk_emulator)
-    known = emu.build_bot_message("hi", conversation_type="2")["conversationId"]  # learnt from a callback
-    body = {"robotCode": emu.config.client_id, "msgKey": "sampleText", "msgParam": json.dumps({"content": "日报"})}
-    unknown = openapi(emu, "/v1.0/robot/groupMessages/send", {**body, "openConversationId": "cidNOPE=="}, token)
-    assert (unknown.status_code, unknown.json()["code"]) == (400, "invalidParameter.robotCode.notExsit")
-    ok = openapi(emu, "/v1.0/robot/groupMessages/send", {**body, "openConversationId": known}, token)
-    assert ok.status_code == 200 and ok.json()["processQueryKey"]
-    huge = json.dumps({"content": "长" * 5001}, ensure_ascii=False)  # 15003+ bytes of UTF-8
-    too_big = openapi(emu, "/v1.0/robot/groupMessages/send", {**body, "openConversationId": known, "msgParam": huge},
-                      token)
-    assert (too_big.status_code, too_big.json()["code"]) == (400, "invalidParameter.msgParam.invalid")
-    assert [m["openConversationId"] for m in emu.robot_messages] == [known]
-
-
-def test_read_status_and_recall_follow_a_batch_send(dingtalk_emulator: DingTalkEmulator) -> None:
-    emu, token = dingtalk_emulator, fetch_token(dingtalk_emulator)
-    body = {"robotCode": emu.config.client_id, "userIds": ["rep001"], "msgKey": "sampleText",
-            "msgParam": json.dumps({"content": "提醒"})}
-    key = openapi(emu, "/v1.0/robot/oToMessages/batchSend", body, token).json()["processQueryKey"]
-    status = requests.get(f"{emu.base_url}/v1.0/robot/oToMessages/readStatus", timeout=5,
-                          params={"robotCode": emu.config.client_id, "processQueryKey": key},
-                          headers={"x-acs-dingtalk-access-token": token})
-    assert status.json()["messageReadInfoList"] == [{"name": "rep001", "userId": "rep001", "readStatus": "UNREAD"}]
-    recall = openapi(emu, "/v1.0/robot/otoMessages/batchRecall",
-                     {"robotCode": emu.config.client_id, "processQueryKeys": [key, "nope"]}, token)
-    assert recall.json()["successResult"] == [key] and "nope" in recall.json()["failedResult"]
-    assert emu.robot_messages[0]["recalled"] is True
-
-
-def test_injected_failures_are_one_shot(dingtalk_emulator: DingTalkEmulator) -> None:
-    emu = dingtalk_emulator
-    emu.fail_next("/v1.0/oauth2/accessToken", 503)
-    emu.throttle_next("/v1.0/oauth2/accessToken")
-    creds = {"appKey": emu.config.client_id, "appSecret": emu.config.client_secret}
-    url = f"{emu.base_url}/v1.0/oauth2/accessToken"
-    statuses = [requests.post(url, json=creds, timeout=5) for _ in range(3)]
-    assert [r.status_code for r in statuses] == [503, 429, 200]
-    assert statuses[1].json()["code"] == "send.too.fast"
-
-
-def test_media_upload_takes_the_token_in_the_query(dingtalk_emulator: DingTalkEmulator) -> None:
-    emu = dingtalk_emulator
-    files = {"media": ("quote.png", b"\x89PNG", "image/png")}
-    url = f"{emu.base_url}/media/upload"
-    denied = requests.post(url, params={"access_token": "nope", "type": "image"}, files=files, timeout=5)
-    assert denied.status_code == 401
-    ok = requests.post(url, params={"access_token": fetch_token(emu), "type": "image"}, files=files, timeout=5)
-    assert ok.json()["errcode"] == 0 and emu.media[ok.json()["media_id"]]["bytes"] == b"\x89PNG"
-
-
-# ---- webhooks -------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("dingtalk_emulator", [{"session_webhook_ttl": 60}], indirect=True)
-def test_session_webhook_expires(dingtalk_emulator: DingTalkEmulator) -> None:
-    emu = dingtalk_emulator
-    first, second = emu.build_bot_message("a"), emu.build_bot_message("b")
-    assert first["sessionWebhookExpiredTime"] - first["createAt"] == 60_000
-    reply = {"msgtype": "text", "text": {"content": "ok"}}
-    assert requests.post(first["sessionWebhook"], json=reply, timeout=5).json() == {"errcode": 0, "errmsg": "ok"}
-    emu.expire_session(first["sessionWebhook"])
-    assert requests.post(first["sessionWebhook"], json=reply, timeout=5).json()["errcode"] == 300002
-    emu.advance_clock(61)
-    assert requests.post(second["sessionWebhook"], json=reply, timeout=5).json()["errcode"] == 300002
-    assert len(emu.session_replies) == 1
-
-
-def test_custom_robot_checks_sign_and_allows_20_per_minute(dingtalk_emulator: DingTalkEmulator) -> None:
-    emu = dingtalk_emulator
-    url = emu.register_custom_robot("robot-token", secret="SECabc")
-    body = {"msgtype": "text", "text": {"content": "今日战报"}}
-
-    def send(sign_secret: str = "SECabc") -> dict[str, Any]:
-        ts = emu.state.now_ms()
-        params = {"timestamp": ts, "sign": custom_robot_sign(sign_secret, ts)}  # requests URL-encodes the sign
-        return requests.post(url, params=params, json=body, timeout=5).json()
-
-    assert send("wrong")["errcode"] == 310000
-    assert [send()["errcode"] for _ in range(21)] == [0] * 20 + [130101]
-    emu.advance_clock(61)
-    assert send()["errcode"] == 0 and len(emu.custom_robot_messages) == 21
-
-
-@pytest.mark.parametrize("dingtalk_emulator", [{"custom_robot_penalty": 600}], indirect=True)
-def test_custom_robot_over_the_limit_stays_throttled_for_the_penalty(dingtalk_emulator: DingTalkEmulator) -> None:
-    emu = dingtalk_emulator
-    url = emu.register_custom_robot("plain-token")  # no secret: keyword/IP-protected robots skip the sign
-
-    def send() -> int:
-        return requests.post(url, json={"msgtype": "text", "text": {"content": "战报"}}, timeout=5).json()["errcode"]
-
-    assert [send() for _ in range(21)][-2:] == [0, 130101]
-    emu.advance_clock(61)
-    assert send() == 130101
-    emu.advance_clock(600)
-    assert send() == 0
 
 
 # ---- connection lifecycle -------------------------------------------------------------------------
