@@ -75,6 +75,7 @@ def chinese_company(rng: random.Random) -> tuple[str, str, str]:
 
 
 def english_person(rng: random.Random) -> str:
+    """"Emily Carter"-like names."""
     return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
 
 

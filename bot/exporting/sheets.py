@@ -18,7 +18,9 @@ FORMATS = ("csv", "xlsx")
 class RowSink(Protocol):
     """Where exported rows go."""
 
-    def write(self, row: Sequence[object]) -> None: ...
+    def write(self, row: Sequence[object]) -> None:
+        """Append one row."""
+        ...
 
 
 class UnsupportedFormat(ValueError):

@@ -60,4 +60,5 @@ class ErrorFile:
 
     @property
     def written(self) -> bool:
+        """Whether any row was written (a clean import leaves no file)."""
         return self.rows_written > 0

@@ -86,6 +86,7 @@ class ImportReport:
         }  # fmt: skip
 
     def count(self, reasons: list[Reason]) -> None:
+        """Tally reason codes (shown in the summary)."""
         for reason in reasons:
             self.reasons[reason.code] = self.reasons.get(reason.code, 0) + 1
 
@@ -148,6 +149,7 @@ class _Run:
         self._waiting: dict[int, tuple[list[str], list[Reason]]] = {}
 
     def process(self, raw: list[RawRow], prepared: list[PreparedRow | RejectedRow]) -> None:
+        """Decide every row of a prepared chunk: reject, skip, merge or create."""
         for raw_row, item in zip(raw, prepared, strict=True):
             self.report.rows += 1
             if isinstance(item, RejectedRow):
@@ -204,6 +206,7 @@ class _Run:
         self._waiting.clear()
 
     def finish(self) -> None:
+        """Write what is left and the final audit summary."""
         self.writer.finish(self._summary("done"))
         self.report.contacts_created = self.writer.contacts_created
 

@@ -69,6 +69,7 @@ class PreparedRow:
 
     @property
     def name(self) -> str:
+        """The customer name."""
         return self.values["name"]
 
 
