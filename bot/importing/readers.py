@@ -2,10 +2,11 @@
 
 - CSV: UTF-8 with or without BOM, UTF-16 (Excel's "Unicode text"), and GBK / GB18030 (Excel on a Chinese
   Windows); the delimiter (``,`` ``;`` tab ``|``) is sniffed. Nothing is loaded whole.
-- XLSX: openpyxl in read-only mode (rows are parsed as they are read). Read-only mode does not report
-  merged cells, so their ranges are taken from the ``<mergeCells>`` element that follows the sheet data,
-  and a vertically merged value (a region or owner merged over a group of rows) is repeated on every row it
-  covers. A horizontally merged value stays in its first column only: the covered columns are not its data.
+- XLSX: python-calamine (Rust's calamine): it parses a 60,000-row sheet in about 0.5 s where openpyxl's
+  read-only mode takes about 6 s, which alone would spend most of the 10-second import budget. A vertically
+  merged value (a region or owner merged over a group of rows) is repeated on every row it covers; a
+  horizontally merged value stays in its first column only: the covered columns are not its data.
+  (Exports are still written with openpyxl.)
 """
 
 from __future__ import annotations
@@ -13,21 +14,16 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
-from openpyxl import load_workbook
-from openpyxl.utils.cell import range_boundaries
+from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
 _SNIFF_BYTES = 64 * 1024
 _CHUNK = 1024 * 1024
-_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
-_SHEET_DATA_END = re.compile(rb"</(?:\w+:)?sheetData>|<(?:\w+:)?sheetData\s*/>")
 
 
 class UnreadableFile(ValueError):
@@ -143,52 +139,41 @@ def _count_lines(path: Path) -> int:
 @contextmanager
 def _open_xlsx(path: Path, sheet: str | None) -> Iterator[Table]:
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except (CalamineError, OSError, ValueError) as exc:
         raise UnreadableFile(f"{path}: not a readable .xlsx workbook ({exc})") from None
     try:
         if sheet is not None:
-            if sheet not in workbook.sheetnames:
-                raise UnreadableFile(f"{path}: no sheet {sheet!r} (sheets: {', '.join(workbook.sheetnames)})")
-            worksheet = workbook[sheet]
+            if sheet not in workbook.sheet_names:
+                raise UnreadableFile(f"{path}: no sheet {sheet!r} (sheets: {', '.join(workbook.sheet_names)})")
+            worksheet = workbook.get_sheet_by_name(sheet)
         else:
-            worksheet = workbook.active or workbook.worksheets[0]
-        merges = merged_ranges(path, getattr(worksheet, "_worksheet_path", None))
-        yield Table(
-            rows=_xlsx_rows(worksheet, merges),
-            estimated_rows=worksheet.max_row,
-            kind="xlsx",
-            details={"sheet": worksheet.title, "merged_ranges": str(len(merges))},
-        )
-    finally:
-        workbook.close()
+            worksheet = workbook.get_sheet_by_index(0)
+    except CalamineError as exc:
+        raise UnreadableFile(f"{path}: not a readable .xlsx workbook ({exc})") from None
+    merges = merged_ranges(worksheet)
+    yield Table(
+        rows=_xlsx_rows(worksheet.iter_rows(), merges),
+        estimated_rows=worksheet.total_height,
+        kind="xlsx",
+        details={"sheet": worksheet.name, "merged_ranges": str(len(merges))},
+    )
 
 
-def merged_ranges(path: Path, worksheet_path: str | None) -> list[tuple[int, int, int, int]]:
-    """``(min_col, min_row, max_col, max_row)`` of every merged range of a sheet (1-based).
+def merged_ranges(worksheet: CalamineSheet) -> list[tuple[int, int, int, int]]:
+    """``(min_col, min_row, max_col, max_row)`` of every merged range, 1-based, in the columns the rows use.
 
-    The ``<mergeCells>`` element comes after ``<sheetData>``, so the sheet XML is streamed, decompressed
-    and skipped until the end of the data; only what follows is searched.
+    calamine reports merges in absolute sheet coordinates while its rows start at the first used column,
+    so columns are shifted by that offset.
     """
-    if not worksheet_path:
-        return []
-    tail = b""
-    with zipfile.ZipFile(path) as archive, archive.open(worksheet_path.lstrip("/")) as stream:
-        carry = b""
-        while chunk := stream.read(_CHUNK):
-            window = carry + chunk
-            if tail:
-                tail += chunk
-                continue
-            end = _SHEET_DATA_END.search(window)
-            if end:
-                tail = window[end.end():]
-            else:
-                carry = window[-32:]  # a closing tag split across two chunks
-    return [range_boundaries(ref.decode("ascii")) for ref in _MERGE_REF.findall(tail)]
+    first_col = worksheet.start[1] if worksheet.start else 0
+    return [
+        (c0 - first_col + 1, r0 + 1, c1 - first_col + 1, r1 + 1)
+        for (r0, c0), (r1, c1) in (worksheet.merged_cell_ranges or [])
+    ]
 
 
-def _xlsx_rows(worksheet, merges: list[tuple[int, int, int, int]]) -> Iterator[tuple[int, list[object]]]:
+def _xlsx_rows(rows: Iterator[list[object]], merges: list[tuple[int, int, int, int]]) -> Iterator[tuple[int, list[object]]]:
     # Cells covered by a vertical merge, mapped to the merge's top-left cell (first column only).
     covered: dict[tuple[int, int], tuple[int, int]] = {}
     anchors: set[tuple[int, int]] = set()
@@ -198,7 +183,8 @@ def _xlsx_rows(worksheet, merges: list[tuple[int, int, int, int]]) -> Iterator[t
             for row in range(min_row + 1, max_row + 1):
                 covered[(row, min_col)] = (min_row, min_col)
     anchor_values: dict[tuple[int, int], object] = {}
-    for number, values in enumerate(worksheet.iter_rows(values_only=True), start=worksheet.min_row or 1):
+    # calamine yields every physical row from the sheet's first row, so the row number is the position.
+    for number, values in enumerate(rows, start=1):
         cells = list(values)
         if anchors or covered:
             for col in range(1, len(cells) + 1):
