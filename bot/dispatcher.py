@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import Engine, delete
@@ -20,7 +21,6 @@ from bot.clock import Clock, SystemClock
 from bot.commands import default_registry
 from bot.commands.parser import ParseEnv, ParseError, parse
 from bot.commands.registry import CommandRegistry
-from bot.commands.spec import ParsedCommand
 from bot.context import CommandContext
 from bot.errors import UserError, report_error
 from bot.events import Event
@@ -146,7 +146,7 @@ class Bot:
         except UserError as exc:
             return [_user_error_reply(ctx, exc)], []
         replies = [result] if isinstance(result, Reply) else list(result)
-        return [r if r.lang == ctx.lang else _with_lang(r, ctx.lang) for r in replies], ctx.events
+        return [r if r.lang == ctx.lang else replace(r, lang=ctx.lang) for r in replies], ctx.events
 
     def _language(self, user: User, text: str) -> str:
         if user.language:
@@ -208,19 +208,3 @@ def _one_user(session: Session, asker: User, ref: str, platform: str) -> User:
 
 def _user_error_reply(ctx: CommandContext, exc: UserError) -> Reply:
     return Reply(text=t(exc.key, ctx.lang, **exc.params), ok=False, lang=ctx.lang)
-
-
-def _with_lang(reply: Reply, lang: str) -> Reply:
-    from dataclasses import replace
-
-    return replace(reply, lang=lang)
-
-
-def run_lines(bot: Bot, lines: Iterable[str], base: Incoming) -> list[list[Reply]]:
-    """Run several lines as one user (tests and batch use)."""
-    from dataclasses import replace
-
-    return [bot.handle(replace(base, text=line)) for line in lines]
-
-
-__all__ = ["Bot", "ParsedCommand", "guess_language", "run_lines"]
