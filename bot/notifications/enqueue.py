@@ -1,7 +1,7 @@
 """Enqueue: put every notification that is due now into the outbox, exactly once per occasion.
 
-For each distinct zone of active users, each kind runs one set-based statement (see `outbox_sql`); the
-unique key makes a rerun, a second replica or a catch-up after downtime harmless. Churn scoring is the one
+Each kind runs one set-based statement for every zone of active users at once (see `outbox_sql` and
+`zone_clocks`); the unique key makes a rerun, a second replica or a catch-up after downtime harmless. Churn scoring is the one
 heavy pass (every customer's contact rhythm), so a process runs it at most once per clock hour; its
 weekly key makes extra runs harmless anyway.
 """
@@ -30,15 +30,15 @@ from bot.notifications.enqueue_due import (
     enqueue_reminders_due,
 )
 from bot.notifications.local_time import QuietHours, local_moments
-from bot.notifications.outbox_sql import ZonePass
 from bot.notifications.team_channels import sync_team_channels
+from bot.notifications.zone_clocks import ZoneClocks
 from config.settings import Settings
 from storage.uow import unit_of_work
 
 log = logging.getLogger("crmbot.notifications")
 
-ZoneStatement = Callable[[Session, ZonePass], int]
-ZONE_STATEMENTS: tuple[tuple[str, ZoneStatement], ...] = (
+EnqueueStatement = Callable[[Session, ZoneClocks], int]
+ENQUEUE_STATEMENTS: tuple[tuple[str, EnqueueStatement], ...] = (
     (kinds.FOLLOWUP_DUE, enqueue_followups_due),
     (kinds.REMINDER_DUE, enqueue_reminders_due),
     (kinds.FOLLOWUP_OVERDUE, enqueue_followup_escalations),
@@ -71,7 +71,7 @@ class Enqueuer:
         self._team_channels_synced = False
 
     def enqueue_due(self, now: datetime) -> EnqueueReport:
-        """Enqueue everything due at `now` for every zone; a failing kind is reported and the rest still run."""
+        """Enqueue everything due at `now` in every zone; a failing kind is reported and the rest still run."""
         report = EnqueueReport()
         if not self._team_channels_synced:
             try:
@@ -83,22 +83,22 @@ class Enqueuer:
         quiet = QuietHours.parse(self.settings.scheduler.quiet_hours)
         with unit_of_work(self.engine, write=False) as session:
             moments = local_moments(session, self.settings, now)
-        passes = {m.zone: ZonePass(moment=m, settings=self.settings, quiet=quiet) for m in moments}
-        for zone_pass in passes.values():
-            for kind, statement in ZONE_STATEMENTS:
-                try:
-                    with unit_of_work(self.engine) as session:
-                        report.inserted[kind] += statement(session, zone_pass)
-                except Exception as exc:  # one broken kind must not stop the others
-                    report_error(exc, {"job": "enqueue", "kind": kind, "zone": zone_pass.moment.zone})
-        hour = now.replace(minute=0, second=0, microsecond=0)
-        if passes and self._churn_scored_hour != hour:
+        if not moments:
+            return report
+        clocks = ZoneClocks(tuple(moments), self.settings, quiet, now)
+        for kind, statement in ENQUEUE_STATEMENTS:
             try:
-                earliest_today = min(p.moment.today for p in passes.values())
-                with unit_of_work(self.engine, write=False) as session:
-                    rows = churn_rows(session, today=earliest_today)
                 with unit_of_work(self.engine) as session:
-                    report.inserted[kinds.CHURN] += enqueue_churn_warnings(session, passes, self.settings, rows)
+                    report.inserted[kind] += statement(session, clocks)
+            except Exception as exc:  # one broken kind must not stop the others
+                report_error(exc, {"job": "enqueue", "kind": kind})
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        if self._churn_scored_hour != hour:
+            try:
+                with unit_of_work(self.engine, write=False) as session:
+                    rows = churn_rows(session, today=clocks.first_today)
+                with unit_of_work(self.engine) as session:
+                    report.inserted[kinds.CHURN] += enqueue_churn_warnings(session, clocks, rows)
                 self._churn_scored_hour = hour
             except Exception as exc:
                 report_error(exc, {"job": "enqueue", "kind": kinds.CHURN})

@@ -1,6 +1,6 @@
 """Birthday greetings (solar and lunar) for key contacts: to the owner's DM and the team's channel.
 
-Today's local date is converted to lunar once per zone (`birthday_keys_for`), which yields the handful of
+Each local date of the tick's zones is converted to lunar once (`birthday_keys_for`), which yields the handful of
 stored ``(month, day, leap)`` values celebrating today; the SQL predicate matches them against the
 ``(birthday_is_lunar, birthday_month, birthday_day)`` index (`bot.services.agenda.birthday_predicate`, shared
 with `today`). No stored birthday is ever converted.
@@ -10,38 +10,47 @@ is stale and is neither enqueued nor sent.
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import String, literal, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from bot.calendar.birthdays import birthday_keys_for
 from bot.notifications import kinds
-from bot.notifications.outbox_sql import ZonePass, insert_selected, outbox_columns, user_channel
+from bot.notifications.outbox_sql import insert_selected, outbox_columns, user_channel
+from bot.notifications.zone_clocks import ZoneClocks
 from bot.services.agenda import birthday_predicate
 from storage.models import ChatConversation, Contact, Customer, User
 
 Owner = aliased(User, name="owner")
 
 
-def enqueue_birthdays(session: Session, zp: ZonePass) -> int:
-    """Today's birthdays in this zone → one greeting per contact to the owner, one per team channel."""
-    m = zp.moment
-    if m.hour >= zp.settings.scheduler.greeting_cutoff_hour:
+def enqueue_birthdays(session: Session, clocks: ZoneClocks) -> int:
+    """Today's birthdays in every zone before the cutoff hour → one greeting per contact to the owner, one per
+    team channel. Zones sharing a local date share one pair of statements (one set of birthday keys)."""
+    cutoff = clocks.settings.scheduler.greeting_cutoff_hour
+    open_zones = clocks.only(lambda m: m.hour < cutoff)
+    if open_zones is None:
         return 0
-    keys = birthday_keys_for(m.today, feb29_on=zp.settings.scheduler.feb29_on)
-    stale_after = m.at(m.today, zp.settings.scheduler.greeting_cutoff_hour)
+    return sum(_enqueue_day(session, day, zones) for day, zones in open_zones.by_local_date().items())
+
+
+def _enqueue_day(session: Session, today: date, clocks: ZoneClocks) -> int:
+    keys = birthday_keys_for(today, feb29_on=clocks.settings.scheduler.feb29_on)
+    stale_after = clocks.at(Owner, lambda m: m.today, clocks.settings.scheduler.greeting_cutoff_hour)
     common = (
         Contact.deleted_at.is_(None),
         birthday_predicate(keys),
         Customer.deleted_at.is_(None),
         Owner.deactivated_at.is_(None),
-        zp.in_zone(Owner),
-        zp.morning_passed(Owner),
+        clocks.in_zones(Owner),
+        clocks.morning_passed(Owner),
     )
     to_owner = (
         select(*outbox_columns(
-            kinds.BIRTHDAY, subject_id=Contact.id, due_date=m.today, channel=user_channel(Customer.owner_id),
-            recipient_id=Customer.owner_id, zone_pass=zp, stale_after=stale_after,
+            kinds.BIRTHDAY, subject_id=Contact.id, due_date=today, channel=user_channel(Customer.owner_id),
+            recipient_id=Customer.owner_id, clocks=clocks, audience=Owner, stale_after=stale_after,
         ))
         .select_from(Contact)
         .join(Customer, Customer.id == Contact.customer_id)
@@ -57,8 +66,8 @@ def enqueue_birthdays(session: Session, zp: ZonePass) -> int:
     )
     to_team = (
         select(*outbox_columns(
-            kinds.BIRTHDAY, subject_id=Contact.id, due_date=m.today, channel=channel_key,
-            recipient_id=Customer.owner_id, zone_pass=zp, stale_after=stale_after,
+            kinds.BIRTHDAY, subject_id=Contact.id, due_date=today, channel=channel_key,
+            recipient_id=Customer.owner_id, clocks=clocks, audience=Owner, stale_after=stale_after,
         ))
         .select_from(Contact)
         .join(Customer, Customer.id == Contact.customer_id)

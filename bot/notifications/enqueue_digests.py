@@ -13,24 +13,24 @@ from sqlalchemy import and_, case, literal, or_, select
 from sqlmodel import Session
 
 from bot.notifications import kinds
-from bot.notifications.outbox_sql import ZonePass, insert_selected, outbox_columns, user_channel
+from bot.notifications.outbox_sql import insert_selected, outbox_columns, user_channel
+from bot.notifications.zone_clocks import ZoneClocks
 from storage.models import DigestSubscription, User
 
 DM_TARGET = "dm"
 
 
-def enqueue_digests(session: Session, zp: ZonePass) -> int:
-    """Today's daily digest (and on Mondays the weekly one) for every subscribed manager in this zone."""
-    m = zp.moment
-    inserted = _enqueue(session, zp, kinds.DIGEST_DAILY, "daily")
-    if m.today.weekday() == 0:
-        inserted += _enqueue(session, zp, kinds.DIGEST_WEEKLY, "weekly")
+def enqueue_digests(session: Session, clocks: ZoneClocks) -> int:
+    """Today's daily digest for every subscribed manager, and the weekly one where it is Monday."""
+    inserted = _enqueue(session, clocks, kinds.DIGEST_DAILY, "daily")
+    mondays = clocks.only(lambda m: m.today.weekday() == 0)
+    if mondays is not None:
+        inserted += _enqueue(session, mondays, kinds.DIGEST_WEEKLY, "weekly")
     return inserted
 
 
-def _enqueue(session: Session, zp: ZonePass, kind: str, period: str) -> int:
-    m = zp.moment
-    occasion = m.today if kind == kinds.DIGEST_DAILY else m.week_start
+def _enqueue(session: Session, clocks: ZoneClocks, kind: str, period: str) -> int:
+    occasion = clocks.today(User) if kind == kinds.DIGEST_DAILY else clocks.week_start(User)
     subscription = DigestSubscription
     channel = case(
         (and_(subscription.id.is_not(None), subscription.target != literal(DM_TARGET)), subscription.target),
@@ -38,16 +38,16 @@ def _enqueue(session: Session, zp: ZonePass, kind: str, period: str) -> int:
     )
     query = (
         select(*outbox_columns(
-            kind, subject_id=User.id, due_date=occasion, channel=channel, recipient_id=User.id, zone_pass=zp,
-            stale_after=m.at(m.today + timedelta(days=1), 0),
+            kind, subject_id=User.id, due_date=occasion, channel=channel, recipient_id=User.id, clocks=clocks,
+            audience=User, stale_after=clocks.at(User, lambda m: m.today + timedelta(days=1), 0),
         ))
         .select_from(User)
         .outerjoin(subscription, and_(subscription.manager_id == User.id, subscription.kind == period))
         .where(
             User.deactivated_at.is_(None),
             or_(and_(subscription.id.is_(None), User.role == "manager"), subscription.enabled.is_(True)),
-            zp.in_zone(User),
-            zp.morning_passed(User),
+            clocks.in_zones(User),
+            clocks.morning_passed(User),
         )
     )
     return insert_selected(session, query)

@@ -1,59 +1,30 @@
 """Set-based building blocks for the enqueue statements: ``INSERT … SELECT … ON CONFLICT DO NOTHING``.
 
-Every kind builds one SELECT per zone whose columns line up with `OUTBOX_COLUMNS`; `insert_selected`
-turns it into a single statement the unique key `(kind, subject_id, due_date, channel)` makes idempotent,
-so every replica may run it on every tick. Nothing here loads ORM objects.
+Every kind builds one SELECT for all zones (see `zone_clocks`) whose columns line up with `OUTBOX_COLUMNS`;
+`insert_selected` turns it into a single statement the unique key `(kind, subject_id, due_date, channel)`
+makes idempotent, so every replica may run it on every tick. Nothing here loads ORM objects.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Select, String, cast, func, literal, null
+from sqlalchemy import ColumnElement, Date, Select, String, cast, literal, null
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session
 
-from bot.notifications.local_time import LocalMoment, QuietHours, deliverable_from
-from config.settings import Settings
-from storage.models import NotificationOutbox, User
+from bot.notifications.zone_clocks import ZoneClocks
+from storage.models import NotificationOutbox
 
 OUTBOX = NotificationOutbox.__table__
 OUTBOX_COLUMNS = (
     "kind", "subject_id", "due_date", "channel", "recipient_id", "payload",
     "status", "not_before", "stale_after", "attempts", "created_at",
 )
-
-
-@dataclass(frozen=True)
-class ZonePass:
-    """One zone's share of a tick: the local moment plus what every statement needs from settings."""
-
-    moment: LocalMoment
-    settings: Settings
-    quiet: QuietHours | None
-
-    @property
-    def now(self) -> datetime:
-        """The tick's instant (UTC)."""
-        return self.moment.now
-
-    @property
-    def not_before(self) -> datetime:
-        """When rows enqueued now may go out: now, or the end of the zone's quiet hours."""
-        return deliverable_from(self.now, self.moment.tz, self.quiet)
-
-    def in_zone(self, user: Any = User) -> ColumnElement[bool]:
-        """``coalesce(<user>.timezone, :default) = :zone`` for the users table or an alias of it."""
-        return func.coalesce(user.timezone, self.settings.defaults.timezone) == self.moment.zone
-
-    def morning_passed(self, user: Any = User) -> ColumnElement[bool]:
-        """The user's morning hour (their own, else the default) has come in this zone today."""
-        return func.coalesce(user.morning_hour, self.settings.defaults.morning_hour) <= self.moment.hour
 
 
 def insert_ignoring_duplicates(session: Session) -> Insert:
@@ -97,11 +68,15 @@ def outbox_columns(
     due_date: Any,
     channel: Any,
     recipient_id: Any,
-    zone_pass: ZonePass,
-    stale_after: datetime | None = None,
+    clocks: ZoneClocks,
+    audience: Any,
+    stale_after: Any = None,
     payload: Any = None,
 ) -> list[ColumnElement[Any]]:
-    """The SELECT list of one enqueue statement; literals are bound with the outbox columns' types."""
+    """The SELECT list of one enqueue statement; literals are bound with the outbox columns' types.
+
+    `audience` is the users table (or alias) whose zone decides when the row may go out (quiet hours).
+    """
     c = OUTBOX.c
     return [
         literal(kind, c.kind.type).label("kind"),
@@ -111,11 +86,17 @@ def outbox_columns(
         recipient_id.label("recipient_id"),
         (payload if payload is not None else null()).label("payload"),
         literal("pending", c.status.type).label("status"),
-        literal(zone_pass.not_before, c.not_before.type).label("not_before"),
-        (literal(stale_after, c.stale_after.type) if stale_after else null()).label("stale_after"),
+        clocks.not_before(audience).label("not_before"),
+        _stale_after(stale_after).label("stale_after"),
         literal(0, c.attempts.type).label("attempts"),
-        literal(zone_pass.now, c.created_at.type).label("created_at"),
+        literal(clocks.now, c.created_at.type).label("created_at"),
     ]
+
+
+def _stale_after(value: Any) -> ColumnElement[Any]:
+    if value is None:
+        return null()
+    return literal(value, OUTBOX.c.stale_after.type) if isinstance(value, datetime) else value
 
 
 def user_channel(user_id: Any) -> ColumnElement[str]:

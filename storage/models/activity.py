@@ -20,6 +20,14 @@ class FollowUp(SQLModel, table=True):
     __tablename__ = "followup"
     __table_args__ = (
         Index("ix_followup_customer_happened", "customer_id", "happened_at"),
+        # Covers a customer's live contact history (churn scoring reads min/max/distinct days from it alone).
+        Index(
+            "ix_followup_customer_live",
+            "customer_id",
+            "happened_at",
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
         Index(
             "ix_followup_open_due",
             "next_due_at",
