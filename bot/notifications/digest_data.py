@@ -18,7 +18,7 @@ from sqlmodel import Session
 from bot.access import managed_team_ids, visible_customers
 from bot.calendar.birthdays import birthday_keys_for
 from bot.calendar.churn import assess_many, population_gaps_by_segment
-from bot.notifications.enqueue_churn import churn_items, churn_rows, created_ordinals
+from bot.notifications.churn_features import churn_items, churn_rows, created_ordinals
 from bot.services.agenda import birthday_predicate
 from storage.models import Contact, Customer, FollowUp, NotificationOutbox, Order, User
 

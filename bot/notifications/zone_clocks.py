@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Integer, case, func, literal
+from sqlalchemy import ColumnElement, Date, Integer, case, func, literal, or_
 from sqlalchemy.types import TypeEngine
 
 from bot.notifications.local_time import LocalMoment, QuietHours, deliverable_from
@@ -84,8 +84,13 @@ class ZoneClocks:
         return func.coalesce(user.timezone, self.settings.defaults.timezone)
 
     def in_zones(self, user: Any = User) -> ColumnElement[bool]:
-        """The user lives in one of these zones (users in a zone the tick skipped get nothing)."""
-        return self.zone_of(user).in_(self.zones)
+        """The user lives in one of these zones (users in a zone the tick skipped get nothing).
+
+        Spelled on the bare column, not on `zone_of`, so PostgreSQL estimates it from the column's
+        statistics; an estimate of "a handful of users" made it reach due rows through every user's customers.
+        """
+        listed = user.timezone.in_(self.zones)
+        return or_(listed, user.timezone.is_(None)) if self.settings.defaults.timezone in self.zones else listed
 
     def per_zone(self, user: Any, value: Callable[[LocalMoment], Any], type_: TypeEngine[Any]) -> ColumnElement[Any]:
         """``value(moment)`` of the user's zone: a bound literal when all zones agree, else a CASE."""
