@@ -62,15 +62,14 @@ def churn_rows(session: Session, *, today: date, scope: ColumnElement[bool] | No
             .where(*live_customers)
         )
     else:
+        # In id order SQLite scans customers by rowid and walks the follow-up index front to back: a third
+        # faster than visiting them owner by owner or in a scope index's order, which jumps around the index.
         query = (
             select(Customer.id, *_probed_contact_days(since, dialect), *customer)
             .join(Owner, Owner.id == Customer.owner_id)
             .where(*live_customers)
+            .order_by(Customer.id)
         )
-        if scope is None:
-            # In id order SQLite scans customers by rowid and walks the follow-up index front to back (a third
-            # faster than visiting customers owner by owner); a scoped query keeps its own index.
-            query = query.order_by(Customer.id)
     if scope is not None:
         query = query.where(scope)
     return [tuple(row) for row in session.execute(query)]
