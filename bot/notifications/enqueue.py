@@ -19,8 +19,9 @@ from sqlmodel import Session
 
 from bot.errors import report_error
 from bot.notifications import kinds
+from bot.notifications.churn_features import churn_rows
 from bot.notifications.enqueue_birthdays import enqueue_birthdays
-from bot.notifications.enqueue_churn import churn_rows, enqueue_churn_warnings
+from bot.notifications.enqueue_churn import enqueue_churn_warnings
 from bot.notifications.enqueue_digests import enqueue_digests
 from bot.notifications.enqueue_due import (
     enqueue_followup_escalations,
