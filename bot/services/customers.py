@@ -10,12 +10,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
 from sqlalchemy import case, func, or_
 from sqlmodel import Session, select
 
 from bot.access import can_see, visible_customers
 from bot.errors import UserError
+from bot.services.fuzzy_search import similar_customers
 from bot.text.identity import (
     is_probable_duplicate_name,
     looks_like_phone,
@@ -105,7 +105,7 @@ def search_customers(session: Session, *, user: User, query: str, limit: int = 1
             if customer.id not in ranked:
                 ranked[customer.id] = (scanned_rank, customer)
     if not ranked and len(key) >= 2:
-        for customer in _fuzzy(session, visible=visible, key=key, limit=limit):
+        for customer in similar_customers(session, visible=visible, key=key, limit=limit):
             ranked[customer.id] = (9, customer)
     return _best(ranked, limit)
 
@@ -118,17 +118,6 @@ def _best(ranked: dict[int, tuple[int, Customer]], limit: int) -> list[Customer]
 def _contact_customers(condition):
     """Ids of customers with a (live) contact matching `condition`: driven by the contact's index."""
     return select(Contact.customer_id).where(condition, Contact.deleted_at.is_(None))
-
-
-def _fuzzy(session: Session, *, visible, key: str, limit: int) -> list[Customer]:
-    rows = session.execute(select(Customer.id, Customer.name_key).where(visible)).all()
-    # A list, not a dict: rapidfuzz scores a plain sequence about 3x faster (measured on 15k names).
-    best = process.extract(key, [row[1] for row in rows], scorer=fuzz.WRatio, limit=limit, score_cutoff=75)
-    ids = [rows[index][0] for _, _, index in best]
-    if not ids:
-        return []
-    customers = {c.id: c for c in session.exec(select(Customer).where(Customer.id.in_(ids))).all()}
-    return [customers[cid] for cid in ids if cid in customers]
 
 
 def resolve_customer(

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from storage.db import create_db_engine
+from storage.fuzzy_index import include_name
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -12,7 +13,7 @@ target_metadata = SQLModel.metadata
 
 def run_migrations_offline() -> None:
     context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True, render_as_batch=True)
+                      literal_binds=True, render_as_batch=True, include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -29,8 +30,10 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
-    # render_as_batch lets ALTER-style migrations work on SQLite too.
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    # render_as_batch lets ALTER-style migrations work on SQLite too. include_name hides the trigram index of
+    # migration 0004 from autogenerate: it is raw SQL no model declares (FTS5 tables, pg_trgm GIN indexes).
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
+                      include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 

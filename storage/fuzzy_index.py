@@ -1,0 +1,91 @@
+"""The trigram index behind fuzzy customer search: its object names, whether a database has it, and the
+filter that keeps it out of Alembic's model-versus-schema comparison.
+
+Migration 0004 creates it in raw SQL, because neither form can be declared on the model:
+
+- SQLite: ``customer_trigram``, an FTS5 table with the ``trigram`` tokenizer over ``customer.name_key`` and
+  ``customer.pinyin_full`` (external content: rowid = customer.id, no copy of the text), kept current by three
+  triggers on ``customer``, plus ``customer_trigram_terms`` (fts5vocab) that says how many customers hold each
+  trigram, so a search can pick the selective ones.
+- PostgreSQL: ``pg_trgm`` GIN indexes on the same two columns.
+
+A database can lack it: an SQLite library built without FTS5 or older than 3.34 (no trigram tokenizer), a
+PostgreSQL role that may not create the ``pg_trgm`` extension, or a server whose ``LC_CTYPE`` gives Chinese
+characters no trigrams. The migration then skips it with a warning and fuzzy search scans the visible
+customers, as it did before the index existed (same answers, slower). On PostgreSQL, once a superuser has
+run ``CREATE EXTENSION pg_trgm``, the two ``CREATE INDEX`` statements of :data:`POSTGRES_INDEX_DDL` add it.
+
+A later SQLite migration that rebuilds ``customer`` (Alembic batch mode copies the table) drops its
+triggers; :func:`trigram_index` then reports no index (rather than a stale one) until they are recreated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+from sqlalchemy import Connection, bindparam, text
+
+FTS_TABLE = "customer_trigram"
+FTS_TERMS = "customer_trigram_terms"
+FTS_TRIGGERS = ("customer_trigram_insert", "customer_trigram_update", "customer_trigram_delete")
+POSTGRES_INDEXES = ("ix_customer_name_key_trgm", "ix_customer_pinyin_full_trgm")
+POSTGRES_INDEX_DDL = (
+    "CREATE INDEX ix_customer_name_key_trgm ON customer USING gin (name_key gin_trgm_ops)",
+    "CREATE INDEX ix_customer_pinyin_full_trgm ON customer USING gin (pinyin_full gin_trgm_ops)",
+)
+
+TrigramIndex = Literal["fts5", "pg_trgm"]
+
+
+def trigram_index(connection: Connection) -> TrigramIndex | None:
+    """Which trigram index this database has, or None when fuzzy search must scan.
+
+    One catalogue query, asked each time (fuzzy search only runs when nothing else matched): a cached answer
+    could outlive a migration or a downgrade run by another process.
+    """
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        names = [FTS_TABLE, FTS_TERMS, *FTS_TRIGGERS]
+        statement = text("SELECT count(*) FROM sqlite_master WHERE name IN :names").bindparams(
+            bindparam("names", expanding=True))
+        found = connection.execute(statement, {"names": names}).scalar_one()
+        return "fts5" if found == len(names) else None
+    if dialect == "postgresql":
+        usable = connection.execute(
+            text("SELECT to_regclass(:name_key) IS NOT NULL AND to_regclass(:pinyin) IS NOT NULL"),
+            {"name_key": POSTGRES_INDEXES[0], "pinyin": POSTGRES_INDEXES[1]},
+        ).scalar_one()
+        return "pg_trgm" if usable else None
+    return None
+
+
+def is_trigram_index_object(name: str | None, type_: str) -> bool:
+    """True for the index's own tables (FTS5, its shadow tables, the vocabulary) and PostgreSQL indexes."""
+    if name is None:
+        return False
+    if type_ == "table":
+        return name == FTS_TABLE or name.startswith(f"{FTS_TABLE}_")
+    if type_ == "index":
+        return name in POSTGRES_INDEXES
+    return False
+
+
+def include_name(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
+    """Alembic ``include_name`` hook: compare everything except the trigram index, which no model declares."""
+    return not is_trigram_index_object(name, type_)
+
+
+def trigrams(text_: str) -> list[str]:
+    """The distinct 3-character substrings of ``text_``, in first-seen order (none below 3 characters)."""
+    return list(dict.fromkeys(text_[i : i + 3] for i in range(len(text_) - 2)))
+
+
+def fts5_phrase(term: str) -> str:
+    """``term`` as an FTS5 string literal (double quotes doubled), matched as one trigram."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def fts5_any(terms: Iterable[str]) -> str:
+    """An FTS5 query matching rows that contain any of ``terms``."""
+    return " OR ".join(fts5_phrase(term) for term in terms)
