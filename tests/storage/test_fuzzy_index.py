@@ -12,6 +12,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from bot.demo import generate_demo
+from bot.services import fuzzy_search
 from bot.services.customers import search_customers
 from storage.db import create_db_engine
 from storage.fuzzy_index import FTS_TABLE, fts5_phrase, trigram_index, trigrams
@@ -50,7 +51,8 @@ def test_the_migrated_database_has_the_index(engine):
 
 
 @pytest.mark.parametrize("who", ["mgr_east", "admin"])
-def test_fuzzy_candidates_are_read_through_the_index(demo_db, who):
+def test_fuzzy_candidates_are_read_through_the_index(demo_db, who, monkeypatch):
+    monkeypatch.setattr(fuzzy_search, "SMALL_BOOK", 0)  # at 400 customers SQLite would read every book whole
     engine = demo_db
     name = _a_latin_name(engine)
     typo = name[:3] + "x" + name[4:]  # the benchmark's typo: fourth character replaced
@@ -66,6 +68,26 @@ def test_fuzzy_candidates_are_read_through_the_index(demo_db, who):
     else:
         assert uses(plan, "ix_customer_name_key_trgm", engine), plan
     assert not scans(plan, "customer", engine), plan
+
+
+def test_sqlite_reads_a_small_book_whole_and_finds_the_same(demo_db, monkeypatch):
+    engine = demo_db
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's planner picks the cheaper side itself")
+    name = _a_latin_name(engine)
+    typo = name[:3] + "x" + name[4:]
+    user = user_named(engine, "admin")  # 400 customers: under the 500 read whole
+
+    def search() -> tuple[list[int], list[str]]:
+        with captured(engine, "SELECT") as statements, Session(engine) as session:
+            found = [c.id for c in search_customers(session, user=user, query=typo)]
+        return found, [sql for sql, _ in statements if "MATCH" in sql]
+
+    whole, matches = search()
+    assert whole and matches == []
+    monkeypatch.setattr(fuzzy_search, "SMALL_BOOK", 0)
+    through_index, matches = search()
+    assert through_index == whole and len(matches) == 1
 
 
 def test_sqlite_triggers_keep_the_index_equal_to_the_customers(demo_db):

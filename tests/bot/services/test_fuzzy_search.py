@@ -7,10 +7,17 @@ import pytest
 from sqlalchemy import Connection
 from sqlmodel import Session, select
 
+from bot.services import fuzzy_search
 from bot.services.customers import search_customers
 from bot.services.fuzzy_search import rank_similar
 from storage.fuzzy_index import FTS_TABLE, FTS_TERMS, FTS_TRIGGERS, POSTGRES_INDEXES, trigram_index
 from storage.models import User
+
+
+@pytest.fixture(autouse=True)
+def _through_the_index(monkeypatch):
+    """These books are tiny: without this SQLite would read them whole instead of asking the index."""
+    monkeypatch.setattr(fuzzy_search, "SMALL_BOOK", 0)
 
 
 def test_a_typo_in_a_latin_name_finds_the_customer(chat):
