@@ -14,6 +14,7 @@ from benchmarks.dataset import Backend
 from bot.calendar.birthdays import BirthdayError, BirthdayKeys, birthday_keys_for, parse_birthday
 from bot.calendar.churn import assess_many, population_gaps_by_segment
 from bot.notifications import kinds
+from bot.notifications.churn_features import churn_items, created_ordinals
 from bot.services.customers import search_keys
 from bot.text.identity import normalize_email, normalize_phone
 
@@ -170,20 +171,10 @@ def churn(backend: Backend, conn, *, today: date, scope_sql: str = "", scope_par
             f"WHERE c.deleted_at IS NULL AND o.deactivated_at IS NULL {scope_sql}"),
             [since_at, since, *(scope_params or [])])
         rows = cursor.fetchall()
-    items = [(r[0], r[1] or 0, _ordinal(r[2]), _ordinal(r[3]), str(r[4] or "")) for r in rows]
-    created = {r[0]: _ordinal(r[5]) for r in rows}
+    # The floor is the SQL; turning its rows into scores is the same Python step ours uses.
+    items = churn_items(rows)
     return list(assess_many(items, today=today, population_gaps=population_gaps_by_segment(items),
-                            created_ordinals=created))
-
-
-def _ordinal(value) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date().toordinal()
-    if isinstance(value, date):
-        return value.toordinal()
-    return date.fromisoformat(str(value)[:10]).toordinal()
+                            created_ordinals=created_ordinals(rows)))
 
 
 def digest(backend: Backend, conn, *, manager_id: int, team_ids: list[int], tenant: str, now: datetime,
