@@ -1,19 +1,19 @@
-"""The trigram index behind fuzzy customer search: its object names, whether a database has it, and the
-filter that keeps it out of Alembic's model-versus-schema comparison.
+"""The trigram index behind customer search (fuzzy names, and words inside names and tags): its object names,
+whether a database has it, and the filter that keeps it out of Alembic's model-versus-schema comparison.
 
-Migration 0004 creates it in raw SQL, because neither form can be declared on the model:
+Migrations 0004 and 0005 create it in raw SQL, because neither form can be declared on the model:
 
-- SQLite: ``customer_trigram``, an FTS5 table with the ``trigram`` tokenizer over ``customer.name_key`` and
-  ``customer.pinyin_full`` (external content: rowid = customer.id, no copy of the text), kept current by three
-  triggers on ``customer``, plus ``customer_trigram_terms`` (fts5vocab) that says how many customers hold each
-  trigram, so a search can pick the selective ones.
-- PostgreSQL: ``pg_trgm`` GIN indexes on the same two columns.
+- SQLite: ``customer_trigram``, an FTS5 table with the ``trigram`` tokenizer over ``customer.name_key``,
+  ``pinyin_full``, ``name`` and ``tags`` (external content: rowid = customer.id, no copy of the text), kept
+  current by three triggers on ``customer``, plus ``customer_trigram_terms`` (fts5vocab) that says how many
+  customers hold each trigram, so a search can pick the selective ones.
+- PostgreSQL: ``pg_trgm`` GIN indexes on the same four columns.
 
 A database can lack it: an SQLite library built without FTS5 or older than 3.34 (no trigram tokenizer), a
 PostgreSQL role that may not create the ``pg_trgm`` extension, or a server whose ``LC_CTYPE`` gives Chinese
-characters no trigrams. The migration then skips it with a warning and fuzzy search scans the visible
-customers, as it did before the index existed (same answers, slower). On PostgreSQL, once a superuser has
-run ``CREATE EXTENSION pg_trgm``, the two ``CREATE INDEX`` statements of :data:`POSTGRES_INDEX_DDL` add it.
+characters no trigrams. The migrations then skip it with a warning and search scans the visible customers,
+as it did before the index existed (same answers, slower). On PostgreSQL, once a superuser has run
+``CREATE EXTENSION pg_trgm``, the statements of :data:`POSTGRES_INDEX_DDL` add it.
 
 A later SQLite migration that rebuilds ``customer`` (Alembic batch mode copies the table) drops its
 triggers; :func:`trigram_index` then reports no index (rather than a stale one) until they are recreated.
@@ -29,11 +29,11 @@ from sqlalchemy import Connection, bindparam, text
 FTS_TABLE = "customer_trigram"
 FTS_TERMS = "customer_trigram_terms"
 FTS_TRIGGERS = ("customer_trigram_insert", "customer_trigram_update", "customer_trigram_delete")
-POSTGRES_INDEXES = ("ix_customer_name_key_trgm", "ix_customer_pinyin_full_trgm")
-POSTGRES_INDEX_DDL = (
-    "CREATE INDEX ix_customer_name_key_trgm ON customer USING gin (name_key gin_trgm_ops)",
-    "CREATE INDEX ix_customer_pinyin_full_trgm ON customer USING gin (pinyin_full gin_trgm_ops)",
-)
+FTS_COLUMNS = ("name_key", "pinyin_full", "name", "tags")
+POSTGRES_INDEXES = ("ix_customer_name_key_trgm", "ix_customer_pinyin_full_trgm", "ix_customer_name_trgm",
+                    "ix_customer_tags_trgm")
+POSTGRES_INDEX_DDL = tuple(f"CREATE INDEX {index} ON customer USING gin ({column} gin_trgm_ops)"
+                           for index, column in zip(POSTGRES_INDEXES, FTS_COLUMNS, strict=True))
 
 TrigramIndex = Literal["fts5", "pg_trgm"]
 
@@ -46,11 +46,15 @@ def trigram_index(connection: Connection) -> TrigramIndex | None:
     """
     dialect = connection.dialect.name
     if dialect == "sqlite":
+        # Every object, and the columns of 0005 (a table of 0004 indexes no names or tags).
         names = [FTS_TABLE, FTS_TERMS, *FTS_TRIGGERS]
-        statement = text("SELECT count(*) FROM sqlite_master WHERE name IN :names").bindparams(
-            bindparam("names", expanding=True))
-        found = connection.execute(statement, {"names": names}).scalar_one()
-        return "fts5" if found == len(names) else None
+        statement = text(
+            "SELECT (SELECT count(*) FROM sqlite_master WHERE name IN :names) "
+            "+ (SELECT count(*) FROM pragma_table_info(:table) WHERE name IN :columns)"
+        ).bindparams(bindparam("names", expanding=True), bindparam("columns", expanding=True))
+        found = connection.execute(statement, {"names": names, "table": FTS_TABLE,
+                                               "columns": list(FTS_COLUMNS)}).scalar_one()
+        return "fts5" if found == len(names) + len(FTS_COLUMNS) else None
     if dialect == "postgresql":
         usable = connection.execute(
             text("SELECT to_regclass(:name_key) IS NOT NULL AND to_regclass(:pinyin) IS NOT NULL"),

@@ -10,12 +10,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, or_
+from sqlalchemy import ColumnElement, case, func, literal, or_, union_all
 from sqlmodel import Session, select
 
 from bot.access import can_see, visible_customers
 from bot.errors import UserError
 from bot.services.fuzzy_search import similar_customers
+from bot.services.trigram_lookup import VisibleBook
 from bot.text.identity import (
     is_probable_duplicate_name,
     looks_like_phone,
@@ -57,57 +58,79 @@ def search_customers(session: Session, *, user: User, query: str, limit: int = 1
     Order: ``#id``; exact phone / email (also a contact's); exact name; pinyin initials; name, pinyin and
     name-key prefixes; tags; substring; and, only when nothing else matched, fuzzy similarity.
 
-    The indexed look-ups come first; the tag / substring pass scans the visible customers, so it runs only
-    while the indexed matches have not filled the page (its ranks could not make the cut anyway), as one
-    scan for both. A visible ``#id``, phone or email match is the answer on its own.
+    The indexed look-ups come first; the tag / substring pass, the dearest, runs only while they have not
+    filled the page (its ranks could not make the cut anyway). A visible ``#id``, phone or email match is the
+    answer on its own.
     """
     q = query.strip()
     if not q:
         return []
     visible = visible_customers(session, user)
-    ranked: dict[int, tuple[int, Customer]] = {}
+    book = VisibleBook(session, visible)
 
-    def take(rank: int, statement) -> None:
-        for customer in session.exec(statement.where(visible).limit(limit)).all():
-            if customer.id not in ranked or ranked[customer.id][0] > rank:
-                ranked[customer.id] = (rank, customer)
+    def lookup(*ranked_conditions: tuple[int, ColumnElement[bool]]) -> dict[int, tuple[int, Customer]]:
+        return _matches(session, visible=visible, ranked_conditions=ranked_conditions, limit=limit)
 
-    if match := _ID_REF.match(q):
-        take(0, select(Customer).where(Customer.id == int(match[1])))
-        if ranked:
-            return _best(ranked, limit)
-    if looks_like_phone(q) and (phone := normalize_phone(q)):
-        take(1, select(Customer).where(Customer.phone == phone))
-        take(1, select(Customer).where(Customer.id.in_(_contact_customers(Contact.phone == phone))))
-    if "@" in q and (email := normalize_email(q)):
-        take(1, select(Customer).where(Customer.email == email))
-        take(1, select(Customer).where(Customer.id.in_(_contact_customers(Contact.email == email))))
-    if ranked:  # a phone or email that matches is an identity, not a word to look for in names
+    if (match := _ID_REF.match(q)) and (ranked := lookup((0, Customer.id == int(match[1])))):
         return _best(ranked, limit)
+    identities: list[tuple[int, ColumnElement[bool]]] = []
+    if looks_like_phone(q) and (phone := normalize_phone(q)):
+        identities += [(1, Customer.phone == phone), (1, Customer.id.in_(_contact_customers(Contact.phone == phone)))]
+    if "@" in q and (email := normalize_email(q)):
+        identities += [(1, Customer.email == email), (1, Customer.id.in_(_contact_customers(Contact.email == email)))]
+    if identities and (ranked := lookup(*identities)):
+        return _best(ranked, limit)  # a phone or email that matches is an identity, not a word to look for in names
     key = name_key(q)
     lowered = q.lower().replace(" ", "")
-    take(2, select(Customer).where(Customer.name == q))
+    names: list[tuple[int, ColumnElement[bool]]] = [(2, Customer.name == q), (5, _prefix(Customer.name, q))]
     if key:
-        take(3, select(Customer).where(Customer.name_key == key))
+        names += [(3, Customer.name_key == key), (6, _prefix(Customer.name_key, key))]
     if lowered.isascii() and lowered.isalnum():
-        take(4, select(Customer).where(Customer.pinyin_initials == lowered))
-        take(6, select(Customer).where(_prefix(Customer.pinyin_initials, lowered)))
-        take(6, select(Customer).where(_prefix(Customer.pinyin_full, lowered)))
-    take(5, select(Customer).where(_prefix(Customer.name, q)))
-    if key:
-        take(6, select(Customer).where(_prefix(Customer.name_key, key)))
+        names += [(4, Customer.pinyin_initials == lowered), (6, _prefix(Customer.pinyin_initials, lowered)),
+                  (6, _prefix(Customer.pinyin_full, lowered))]
+    ranked = lookup(*names)
     if len(ranked) < limit:
-        tagged = Customer.tags.contains(f",{q.lower()},")
-        rank = case((tagged, 7), else_=8)
-        found = or_(tagged, Customer.name.contains(q)) if len(q) >= 2 else tagged
-        for customer, scanned_rank in session.exec(select(Customer, rank).where(visible, found).order_by(rank)
-                                                   .limit(limit)).all():
+        for customer, rank in _in_tags_or_names(book, query=q, limit=limit):
             if customer.id not in ranked:
-                ranked[customer.id] = (scanned_rank, customer)
+                ranked[customer.id] = (rank, customer)
     if not ranked and len(key) >= 2:
-        for customer in similar_customers(session, visible=visible, key=key, limit=limit):
+        for customer in similar_customers(book, key=key, limit=limit):
             ranked[customer.id] = (9, customer)
     return _best(ranked, limit)
+
+
+def _matches(session: Session, *, visible: ColumnElement[bool],
+             ranked_conditions: Sequence[tuple[int, ColumnElement[bool]]], limit: int) -> dict[int, tuple[int, Customer]]:
+    """The first `limit` visible customers of each (rank, condition), by id, each with the best rank it earned.
+
+    One statement for all of them (a UNION ALL of index look-ups): each round trip through the ORM costs about
+    0.3 ms, more than the look-up itself.
+    """
+    branches = [select(Customer.id.label("id"), literal(rank).label("rank")).where(condition, visible).limit(limit)
+                .subquery() for rank, condition in ranked_conditions]
+    found = union_all(*(select(branch.c.id, branch.c.rank) for branch in branches)).subquery()
+    best = func.min(found.c.rank)
+    statement = select(Customer, best).join(found, found.c.id == Customer.id).group_by(Customer.id)
+    return {customer.id: (rank, customer) for customer, rank in session.exec(statement).all()}
+
+
+def _in_tags_or_names(book: VisibleBook, *, query: str, limit: int) -> list[tuple[Customer, int]]:
+    """Visible customers tagged `query` (rank 7) or, for two characters or more, with it in their name (rank 8).
+
+    Names match regardless of case (tags are stored lower-case); ``%`` and ``_`` are the user's characters,
+    not wildcards. Where SQLite's trigram index can say which
+    customers may match, only those are read; otherwise (and on PostgreSQL, whose planner picks its pg_trgm
+    indexes itself) the visible customers are scanned.
+    """
+    in_names = len(query) >= 2
+    tagged = Customer.tags.contains(f",{query.lower()},", autoescape=True)
+    rank = case((tagged, 7), else_=8)
+    found = or_(tagged, Customer.name.icontains(query, autoescape=True)) if in_names else tagged
+    statement = select(Customer, rank).where(book.visible, found).order_by(rank).limit(limit)
+    candidates = book.substring_rowids(query, in_names=in_names)
+    if candidates is not None:
+        statement = statement.where(Customer.id.in_(candidates))
+    return list(book.session.exec(statement).all())
 
 
 def _best(ranked: dict[int, tuple[int, Customer]], limit: int) -> list[Customer]:

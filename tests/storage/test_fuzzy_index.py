@@ -1,6 +1,6 @@
-"""The trigram index of migration 0004: it exists after migrating, fuzzy search reads its candidates through it
-(EXPLAIN, as in test_query_plans), SQLite's triggers keep it equal to the customer table, and an upgrade that
-may not build it still completes."""
+"""The trigram index of migrations 0004 and 0005: it exists after migrating, fuzzy search and the search for a
+word inside names and tags read their candidates through it (EXPLAIN, as in test_query_plans), SQLite's triggers
+keep it equal to the customer table, and an upgrade that may not build it still completes."""
 
 from __future__ import annotations
 
@@ -8,16 +8,17 @@ import logging
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, func, text, true
 from sqlmodel import Session, select
 
+from bot.access import visible_customers
 from bot.demo import generate_demo
-from bot.services import fuzzy_search
+from bot.services import fuzzy_search, trigram_lookup
 from bot.services.customers import search_customers
 from storage.db import create_db_engine
 from storage.fuzzy_index import FTS_TABLE, fts5_phrase, trigram_index, trigrams
 from storage.migrate import alembic_config, current_revision, upgrade_database
-from storage.models import Customer
+from storage.models import Customer, User
 from tests.storage.test_query_plans import NOW, captured, plan_of, scans, user_named, uses
 
 
@@ -59,7 +60,8 @@ def test_fuzzy_candidates_are_read_through_the_index(demo_db, who, monkeypatch):
     user = user_named(engine, who)
     with captured(engine, "SELECT") as statements, Session(engine) as session:
         search_customers(session, user=user, query=typo)
-    fuzzy = [(sql, params) for sql, params in statements if "MATCH" in sql or "<%" in sql]
+    fuzzy = [(sql, params) for sql, params in statements
+             if ("MATCH" in sql or "<%" in sql) and sql.startswith("SELECT customer.id, customer.name_key")]
     assert len(fuzzy) == 1, "the fuzzy pass did not run"
     plan = plan_of(engine, *fuzzy[0])
 
@@ -67,6 +69,26 @@ def test_fuzzy_candidates_are_read_through_the_index(demo_db, who, monkeypatch):
         assert f"SCAN {FTS_TABLE} VIRTUAL TABLE INDEX" in plan and "USING INTEGER PRIMARY KEY" in plan, plan
     else:
         assert uses(plan, "ix_customer_name_key_trgm", engine), plan
+    assert not scans(plan, "customer", engine), plan
+
+
+@pytest.mark.parametrize("who", ["mgr_east", "admin"])
+def test_a_word_inside_names_and_tags_is_looked_up_through_the_index(demo_db, who, monkeypatch):
+    monkeypatch.setattr(trigram_lookup, "LOOKUP_COST", 0)  # at 400 customers SQLite would scan every book
+    engine = demo_db
+    user = user_named(engine, who)
+    word = _a_latin_name(engine, seen_by=user)[2:8]  # inside the name: no prefix look-up can find it
+    with captured(engine, "SELECT") as statements, Session(engine) as session:
+        found = search_customers(session, user=user, query=word)
+    assert any(word.lower() in c.name.lower() for c in found)
+    inside = [(sql, params) for sql, params in statements if "customer.tags LIKE" in sql]
+    assert len(inside) == 1, "the pass over names and tags did not run"
+    plan = plan_of(engine, *inside[0])
+
+    if engine.dialect.name == "sqlite":
+        assert f"SCAN {FTS_TABLE} VIRTUAL TABLE INDEX" in plan and "USING INTEGER PRIMARY KEY" in plan, plan
+    else:
+        assert uses(plan, "ix_customer_name_trgm", engine) and uses(plan, "ix_customer_tags_trgm", engine), plan
     assert not scans(plan, "customer", engine), plan
 
 
@@ -81,7 +103,8 @@ def test_sqlite_reads_a_small_book_whole_and_finds_the_same(demo_db, monkeypatch
     def search() -> tuple[list[int], list[str]]:
         with captured(engine, "SELECT") as statements, Session(engine) as session:
             found = [c.id for c in search_customers(session, user=user, query=typo)]
-        return found, [sql for sql, _ in statements if "MATCH" in sql]
+        return found, [sql for sql, _ in statements
+                       if "MATCH" in sql and sql.startswith("SELECT customer.id, customer.name_key")]
 
     whole, matches = search()
     assert whole and matches == []
@@ -123,7 +146,7 @@ def test_upgrading_indexes_the_customers_already_there(tmp_path):
                           "'lead', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
     upgrade_database(engine)
     with engine.connect() as conn:
-        assert current_revision(engine) == "0004" and trigram_index(conn) == "fts5"
+        assert current_revision(engine) == "0005" and trigram_index(conn) == "fts5"
         assert _rowids_matching(conn, "acmetrading") == [1]
     command.downgrade(_config(engine), "0003")
     with engine.connect() as conn:
@@ -148,16 +171,18 @@ def test_an_upgrade_by_a_role_that_may_not_create_pg_trgm_completes_without_the_
         with caplog.at_level(logging.WARNING):
             command.upgrade(config, "head")
         conn.exec_driver_sql("RESET ROLE")
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == "0004"
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == "0005"
         assert trigram_index(conn) is None
         transaction.rollback()
     assert "pg_trgm extension cannot be created" in caplog.text
 
 
-def _a_latin_name(engine: Engine) -> str:
-    with engine.connect() as conn:
-        return conn.execute(text("SELECT name FROM customer WHERE name_key = pinyin_full AND length(name_key) > 8 "
-                                 "ORDER BY id LIMIT 1")).scalar_one()
+def _a_latin_name(engine: Engine, *, seen_by: User | None = None) -> str:
+    with Session(engine) as session:
+        seen = visible_customers(session, seen_by) if seen_by else true()
+        return session.exec(select(Customer.name).where(
+            seen, Customer.name_key == Customer.pinyin_full, func.length(Customer.name_key) > 8,
+        ).order_by(Customer.id).limit(1)).one()
 
 
 def _integrity_check(engine: Engine) -> None:

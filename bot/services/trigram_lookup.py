@@ -1,0 +1,134 @@
+"""Reading the trigram index (``storage.fuzzy_index``): which customers are worth looking at for a query.
+
+Customer search asks it twice: for the customers that may hold the query inside their name or tags
+(:meth:`VisibleBook.substring_rowids`), and for fuzzy candidates (``bot.services.fuzzy_search``). Both answers
+are supersets, narrowed to the visible customers and checked exactly by the caller's own SQL, so the index only
+decides which rows are read, never what is found.
+
+Costs behind the choices (2-core machine, 60,000 customers): a visible customer read by a scan costs about
+1 µs, one looked up by rowid from the index 1–3 µs, and FTS5 hands over a trigram's customers at well under
+1 µs each. So the index pays when the rare trigrams hold fewer customers than the user can see; a rep's
+few hundred are read whole.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import cached_property
+
+from sqlalchemy import ColumnElement, func, literal_column, select, table
+from sqlalchemy import column as sql_column
+from sqlmodel import Session
+
+from storage.fuzzy_index import FTS_TABLE, FTS_TERMS, TrigramIndex, fts5_any, trigram_index, trigrams
+from storage.models import Customer
+
+SUBSTRING_BUDGET = 2000  # a word held by more customers than this is looked for by a scan
+LOOKUP_COST = 2  # one customer looked up by rowid costs about as much as this many read by a scan
+COUNTS_TTL_SECONDS = 60.0
+_COUNTS_KEPT = 100_000
+
+# (database, trigram) → (monotonic expiry, customers holding it). fts5vocab counts a trigram by reading its
+# whole posting list (~0.75 ms for one held by 25,000 customers), so a busy process keeps them a minute. A stale
+# count can only make a search read more or fewer rows than ideal, never find something else: every pass checks
+# its candidates with its own SQL, and a trigram counted 0 is still matched.
+_shared_counts: dict[tuple[str, str], tuple[float, int]] = {}
+
+_FTS = table(FTS_TABLE, sql_column("rowid"))
+_TERMS = table(FTS_TERMS, sql_column("term"), sql_column("doc"))
+
+
+class VisibleBook:
+    """One search's view of the customers a user may see and of the trigram index over them.
+
+    What it learns (which index the database has, how many customers hold a trigram, how large the book is)
+    it asks the database once per search, however many passes need it.
+    """
+
+    def __init__(self, session: Session, visible: ColumnElement[bool]) -> None:
+        self.session = session
+        self.visible = visible
+        self._counts: dict[str, int] = {}
+        self._size_seen: tuple[int, int] = (0, 0)  # (cap asked, count found)
+
+    @cached_property
+    def index(self) -> TrigramIndex | None:
+        """The trigram index this database has (None: search scans)."""
+        return trigram_index(self.session.connection())
+
+    def has_at_most(self, count: int) -> bool:
+        """Whether the user sees no more than `count` customers (reads at most `count` + 1 index entries)."""
+        cap, found = self._size_seen
+        if found == cap and count >= cap:  # only a lower bound so far, and not enough to answer
+            sample = select(Customer.id).where(self.visible).limit(count + 1).subquery()
+            found = self.session.execute(select(func.count()).select_from(sample)).scalar_one()
+            self._size_seen = (count + 1, found)
+        return found <= count
+
+    def trigram_counts(self, terms: list[str]) -> dict[str, int]:
+        """How many customers hold each of `terms` (absent terms count 0), as of at most a minute ago."""
+        database = self.session.get_bind().url.render_as_string()
+        now = time.monotonic()
+        missing = []
+        for term in dict.fromkeys(terms):
+            expiry, count = _shared_counts.get((database, term), (0.0, 0))
+            if expiry > now:
+                self._counts[term] = count
+            elif term not in self._counts:
+                missing.append(term)
+        if missing:
+            found = dict(self.session.execute(
+                select(_TERMS.c.term, _TERMS.c.doc).where(_TERMS.c.term.in_(missing))).all())
+            if len(_shared_counts) > _COUNTS_KEPT:
+                _shared_counts.clear()
+            for term in missing:
+                self._counts[term] = found.get(term, 0)
+                _shared_counts[database, term] = (now + COUNTS_TTL_SECONDS, self._counts[term])
+        return {term: self._counts[term] for term in terms}
+
+    def substring_rowids(self, query: str, *, in_names: bool):
+        """Ids of the customers that may hold `query` in a tag (``,query,``) or, with `in_names`, in their name.
+
+        None when there is no FTS5 index, when reading the visible customers costs less, or when the name part
+        has no trigram (a query of two characters): the caller then scans. Every holder of a word holds each of
+        its trigrams, so the rarest trigram of each part finds them all; FTS5 folds case at least as widely as
+        SQLite's ``LIKE``, so its candidates include every row ``LIKE`` accepts.
+        """
+        if self.index != "fts5":
+            return None
+        lowered = query.lower()
+        parts = [trigrams(f",{lowered},")]
+        if in_names:
+            if len(lowered) < 3:
+                return None
+            parts.append(trigrams(lowered))
+        counts = self.trigram_counts([term for part in parts for term in part])
+        chosen = [min(part, key=lambda term: counts[term]) for part in parts]
+        postings = sum(counts[term] for term in chosen)
+        if postings > SUBSTRING_BUDGET or (postings and self.has_at_most(LOOKUP_COST * postings)):
+            return None
+        return fts5_rowids(chosen)
+
+    def selective_trigrams(self, key: str, *, budget: int) -> list[str]:
+        """The trigrams of `key` held by the fewest customers, rarest first, while they hold at most `budget`.
+
+        The rarest one is always taken, even above the budget (a three-letter query has only one); then
+        :func:`fts5_rowids` caps what it reads. Trigrams counted 0 cost nothing to match and are kept: the
+        count may be a minute old.
+        """
+        counts = self.trigram_counts(trigrams(key))
+        chosen: list[str] = []
+        total = 0
+        for term in sorted(counts, key=lambda t: (counts[t], t)):
+            if chosen and total + counts[term] > budget:
+                break
+            chosen.append(term)
+            total += counts[term]
+        return chosen
+
+
+def fts5_rowids(chosen: list[str], *, limit: int | None = None):
+    """Ids of the customers holding any `chosen` trigram; with `limit`, only that many, newest first."""
+    match = literal_column(FTS_TABLE).op("MATCH")(fts5_any(chosen))
+    statement = select(_FTS.c.rowid).where(match)
+    return statement if limit is None else statement.order_by(_FTS.c.rowid.desc()).limit(limit)
