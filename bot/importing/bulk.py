@@ -7,6 +7,8 @@ order on SQLite by falling back to one statement per row: measured 2.3× slower 
 
 from __future__ import annotations
 
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, select, text
@@ -65,18 +67,24 @@ class RowInserter:
             return
         # A batch repeats few distinct values in processed columns (its timestamps are one instant, flags are
         # two values), so each column converts each distinct value once.
-        pairs = [(c, _memoised(p) if p else None) for c, p in zip(self._columns, self._processors, strict=True)]
-        if self._positional:
-            params: list = [tuple(p(row[c]) if p else row[c] for c, p in pairs) for row in rows]
-        else:
-            params = [{c: (p(row[c]) if p else row[c]) for c, p in pairs} for row in rows]
+        converted = [(i, _memoised(p)) for i, p in enumerate(self._processors) if p]
+        # itemgetter reads every column at C speed; only the few typed columns are then converted in Python.
+        values_of = itemgetter(*self._columns) if len(self._columns) > 1 else lambda row: (row[self._columns[0]],)
+        params: list = []
+        for row in rows:
+            values = values_of(row)
+            if converted:
+                values = list(values)
+                for i, convert in converted:
+                    values[i] = convert(values[i])
+            params.append(tuple(values) if self._positional else dict(zip(self._columns, values, strict=True)))
         if not self._values_group:
             conn.exec_driver_sql(self._sql, params)
             return
         for start in range(0, len(params), ROWS_PER_STATEMENT):
             chunk = params[start:start + ROWS_PER_STATEMENT]
             sql = self._values_head + ", ".join([self._values_group] * len(chunk))
-            conn.exec_driver_sql(sql, tuple(value for row in chunk for value in row))
+            conn.exec_driver_sql(sql, tuple(chain.from_iterable(chunk)))
 
 
 def _memoised(processor):

@@ -33,6 +33,10 @@ DUPLICATE_POLICIES: tuple[DuplicatePolicy, ...] = ("skip", "merge", "create")
 ProgressCallback = Callable[[int, int | None], None]
 
 
+# Rows handed to a worker process at a time: small enough that the writer starts early and never waits long.
+PREPARED_CHUNK_ROWS = 2000
+
+
 @dataclass(frozen=True)
 class ImportOptions:
     """How to import: duplicate policy, dry run, ``--map`` overrides (``parse_map_option``) and file details."""
@@ -44,7 +48,7 @@ class ImportOptions:
     encoding: str | None = None
     sheet: str | None = None
     lang: str = "zh"
-    batch_size: int = 2000
+    batch_size: int = 10_000  # rows per transaction; re-running after an interruption repeats at most these
     workers: int | None = None
     platform: str = "console"
 
@@ -122,13 +126,21 @@ def import_customers(
         run = _Run(report, index, owners, writer, errors, options.on_duplicate)
         workers = choose_workers(options.workers, table.estimated_rows)
         try:
-            chunks = raw_chunks(rows, header_map, options.batch_size)
-            for chunk in prepared_chunks(chunks, header_map.columns, workers=workers):
+            chunk_rows = min(options.batch_size, PREPARED_CHUNK_ROWS)
+            chunks = raw_chunks(rows, header_map, chunk_rows)
+            unwritten = 0
+            # Workers prepare the next batch while this process writes the last one.
+            ahead = -(-options.batch_size // chunk_rows) + workers
+            for chunk in prepared_chunks(chunks, header_map.columns, workers=workers, ahead=ahead):
                 run.process(chunk.raw, chunk.prepared)
                 report.blank_rows += chunk.blank_rows
-                run.flush()
+                unwritten += len(chunk.raw)
+                if unwritten >= options.batch_size:
+                    run.flush()
+                    unwritten = 0
                 if progress is not None:
                     progress(report.rows + report.blank_rows, table.estimated_rows)
+            run.flush()
         finally:
             errors.close()
         report.error_file = errors.path if errors.written else None

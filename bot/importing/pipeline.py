@@ -87,9 +87,10 @@ def _payload(chunk: list[RawRow]) -> list[tuple[int, list[str]]]:
 
 
 def prepared_chunks(chunks: Iterator[tuple[list[RawRow], int]], columns: tuple[tuple[int, str], ...], *,
-                    workers: int) -> Iterator[PreparedChunk]:
+                    workers: int, ahead: int = 0) -> Iterator[PreparedChunk]:
     """Prepare each chunk (cells mapped to fields by ``columns``), in ``workers`` processes when ``workers > 1``;
-    results keep the file's order."""
+    results keep the file's order. The workers may run up to ``ahead`` chunks (at least two each) ahead of the
+    consumer, so they keep working while it writes a batch."""
     if workers <= 1:
         for raw, blank in chunks:
             yield PreparedChunk(raw, prepare_chunk(_payload(raw), columns), blank)
@@ -98,7 +99,7 @@ def prepared_chunks(chunks: Iterator[tuple[list[RawRow], int]], columns: tuple[t
         in_flight: deque[tuple[list[RawRow], int, Future]] = deque()
         for raw, blank in chunks:
             in_flight.append((raw, blank, pool.submit(prepare_chunk, _payload(raw), columns)))
-            if len(in_flight) > workers * 2:
+            if len(in_flight) > max(workers * 2, ahead):
                 done_raw, done_blank, future = in_flight.popleft()
                 yield PreparedChunk(done_raw, future.result(), done_blank)
         while in_flight:

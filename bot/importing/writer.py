@@ -23,7 +23,7 @@ from bot.importing.duplicates import Known
 from bot.importing.merging import MERGED_COLUMNS, merge_contact, merge_values, same_contact
 from bot.importing.reasons import Reason
 from bot.importing.rows import PreparedContact, PreparedRow
-from storage.db import is_sqlite
+from storage.db import bulk_write_cache, is_sqlite
 from storage.models import AuditLog, Contact, Customer
 
 CUSTOMER = Customer.__table__
@@ -91,7 +91,7 @@ class BatchWriter:
             for known in creates:
                 known.pending, known.pending_contacts = None, []
             return notes
-        with self._engine.begin() as conn:
+        with self._engine.connect() as conn, bulk_write_cache(conn), conn.begin():
             self._insert_customers(conn, creates)
             notes = self._apply_merges(conn, merges)
             self._write_audit(conn, summary)

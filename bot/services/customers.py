@@ -23,8 +23,7 @@ from bot.text.identity import (
     name_key,
     normalize_email,
     normalize_phone,
-    pinyin_full,
-    pinyin_initials,
+    pinyin_keys,
 )
 from bot.text.words import Word
 from storage.models import Contact, Customer, User
@@ -45,7 +44,7 @@ class SearchKeys:
 
 def search_keys(name: str) -> SearchKeys:
     """Compute the stored search keys for a customer name."""
-    return SearchKeys(name_key(name), pinyin_full(name), pinyin_initials(name))
+    return SearchKeys(name_key(name), *pinyin_keys(name))
 
 
 def _prefix(column, value: str):
