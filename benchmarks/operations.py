@@ -95,9 +95,10 @@ class Ours:
             session.exec(delete(NotificationOutbox))
 
     def birthdays(self, keys: BirthdayKeys) -> list:
-        """Today's celebrating contacts through the shared set-based predicate."""
-        with Session(self.backend.engine) as session:
-            return session.execute(
+        """Today's celebrating contacts through the shared set-based predicate, read as the scheduler reads them:
+        a Core statement (its enqueue is an ``INSERT … SELECT`` of this join), no ORM rows."""
+        with self.backend.engine.connect() as conn:
+            return conn.execute(
                 select(Contact.id, Contact.name, Customer.name, Customer.owner_id)
                 .join(Customer, Customer.id == Contact.customer_id)
                 .where(Contact.deleted_at.is_(None), Customer.deleted_at.is_(None), birthday_predicate(keys))
