@@ -121,6 +121,7 @@ def _sqlite_org_template() -> Path:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         engine.dispose()
         path.with_suffix(".json").write_text("{}")
+    _migrated(f"sqlite:///{path}").dispose()  # a template made by an older build gets the newer schema
     return path
 
 

@@ -22,6 +22,8 @@ from bot.importing.rows import PreparedRow, RejectedRow, prepare_chunk
 HEADER_SEARCH_ROWS = 20
 # Below this many rows, starting worker processes costs more than it saves.
 PARALLEL_MIN_ROWS = 5000
+# Workers yield the CPU to the process that writes: on two cores it is the one the import waits for.
+WORKER_NICENESS = 5
 
 
 @dataclass(slots=True)
@@ -95,7 +97,7 @@ def prepared_chunks(chunks: Iterator[tuple[list[RawRow], int]], columns: tuple[t
         for raw, blank in chunks:
             yield PreparedChunk(raw, prepare_chunk(_payload(raw), columns), blank)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=os.nice, initargs=(WORKER_NICENESS,)) as pool:
         in_flight: deque[tuple[list[RawRow], int, Future]] = deque()
         for raw, blank in chunks:
             in_flight.append((raw, blank, pool.submit(prepare_chunk, _payload(raw), columns)))
