@@ -97,7 +97,7 @@ def prepared_chunks(chunks: Iterator[tuple[list[RawRow], int]], columns: tuple[t
         for raw, blank in chunks:
             yield PreparedChunk(raw, prepare_chunk(_payload(raw), columns), blank)
         return
-    with ProcessPoolExecutor(max_workers=workers, initializer=os.nice, initargs=(WORKER_NICENESS,)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_yield_cpu) as pool:
         in_flight: deque[tuple[list[RawRow], int, Future]] = deque()
         for raw, blank in chunks:
             in_flight.append((raw, blank, pool.submit(prepare_chunk, _payload(raw), columns)))
@@ -107,6 +107,11 @@ def prepared_chunks(chunks: Iterator[tuple[list[RawRow], int]], columns: tuple[t
         while in_flight:
             done_raw, done_blank, future = in_flight.popleft()
             yield PreparedChunk(done_raw, future.result(), done_blank)
+
+
+def _yield_cpu() -> None:
+    if hasattr(os, "nice"):  # not on Windows
+        os.nice(WORKER_NICENESS)
 
 
 def choose_workers(requested: int | None, estimated_rows: int | None) -> int:
