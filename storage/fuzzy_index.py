@@ -3,11 +3,11 @@ whether a database has it, and the filter that keeps it out of Alembic's model-v
 
 Migrations 0004 and 0005 create it in raw SQL, because neither form can be declared on the model:
 
-- SQLite: ``customer_trigram``, an FTS5 table with the ``trigram`` tokenizer over ``customer.name_key``,
-  ``pinyin_full``, ``name`` and ``tags`` (external content: rowid = customer.id, no copy of the text), kept
-  current by three triggers on ``customer``, plus ``customer_trigram_terms`` (fts5vocab) that says how many
-  customers hold each trigram, so a search can pick the selective ones.
-- PostgreSQL: ``pg_trgm`` GIN indexes on the same four columns.
+- SQLite: ``customer_trigram``, an FTS5 table with the ``trigram`` tokenizer over ``customer.name``,
+  ``pinyin_full`` and ``tags`` (external content: rowid = customer.id, no copy of the text), kept current by
+  three triggers on ``customer``, plus ``customer_trigram_terms`` (fts5vocab) that says how many customers
+  hold each trigram, so a search can pick the selective ones.
+- PostgreSQL: ``pg_trgm`` GIN indexes on ``name_key``, ``pinyin_full``, ``name`` and ``tags``.
 
 A database can lack it: an SQLite library built without FTS5 or older than 3.34 (no trigram tokenizer), a
 PostgreSQL role that may not create the ``pg_trgm`` extension, or a server whose ``LC_CTYPE`` gives Chinese
@@ -29,11 +29,11 @@ from sqlalchemy import Connection, bindparam, text
 FTS_TABLE = "customer_trigram"
 FTS_TERMS = "customer_trigram_terms"
 FTS_TRIGGERS = ("customer_trigram_insert", "customer_trigram_update", "customer_trigram_delete")
-FTS_COLUMNS = ("name_key", "pinyin_full", "name", "tags")
-POSTGRES_INDEXES = ("ix_customer_name_key_trgm", "ix_customer_pinyin_full_trgm", "ix_customer_name_trgm",
-                    "ix_customer_tags_trgm")
+FTS_COLUMNS = ("name", "pinyin_full", "tags")
+POSTGRES_COLUMNS = ("name_key", "pinyin_full", "name", "tags")
+POSTGRES_INDEXES = tuple(f"ix_customer_{column}_trgm" for column in POSTGRES_COLUMNS)
 POSTGRES_INDEX_DDL = tuple(f"CREATE INDEX {index} ON customer USING gin ({column} gin_trgm_ops)"
-                           for index, column in zip(POSTGRES_INDEXES, FTS_COLUMNS, strict=True))
+                           for index, column in zip(POSTGRES_INDEXES, POSTGRES_COLUMNS, strict=True))
 
 TrigramIndex = Literal["fts5", "pg_trgm"]
 
@@ -46,7 +46,7 @@ def trigram_index(connection: Connection) -> TrigramIndex | None:
     """
     dialect = connection.dialect.name
     if dialect == "sqlite":
-        # Every object, and the columns of 0005 (a table of 0004 indexes no names or tags).
+        # Every object, and the columns of 0005 (a table of 0004 indexes name keys, not names or tags).
         names = [FTS_TABLE, FTS_TERMS, *FTS_TRIGGERS]
         statement = text(
             "SELECT (SELECT count(*) FROM sqlite_master WHERE name IN :names) "

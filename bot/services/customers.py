@@ -93,7 +93,7 @@ def search_customers(session: Session, *, user: User, query: str, limit: int = 1
             if customer.id not in ranked:
                 ranked[customer.id] = (rank, customer)
     if not ranked and len(key) >= 2:
-        for customer in similar_customers(book, key=key, limit=limit):
+        for customer in similar_customers(book, key=key, typed=q, limit=limit):
             ranked[customer.id] = (9, customer)
     return _best(ranked, limit)
 

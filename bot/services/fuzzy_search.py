@@ -7,9 +7,9 @@ with each candidate's pinyin, so ``beijnig huawie`` finds 北京华为.
 
 Candidates by backend:
 
-- SQLite (FTS5 trigram, read through ``bot.services.trigram_lookup``): the query's trigrams that occur in the
-  fewest customers, added rarest first while their customer counts (fts5vocab) stay within
-  :data:`POSTING_BUDGET`, matched with OR. A near miss shares most trigrams with the query, so it holds at
+- SQLite (FTS5 trigram over names and pinyin, read through ``bot.services.trigram_lookup``): the trigrams of
+  the query's key and of the query as typed that occur in the fewest customers, added rarest first while their
+  customer counts (fts5vocab) stay within :data:`POSTING_BUDGET`, matched with OR. A near miss shares most trigrams with the query, so it holds at
   least one of the selective ones; every candidate is scored, which costs less than letting FTS5 rank them
   (bm25 took ~2.8 µs per matching row: 130 ms for a pinyin query matching 48,000 customers, where common
   trigrams such as ``ang`` match nearly every Chinese name). A user who sees at most :data:`SMALL_BOOK`
@@ -44,11 +44,12 @@ SMALL_BOOK = 500
 WORD_SIMILARITY = 0.3
 
 
-def similar_customers(book: VisibleBook, *, key: str, limit: int) -> list[Customer]:
-    """Up to `limit` customers of `book` whose name (or pinyin) is most like the name key `key`."""
+def similar_customers(book: VisibleBook, *, key: str, typed: str, limit: int) -> list[Customer]:
+    """Up to `limit` customers of `book` whose name (or pinyin) is most like the name key `key` of the query
+    `typed`."""
     pinyin = _typed_pinyin(key)
-    rows = _candidates(book, key, [Customer.id, Customer.name_key, *([Customer.pinyin_full] if pinyin else [])],
-                       pinyin)
+    rows = _candidates(book, key, typed, [Customer.id, Customer.name_key,
+                                          *([Customer.pinyin_full] if pinyin else [])], pinyin)
     ids = rank_similar(key, sorted(rows, key=lambda row: row[0]), limit=limit, pinyin=pinyin)  # ties: older first
     if not ids:
         return []
@@ -56,7 +57,7 @@ def similar_customers(book: VisibleBook, *, key: str, limit: int) -> list[Custom
     return [customers[cid] for cid in ids if cid in customers]
 
 
-def _candidates(book: VisibleBook, key: str, columns: list, pinyin: bool) -> list:
+def _candidates(book: VisibleBook, key: str, typed: str, columns: list, pinyin: bool) -> list:
     """(id, name_key[, pinyin_full]) of the visible customers worth scoring against `key`."""
     session = book.session
     index = book.index if len(key) >= 3 else None
@@ -67,7 +68,9 @@ def _candidates(book: VisibleBook, key: str, columns: list, pinyin: bool) -> lis
     # hundred customers are cheaper to read whole, through the owner index, as before the index existed.
     if index is None or book.has_at_most(SMALL_BOOK):
         return list(session.execute(everyone))
-    chosen = book.selective_trigrams(key, budget=POSTING_BUDGET)
+    # The index holds names as written (case folded): the key's trigrams, and the query's own for those that
+    # span a space or a dash the key dropped (``acme tradnig`` → ``e t``).
+    chosen = book.selective_trigrams(key, typed.casefold(), budget=POSTING_BUDGET)
     return list(session.execute(everyone.where(Customer.id.in_(fts5_rowids(chosen, limit=POSTING_BUDGET)))))
 
 

@@ -109,14 +109,14 @@ class VisibleBook:
             return None
         return fts5_rowids(chosen)
 
-    def selective_trigrams(self, key: str, *, budget: int) -> list[str]:
-        """The trigrams of `key` held by the fewest customers, rarest first, while they hold at most `budget`.
+    def selective_trigrams(self, *forms: str, budget: int) -> list[str]:
+        """The trigrams of `forms` held by the fewest customers, rarest first, while they hold at most `budget`.
 
         The rarest one is always taken, even above the budget (a three-letter query has only one); then
         :func:`fts5_rowids` caps what it reads. Trigrams counted 0 cost nothing to match and are kept: the
         count may be a minute old.
         """
-        counts = self.trigram_counts(trigrams(key))
+        counts = self.trigram_counts([term for form in forms for term in trigrams(form)])
         chosen: list[str] = []
         total = 0
         for term in sorted(counts, key=lambda t: (counts[t], t)):
