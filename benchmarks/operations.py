@@ -4,6 +4,8 @@ and the scheduler's and importer's own functions, called exactly as production c
 from __future__ import annotations
 
 import itertools
+import os
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -69,13 +71,16 @@ class Ours:
         self.backend = backend
         self.now = now
         self.bot = Bot(engine=backend.engine, settings=backend.settings, clock=FixedClock(now))
+        # Message ids unique to this run: a run stopped before its clean-up leaves its ids in PostgreSQL's
+        # dedupe table, and the next run's commands would be taken for redeliveries and skipped.
+        self._run = f"{os.getpid()}.{time.time_ns()}"
         self._ids = itertools.count(1)
         self.enqueuer = Enqueuer(backend.engine, backend.settings)
 
     def command(self, user: str, line: str) -> list[Reply]:
         """One chat message, handled in full (dedupe, user, parse, access, run, render, commit)."""
         incoming = Incoming(platform="console", workspace="", channel=f"console:{user}", user_id=user, user_name=user,
-                            text=line, message_id=f"{MESSAGE_PREFIX}{next(self._ids)}", is_direct=True)
+                            text=line, message_id=f"{MESSAGE_PREFIX}{self._run}-{next(self._ids)}", is_direct=True)
         replies = self.bot.handle(incoming)
         if not replies or replies[0].error_ref:
             raise RuntimeError(f"{line!r} failed: {replies}")

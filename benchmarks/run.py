@@ -75,8 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     write_json(results, args.results, meta={
         "customers": args.customers, "seed": SEED, "now": BENCH_NOW.isoformat(), "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version, "cpus": os.cpu_count(), "machine": platform.machine(),
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    })
+    }, measured_at=datetime.now(UTC).isoformat(timespec="seconds"))
     print(table(results))
     print(f"\nwritten to {args.results}")
     return 1 if args.strict and not all(r.passed for r in results) else 0

@@ -65,7 +65,7 @@ def search_customers(session: Session, *, user: User, query: str, limit: int = 1
     if not q:
         return []
     visible = visible_customers(session, user)
-    book = VisibleBook(session, visible)
+    book = VisibleBook(session, visible, tenant=user.tenant)
 
     def lookup(*ranked_conditions: tuple[int, ColumnElement[bool]]) -> dict[int, tuple[int, Customer]]:
         return _matches(session, visible=visible, ranked_conditions=ranked_conditions, limit=limit)
@@ -117,18 +117,17 @@ def _in_tags_or_names(book: VisibleBook, *, query: str, limit: int) -> list[tupl
     """Visible customers tagged `query` (rank 7) or, for two characters or more, with it in their name (rank 8).
 
     Names match regardless of case (tags are stored lower-case); ``%`` and ``_`` are the user's characters,
-    not wildcards. Where SQLite's trigram index can say which
-    customers may match, only those are read; otherwise (and on PostgreSQL, whose planner picks its pg_trgm
-    indexes itself) the visible customers are scanned.
+    not wildcards. Where the trigram index can say which customers may match, only those are read; otherwise
+    the visible customers are scanned.
     """
     in_names = len(query) >= 2
     tagged = Customer.tags.contains(f",{query.lower()},", autoescape=True)
     rank = case((tagged, 7), else_=8)
     found = or_(tagged, Customer.name.icontains(query, autoescape=True)) if in_names else tagged
     statement = select(Customer, rank).where(book.visible, found).order_by(rank).limit(limit)
-    candidates = book.substring_rowids(query, in_names=in_names)
+    candidates = book.substring_candidates(query, in_names=in_names, condition=found)
     if candidates is not None:
-        statement = statement.where(Customer.id.in_(candidates))
+        statement = statement.where(candidates)
     return list(book.session.exec(statement).all())
 
 

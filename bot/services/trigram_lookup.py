@@ -14,9 +14,10 @@ few hundred are read whole.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from functools import cached_property
 
-from sqlalchemy import ColumnElement, func, literal_column, select, table
+from sqlalchemy import ARRAY, ColumnElement, Integer, any_, bindparam, func, literal_column, select, table
 from sqlalchemy import column as sql_column
 from sqlmodel import Session
 
@@ -45,9 +46,10 @@ class VisibleBook:
     it asks the database once per search, however many passes need it.
     """
 
-    def __init__(self, session: Session, visible: ColumnElement[bool]) -> None:
+    def __init__(self, session: Session, visible: ColumnElement[bool], *, tenant: str) -> None:
         self.session = session
         self.visible = visible
+        self.tenant = tenant
         self._counts: dict[str, int] = {}
         self._size_seen: tuple[int, int] = (0, 0)  # (cap asked, count found)
 
@@ -86,28 +88,36 @@ class VisibleBook:
                 _shared_counts[database, term] = (now + COUNTS_TTL_SECONDS, self._counts[term])
         return {term: self._counts[term] for term in terms}
 
-    def substring_rowids(self, query: str, *, in_names: bool):
-        """Ids of the customers that may hold `query` in a tag (``,query,``) or, with `in_names`, in their name.
+    def substring_candidates(self, query: str, *, in_names: bool,
+                             condition: ColumnElement[bool]) -> ColumnElement[bool] | None:
+        """A test passed by the customers that may hold `query` in a tag (``,query,``) or, with `in_names`, in
+        their name: a superset of those matching `condition` (the caller's exact test of that).
 
-        None when there is no FTS5 index, when reading the visible customers costs less, or when the name part
-        has no trigram (a query of two characters): the caller then scans. Every holder of a word holds each of
-        its trigrams, so the rarest trigram of each part finds them all; FTS5 folds case at least as widely as
-        SQLite's ``LIKE``, so its candidates include every row ``LIKE`` accepts.
+        None when there is no index, when reading the visible customers costs less, or when the name part has no
+        trigram (a query of two characters): the caller then scans.
+
+        - SQLite: every holder of a word holds each of its trigrams, so the rarest trigram of each part finds
+          them all; FTS5 folds case at least as widely as SQLite's ``LIKE``, so its candidates include every row
+          ``LIKE`` accepts.
+        - PostgreSQL: the tenant's customers matching `condition` (pg_trgm's GIN indexes serve ``LIKE`` and
+          ``ILIKE``), asked apart from the visibility test, with which the planner would rather scan the book.
         """
-        if self.index != "fts5":
+        if self.index is None or (in_names and len(query) < 3):
             return None
+        if self.index == "pg_trgm":
+            found = self.session.scalars(select(Customer.id).where(Customer.tenant == self.tenant, condition)
+                                         .limit(SUBSTRING_BUDGET + 1)).all()
+            return None if len(found) > SUBSTRING_BUDGET else among(found)
         lowered = query.lower()
         parts = [trigrams(f",{lowered},")]
         if in_names:
-            if len(lowered) < 3:
-                return None
             parts.append(trigrams(lowered))
         counts = self.trigram_counts([term for part in parts for term in part])
         chosen = [min(part, key=lambda term: counts[term]) for part in parts]
         postings = sum(counts[term] for term in chosen)
         if postings > SUBSTRING_BUDGET or (postings and self.has_at_most(LOOKUP_COST * postings)):
             return None
-        return fts5_rowids(chosen)
+        return Customer.id.in_(fts5_rowids(chosen))
 
     def selective_trigrams(self, *forms: str, budget: int) -> list[str]:
         """The trigrams of `forms` held by the fewest customers, rarest first, while they hold at most `budget`.
@@ -125,6 +135,12 @@ class VisibleBook:
             chosen.append(term)
             total += counts[term]
         return chosen
+
+
+def among(ids: Sequence[int]) -> ColumnElement[bool]:
+    """``customer.id`` is one of `ids`, as one array parameter (``= ANY``) on PostgreSQL: an ``IN`` list of a
+    thousand parameters costs more to compile and send than the look-up itself."""
+    return Customer.id == any_(bindparam("candidate_ids", list(ids), type_=ARRAY(Integer)))
 
 
 def fts5_rowids(chosen: list[str], *, limit: int | None = None):
