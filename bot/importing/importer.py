@@ -26,6 +26,7 @@ from bot.importing.readers import open_table
 from bot.importing.reasons import Reason
 from bot.importing.rows import PreparedRow, RejectedRow
 from bot.importing.writer import BatchWriter
+from storage.fuzzy_index import settle_after_bulk_insert
 from storage.models import User
 
 DuplicatePolicy = Literal["skip", "merge", "create"]
@@ -145,6 +146,8 @@ def import_customers(
             errors.close()
         report.error_file = errors.path if errors.written else None
         run.finish()
+    if report.created and not options.dry_run:
+        settle_after_bulk_insert(engine)
     report.audit_id = writer.audit_id
     report.seconds = time.perf_counter() - started
     return report
