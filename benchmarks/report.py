@@ -43,27 +43,28 @@ class Result:
         return {key: (round(value, 2) if isinstance(value, float) else value) for key, value in data.items()}
 
 
-def write_json(results: list[Result], path: Path, meta: dict, *, measured_at: str) -> None:
-    """results.json: ``{"meta": {..., "measured_at": {backend: when}}, "results": [{operation, ours_ms, ...}]}``.
+def write_json(results: list[Result], path: Path, meta: dict, *, run: dict) -> None:
+    """results.json: ``{"meta": {..., "runs": {backend: run}}, "results": [{operation, ours_ms, ...}]}``, where
+    `run` says when and on how fast a machine (``cpu_calibration_ms``) this run measured.
 
     Rows of a backend not measured this time are kept from the existing file (a run without PostgreSQL does not
-    erase its figures), each backend with the time it was measured.
+    erase its figures), each backend with its own run.
     """
     measured = {r.backend for r in results}
     kept: list[dict] = []
-    when: dict[str, str] = {}
+    runs: dict[str, dict] = {}
     if path.exists():
         try:
             previous = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             previous = {}
         kept = [row for row in previous.get("results", []) if row.get("backend") not in measured]
-        earlier = previous.get("meta", {}).get("measured_at")
+        earlier = previous.get("meta", {}).get("runs")
         if isinstance(earlier, dict):
-            when = {backend: at for backend, at in earlier.items() if backend not in measured}
-    when.update(dict.fromkeys(sorted(measured), measured_at))
+            runs = {backend: info for backend, info in earlier.items() if backend not in measured}
+    runs.update(dict.fromkeys(sorted(measured), run))
     rows = [r.as_json() for r in results] + kept
-    path.write_text(json.dumps({"meta": {**meta, "measured_at": when}, "results": rows}, ensure_ascii=False, indent=2)
+    path.write_text(json.dumps({"meta": {**meta, "runs": runs}, "results": rows}, ensure_ascii=False, indent=2)
                     + "\n", encoding="utf-8")
 
 

@@ -16,6 +16,7 @@ import platform
 import sqlite3
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -75,10 +76,26 @@ def main(argv: list[str] | None = None) -> int:
     write_json(results, args.results, meta={
         "customers": args.customers, "seed": SEED, "now": BENCH_NOW.isoformat(), "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version, "cpus": os.cpu_count(), "machine": platform.machine(),
-    }, measured_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    }, run={"at": datetime.now(UTC).isoformat(timespec="seconds"), "cpu_calibration_ms": cpu_calibration_ms()})
     print(table(results))
     print(f"\nwritten to {args.results}")
     return 1 if args.strict and not all(r.passed for r in results) else 0
+
+
+def cpu_calibration_ms() -> float:
+    """How fast this machine runs plain Python right now: the best of three loops of 10 million additions.
+
+    Shared virtual machines change speed from hour to hour (the development VM: 0.85 s to 1.27 s for this
+    loop within one afternoon, floors moving with it), so results.json records it beside the figures.
+    """
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
 
 
 def run_suite(backend: Backend, args: argparse.Namespace, log) -> list[Result]:
