@@ -28,9 +28,12 @@ class FollowUp(SQLModel, table=True):
             postgresql_where=text("deleted_at IS NULL"),
             sqlite_where=text("deleted_at IS NULL"),
         ),
-        Index(
+        Index(  # the columns the scheduler's due scans read, so they stay in the index (migration 0006)
             "ix_followup_open_due",
             "next_due_at",
+            "next_due_has_time",
+            "next_due_date",
+            "customer_id",
             postgresql_where=text("next_due_at IS NOT NULL AND done_at IS NULL AND deleted_at IS NULL"),
             sqlite_where=text("next_due_at IS NOT NULL AND done_at IS NULL AND deleted_at IS NULL"),
         ),
