@@ -21,10 +21,11 @@ from bot.clock import FixedClock
 from bot.dispatcher import Bot
 from bot.importing import ImportOptions, ImportReport, import_customers
 from bot.messages import Incoming, Reply
+from bot.notifications.churn_features import all_churn_rows
 from bot.notifications.digest import digest_lines
 from bot.notifications.digest_data import gather_digest
 from bot.notifications.enqueue import Enqueuer
-from bot.notifications.enqueue_churn import churn_items, churn_rows, created_ordinals
+from bot.notifications.enqueue_churn import churn_items, created_ordinals
 from bot.services.agenda import birthday_predicate
 from storage.models import Contact, Customer, NotificationOutbox, User
 from storage.uow import unit_of_work
@@ -111,8 +112,7 @@ class Ours:
 
     def churn(self, today: date) -> list:
         """Every customer's churn assessment: the scheduler's aggregate plus `assess_many`."""
-        with unit_of_work(self.backend.engine, write=False) as session:
-            rows = churn_rows(session, today=today)
+        rows = all_churn_rows(self.backend.engine, today=today)
         items = churn_items(rows)
         return list(assess_many(items, today=today, population_gaps=population_gaps_by_segment(items),
                                 created_ordinals=created_ordinals(rows)))

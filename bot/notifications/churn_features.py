@@ -14,14 +14,20 @@ fastest, with the same results:
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, String, cast, exists, func, literal, select, union
+from sqlalchemy import ColumnElement, Date, Engine, String, cast, exists, func, literal, select, union
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from storage.models import Customer, FollowUp, Order, User
+from storage.uow import unit_of_work
+
+# At most this many SQLite connections share the scoring of every customer (one per core).
+MAX_CHURN_READERS = 4
 
 CHURN_WINDOW_DAYS = 730
 Owner = aliased(User, name="owner")
@@ -73,6 +79,32 @@ def churn_rows(session: Session, *, today: date, scope: ColumnElement[bool] | No
     if scope is not None:
         query = query.where(scope)
     return [tuple(row) for row in session.execute(query)]
+
+
+def all_churn_rows(engine: Engine, *, today: date) -> list[tuple[Any, ...]]:
+    """`churn_rows` of every live customer, in id order, each part read in a read-only transaction of its own.
+
+    On SQLite the customers are split into id ranges read side by side, one connection per core: the
+    aggregate is SQLite's own work (about 1 µs per follow-up in the window), during which Python's lock is
+    released, so two cores take a little over half the time. PostgreSQL aggregates in one statement.
+    """
+    readers = min(os.cpu_count() or 1, MAX_CHURN_READERS)
+    if engine.dialect.name != "sqlite" or readers < 2:
+        with unit_of_work(engine, write=False) as session:
+            return churn_rows(session, today=today)
+    with unit_of_work(engine, write=False) as session:
+        low, high = session.execute(select(func.min(Customer.id), func.max(Customer.id))).one()
+    if low is None:
+        return []
+    step = (high - low) // readers + 1
+    ranges = [(start, min(start + step - 1, high)) for start in range(low, high + 1, step)]
+
+    def read(bounds: tuple[int, int]) -> list[tuple[Any, ...]]:
+        with unit_of_work(engine, write=False) as session:
+            return churn_rows(session, today=today, scope=Customer.id.between(*bounds))
+
+    with ThreadPoolExecutor(max_workers=len(ranges), thread_name_prefix="churn") as pool:
+        return [row for part in pool.map(read, ranges) for row in part]
 
 
 def churn_items(rows: list[tuple[Any, ...]]) -> list[tuple[int, int, int | None, int | None, str]]:

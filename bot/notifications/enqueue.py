@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from bot.errors import report_error
 from bot.notifications import kinds
-from bot.notifications.churn_features import churn_rows
+from bot.notifications.churn_features import all_churn_rows
 from bot.notifications.enqueue_birthdays import enqueue_birthdays
 from bot.notifications.enqueue_churn import enqueue_churn_warnings
 from bot.notifications.enqueue_digests import enqueue_digests
@@ -96,8 +96,7 @@ class Enqueuer:
         hour = now.replace(minute=0, second=0, microsecond=0)
         if self._churn_scored_hour != hour:
             try:
-                with unit_of_work(self.engine, write=False) as session:
-                    rows = churn_rows(session, today=clocks.first_today)
+                rows = all_churn_rows(self.engine, today=clocks.first_today)
                 with unit_of_work(self.engine) as session:
                     report.inserted[kinds.CHURN] += enqueue_churn_warnings(session, clocks, rows)
                 self._churn_scored_hour = hour

@@ -73,3 +73,20 @@ def test_a_chinese_speaking_rep_reads_the_reason_in_chinese(world):
 
     [text] = world.sender.texts("wang")
     assert "流失风险" in text and "平时大约每 15 天联系一次（共 9 次）" in text and "已经 60 天没有联系" in text
+
+
+def test_scoring_split_across_readers_flags_the_same_customers(world, monkeypatch):
+    """SQLite reads the customers in id ranges side by side; every customer lands in exactly one range."""
+    from bot.notifications import churn_features
+
+    monkeypatch.setattr(churn_features.os, "cpu_count", lambda: 3)
+    alice, bob = world.user("alice", tz=SH), world.user("bob", tz=SH)
+    silent = [regular_customer(world, owner, f"Silent {n}", LAST_CONTACT) for n, owner in enumerate([alice, bob] * 4)]
+    for n in range(7):
+        regular_customer(world, alice, f"Regular {n}", date(2026, 11, 10))
+
+    world.tick(local(SH, 2026, 11, 18, 9, 0))
+
+    warned = [int(text.split("snooze #")[1].split("]")[0]) for name in ("alice", "bob")
+              for text in world.sender.texts(name)]
+    assert sorted(warned) == sorted(silent)
