@@ -31,7 +31,7 @@ CUSTOMER_OPTIONS: tuple[Option, ...] = (
     Option("region", aliases=("地区", "区域", "城市"), max_length=80),
     Option("address", aliases=("地址",), max_length=300),
     Option("source", aliases=("来源",), max_length=80),
-    Option("tags", aliases=("标签", "tag"), max_length=300),
+    Option("tags", aliases=("标签", "tag"), max_length=300, absorbs_comma_list=True),
     Option("tier", aliases=("等级", "级别"), choices=("vip", "key", "normal")),
     Option("stage", aliases=("阶段",), choices=("lead", "first_purchase", "repeat", "loyal", "at_risk", "churned")),
     Option("notes", aliases=("备注", "note"), max_length=4000),

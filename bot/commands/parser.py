@@ -165,11 +165,20 @@ def _parse_args(spec: CommandSpec, words: list[Word], env: ParseEnv, parsed: Par
             while i < len(words) and not words[i].quoted and _DIGIT_GROUP.match(words[i].text):
                 raw += " " + words[i].text
                 i += 1
+        if option.absorbs_comma_list:
+            while i < len(words) and words[i].after_comma and not words[i].quoted and not _is_option(words[i], spec):
+                raw += "," + words[i].text
+                i += 1
         value = _convert(option, raw, env, spec)
         if isinstance(value, ParseError):
             return value
         parsed.options[option.name] = value
     return _bind_positionals(spec, positional, env, parsed)
+
+
+def _is_option(word: Word, spec: CommandSpec) -> bool:
+    kv = split_key_value(word)
+    return kv is not None and (spec.option_named(kv[0]) is not None or _looks_like_field(kv[0], spec))
 
 
 def _looks_like_field(key: str, spec: CommandSpec) -> bool:

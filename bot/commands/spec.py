@@ -61,6 +61,9 @@ class Option:
     max_length: int = 500
     # Phones are typed in groups ("phone:+86 139 0013 9000"): following all-digit words belong to the value.
     absorbs_digit_groups: bool = False
+    # A list typed with commas ("tags:vip,华东", "标签：vip、华东"): words joined to the value by a comma belong
+    # to it, unless they are options themselves ("…,电话:138…").
+    absorbs_comma_list: bool = False
 
     def usage(self) -> str:
         if self.kind is ArgKind.NEXT_STEP:

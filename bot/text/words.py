@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["Word", "split_key_value", "split_words"]
 
@@ -40,10 +40,12 @@ _KEY = re.compile(r"[^\W\d]{1,20}")
 
 @dataclass(frozen=True)
 class Word:
-    """One word of a command line: its text with quotes removed, and whether the user quoted it."""
+    """One word of a command line: its text with quotes removed, whether the user quoted it, and whether a
+    comma (``,``, ``，`` or ``、``) stood between it and the word before (``tags:vip,华东``)."""
 
     text: str
     quoted: bool
+    after_comma: bool = field(default=False, compare=False)
 
 
 def split_words(text: str) -> list[Word]:
@@ -57,6 +59,8 @@ def split_words(text: str) -> list[Word]:
     in_word = False  # the current word has started (possibly with an empty quoted part)
     quoted = False  # some part of the current word was quoted
     bare_key = False  # a ':'/'=' was typed bare before the first quoted part
+    comma_seen = False  # a comma separated the last word from what comes next
+    after_comma = False  # ... and the current word is that next one
     length = len(text)
     # Where a single quote could close (it is followed by a separator or the end); computed once so
     # that a line full of apostrophes is still read in linear time.
@@ -66,10 +70,13 @@ def split_words(text: str) -> list[Word]:
         char = text[i]
         if char.isspace() or (char in _WORD_SEPARATORS and not _is_thousands_comma(text, i)):
             if in_word:
-                words.append(Word("".join(parts), quoted and not bare_key))
+                words.append(Word("".join(parts), quoted and not bare_key, after_comma))
                 parts, in_word, quoted, bare_key = [], False, False, False
+            comma_seen = comma_seen or char in _WORD_SEPARATORS
             i += 1
             continue
+        if not in_word:
+            after_comma, comma_seen = comma_seen and bool(words), False
 
         closing = _find_closing_quote(text, i, parts, single_closers)
         if closing is not None:
@@ -85,7 +92,7 @@ def split_words(text: str) -> list[Word]:
         i += 1
 
     if in_word:
-        words.append(Word("".join(parts), quoted and not bare_key))
+        words.append(Word("".join(parts), quoted and not bare_key, after_comma))
     return words
 
 

@@ -37,3 +37,18 @@ def test_date_option_spanning_two_words(chat, engine):
     with Session(engine) as session:
         order = session.exec(select(Order)).one()
     assert order.payment_due == date(2026, 11, 27)  # Friday of next week, seen from Wed 2026-11-18
+
+
+def test_tags_typed_as_a_comma_list_are_all_tags_and_leave_the_name_alone(chat):
+    alice = chat.user("alice")
+    created = alice.say("new 杭州华城电子 tags:renewal,华东")
+    assert "Created customer 杭州华城电子 (#1)" in created and "Tags: renewal, 华东" in created
+    assert "标签: vip, 华东, 重点" in alice.say("新建 上海贸易 标签：vip，华东、重点")
+    alice.say("edit #1 tags:expo, 华南")
+    assert "Tags: expo, 华南" in alice.say("show #1")
+
+
+def test_a_comma_before_another_option_still_ends_the_tags(chat):
+    alice = chat.user("alice")
+    out = alice.say("new Acme Trading tags:vip,电话:13800138000")
+    assert "Tags: vip" in out and "Phone: +8613800138000" in out
