@@ -21,11 +21,10 @@ from bot.clock import FixedClock
 from bot.dispatcher import Bot
 from bot.importing import ImportOptions, ImportReport, import_customers
 from bot.messages import Incoming, Reply
-from bot.notifications.churn_features import all_churn_rows
+from bot.notifications.churn_features import all_churn_rows, churn_items, created_ordinals
 from bot.notifications.digest import digest_lines
 from bot.notifications.digest_data import gather_digest
 from bot.notifications.enqueue import Enqueuer
-from bot.notifications.enqueue_churn import churn_items, created_ordinals
 from bot.services.agenda import birthday_predicate
 from storage.models import Contact, Customer, NotificationOutbox, User
 from storage.uow import unit_of_work

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, func, select, text
 from bot.demo.activity import add_activity
 from bot.demo.book import DemoCustomer, make_customer
 from bot.demo.people import ADMIN_NAME, create_organisation
-from bot.importing.bulk import RowInserter, allocate_ids
+from bot.importing.bulk import allocate_ids, insert_rows
 from config.settings import Settings
 from storage.db import is_sqlite
 from storage.models import Contact, Customer, FollowUp, Order, User
@@ -122,12 +122,9 @@ def _write_batch(conn, batch: list[DemoCustomer]) -> dict[str, int]:
         contacts.extend(customer.contacts)
         followups.extend(customer.followups)
         orders.extend(customer.orders)
-    customers = [c.values for c in batch]
-    if customers:
-        RowInserter(conn, Customer.__table__, tuple(customers[0])).insert(conn, customers)
+    insert_rows(conn, Customer.__table__, [c.values for c in batch])
     for table, rows in ((Contact.__table__, contacts), (FollowUp.__table__, followups), (Order.__table__, orders)):
-        if rows:
-            for row, row_id in zip(rows, allocate_ids(conn, table, len(rows)), strict=True):
-                row["id"] = row_id
-            RowInserter(conn, table, tuple(rows[0])).insert(conn, rows)
+        for row, row_id in zip(rows, allocate_ids(conn, table, len(rows)), strict=True):
+            row["id"] = row_id
+        insert_rows(conn, table, rows)
     return {"contacts": len(contacts), "followups": len(followups), "orders": len(orders)}

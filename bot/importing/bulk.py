@@ -87,6 +87,12 @@ class RowInserter:
             conn.exec_driver_sql(sql, tuple(chain.from_iterable(chunk)))
 
 
+def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys) into ``table`` through a :class:`RowInserter`; none is a no-op."""
+    if rows:
+        RowInserter(conn, table, tuple(rows[0])).insert(conn, rows)
+
+
 def _memoised(processor):
     seen: dict[Any, Any] = {}
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, insert, select, update
 
-from bot.importing.bulk import RowInserter, allocate_ids
+from bot.importing.bulk import allocate_ids, insert_rows
 from bot.importing.duplicates import Known
 from bot.importing.merging import MERGED_COLUMNS, merge_contact, merge_values, same_contact
 from bot.importing.reasons import Reason
@@ -108,10 +108,9 @@ class BatchWriter:
             rows.append({"id": customer_id, **known.pending})
             contacts.extend(self._contact_row(customer_id, c) for c in known.pending_contacts)
             known.pending, known.pending_contacts = None, []
-        RowInserter(conn, CUSTOMER, tuple(rows[0])).insert(conn, rows)
-        if contacts:
-            RowInserter(conn, CONTACT, tuple(contacts[0])).insert(conn, contacts)
-            self.contacts_created += len(contacts)
+        insert_rows(conn, CUSTOMER, rows)
+        insert_rows(conn, CONTACT, contacts)
+        self.contacts_created += len(contacts)
 
     def _contact_row(self, customer_id: int, contact: PreparedContact) -> dict[str, Any]:
         return {"customer_id": customer_id, **contact_values(contact), "created_at": self._now, "updated_at": self._now}

@@ -1,9 +1,9 @@
 """Enqueue: put every notification that is due now into the outbox, exactly once per occasion.
 
 Each kind runs one set-based statement for every zone of active users at once (see `outbox_sql` and
-`zone_clocks`); the unique key makes a rerun, a second replica or a catch-up after downtime harmless. Churn scoring is the one
-heavy pass (every customer's contact rhythm), so a process runs it at most once per clock hour; its
-weekly key makes extra runs harmless anyway.
+`zone_clocks`); the unique key makes a rerun, a second replica or a catch-up after downtime harmless. Churn
+scoring is the one heavy pass (every customer's contact rhythm), so a process runs it at most once per clock
+hour; its weekly key makes extra runs harmless anyway.
 """
 
 from __future__ import annotations

@@ -15,16 +15,12 @@ from sqlmodel import Session
 
 from bot.calendar.churn import ChurnAssessment, assess_many, population_gaps_by_segment
 from bot.notifications import kinds
-from bot.notifications.churn_features import churn_items, churn_rows, created_ordinals
+from bot.notifications.churn_features import churn_items, created_ordinals
 from bot.notifications.local_time import zone_or_default
 from bot.notifications.outbox_sql import insert_values, row_values
 from bot.notifications.zone_clocks import ZoneClocks
 
-# `churn_rows` and friends live in churn_features; they stay importable from here for existing callers.
-__all__ = [
-    "assessment_from_payload", "assessment_payload", "churn_items", "churn_rows", "created_ordinals",
-    "enqueue_churn_warnings",
-]
+__all__ = ["assessment_from_payload", "assessment_payload", "enqueue_churn_warnings"]
 
 
 def enqueue_churn_warnings(session: Session, clocks: ZoneClocks, rows: list[tuple[Any, ...]]) -> int:

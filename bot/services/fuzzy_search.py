@@ -9,10 +9,10 @@ Candidates by backend:
 
 - SQLite (FTS5 trigram over names and pinyin, read through ``bot.services.trigram_lookup``): the trigrams of
   the query's key and of the query as typed that occur in the fewest customers, added rarest first while their
-  customer counts (fts5vocab) stay within :data:`POSTING_BUDGET`, matched with OR. A near miss shares most trigrams with the query, so it holds at
-  least one of the selective ones; every candidate is scored, which costs less than letting FTS5 rank them
-  (bm25 took ~2.8 µs per matching row: 130 ms for a pinyin query matching 48,000 customers, where common
-  trigrams such as ``ang`` match nearly every Chinese name). A user who sees at most :data:`SMALL_BOOK`
+  customer counts (fts5vocab) stay within :data:`POSTING_BUDGET`, matched with OR. A near miss shares most
+  trigrams with the query, so it holds at least one of the selective ones; every candidate is scored, which
+  costs less than letting FTS5 rank them (bm25 took ~2.8 µs per matching row: 130 ms for a pinyin query
+  matching 48,000 customers, where common trigrams such as ``ang`` match nearly every Chinese name). A user who sees at most :data:`SMALL_BOOK`
   customers (a rep's own book) has them all read instead: cheaper than looking the index's candidates up
   across the tenant, and nothing can be missed.
 - PostgreSQL (pg_trgm): ``query <% column`` (word similarity, so a query may be part of a longer name) at a

@@ -42,15 +42,14 @@ _TERMS = table(FTS_TERMS, sql_column("term"), sql_column("doc"))
 class VisibleBook:
     """One search's view of the customers a user may see and of the trigram index over them.
 
-    What it learns (which index the database has, how many customers hold a trigram, how large the book is)
-    it asks the database once per search, however many passes need it.
+    What it learns (which index the database has, how large the book is) it asks the database once per search,
+    however many passes need it; trigram counts are shared by the process for a minute.
     """
 
     def __init__(self, session: Session, visible: ColumnElement[bool], *, tenant: str) -> None:
         self.session = session
         self.visible = visible
         self.tenant = tenant
-        self._counts: dict[str, int] = {}
         self._size_seen: tuple[int, int] = (0, 0)  # (cap asked, count found)
 
     @cached_property
@@ -71,22 +70,15 @@ class VisibleBook:
         """How many customers hold each of `terms` (absent terms count 0), as of at most a minute ago."""
         database = self.session.get_bind().url.render_as_string()
         now = time.monotonic()
-        missing = []
-        for term in dict.fromkeys(terms):
-            expiry, count = _shared_counts.get((database, term), (0.0, 0))
-            if expiry > now:
-                self._counts[term] = count
-            elif term not in self._counts:
-                missing.append(term)
+        if len(_shared_counts) > _COUNTS_KEPT:
+            _shared_counts.clear()
+        missing = [term for term in dict.fromkeys(terms) if _shared_counts.get((database, term), (0.0, 0))[0] <= now]
         if missing:
             found = dict(self.session.execute(
                 select(_TERMS.c.term, _TERMS.c.doc).where(_TERMS.c.term.in_(missing))).all())
-            if len(_shared_counts) > _COUNTS_KEPT:
-                _shared_counts.clear()
             for term in missing:
-                self._counts[term] = found.get(term, 0)
-                _shared_counts[database, term] = (now + COUNTS_TTL_SECONDS, self._counts[term])
-        return {term: self._counts[term] for term in terms}
+                _shared_counts[database, term] = (now + COUNTS_TTL_SECONDS, found.get(term, 0))
+        return {term: _shared_counts[database, term][1] for term in terms}
 
     def substring_candidates(self, query: str, *, in_names: bool,
                              condition: ColumnElement[bool]) -> ColumnElement[bool] | None:
