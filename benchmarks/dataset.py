@@ -34,7 +34,10 @@ DATA = Path(__file__).resolve().parent / "data"
 SEED = 1
 # Wednesday 11:00 in Shanghai: Chinese reps' mornings have passed, London's and New York's have not.
 BENCH_NOW = datetime(2026, 11, 18, 3, 0, tzinfo=UTC)
-BENCH_DATABASE, IMPORT_DATABASE = "crmbot_bench", "crmbot_bench_import"
+# CRM_BENCH_DATABASE names the PostgreSQL database of the book (its import target gets "_import"), so
+# several checkouts can benchmark on one server without overwriting each other's data.
+BENCH_DATABASE = os.environ.get("CRM_BENCH_DATABASE", "crmbot_bench")
+IMPORT_DATABASE = f"{BENCH_DATABASE}_import"
 
 
 @dataclass
