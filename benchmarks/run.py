@@ -4,7 +4,7 @@ timed beside a hand-written raw-SQL floor on the same database.
 Generates (once) or reuses the dataset under ``benchmarks/data/``, measures on SQLite, and also on PostgreSQL
 when ``CRM_TEST_POSTGRES_URL`` is set (in a database of its own on that server), then writes
 ``benchmarks/results.json`` and prints a table. Interactive commands report the median and p95 of many runs;
-everything else the median of several. Budgets are for a 2-core machine (scheduling-and-scale.md §7).
+everything else the median of several. Budgets are for a 2-core machine.
 """
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ def _set_based(backend: Backend, ours: Ours, raw, people: People, runs: int, log
     log("  birthdays, churn, digest")
     keys = birthday_keys_for(today)
     # A sub-millisecond query: the session and statement compile cost (~0.5 ms) dominates any ratio, so this
-    # one is held to its absolute budget (scheduling-and-scale.md §7 measured 0.65 ms against 0.12–0.5 ms raw).
+    # one is held to its absolute budget (measured 0.65 ms against 0.12–0.5 ms raw).
     results.append(_pair("birthdays today (solar + lunar)", backend, runs, lambda: ours.birthdays(keys),
                          lambda: floors_batch.birthdays_today(backend, raw, keys), budget=5.0,
                          note="absolute budget only: fixed ORM cost dominates a sub-ms query"))

@@ -1,4 +1,4 @@
-"""Who may see and change which customers (DESIGN.md §5), as SQL predicates and checks.
+"""Who may see and change which customers, as SQL predicates and checks.
 
 A rep sees the customers they own, plus their team's when the team shares; a manager sees their teams'
 customers and their own; an admin sees every customer of the tenant. Changing follows seeing.

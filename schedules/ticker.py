@@ -1,6 +1,6 @@
 """The in-process ticker: APScheduler 3.x running ONE interval job, the notification tick.
 
-APScheduler is only a timer here (scheduling-and-scale.md §1): a `MemoryJobStore`, nothing persisted,
+APScheduler is only a timer here: a `MemoryJobStore`, nothing persisted,
 because the outbox is the record of what still has to be sent. `coalesce` + `max_instances=1` mean a slow
 tick is never overlapped by the next one and missed runs collapse into one; a restart simply ticks again
 and the enqueue statements catch up on whatever fell due meanwhile.

@@ -3,7 +3,7 @@
 - `service.DingTalkService`: the listener `crmbot run` starts (stream runner, handler, replies);
 - `sender.DingTalkSender`: the core's `Sender` port for pushes (1:1 batchSend, group send).
 
-Protocol facts and the SDK bugs worked around here: /work/shared/reference/dingtalk.md (A8 lists them).
+The SDK bugs worked around here are described where the workaround lives (runner, sdk, handler, openapi).
 """
 
 from adapters.dingtalk.sender import DingTalkSender

@@ -1,5 +1,5 @@
 """Groups the robot has seen (`ChatConversation` rows): group pushes need a group's `openConversationId`,
-which DingTalk only tells us in a group callback's `conversationId` (reference A5.3)."""
+which DingTalk only tells us in a group callback's `conversationId`."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """The chatbot topic handler: ACK at once, work off the event loop.
 
 `ChatbotHandler.process` is `async` and runs on the stream's event loop; anything slow there delays every
-other frame, pings included (A8 #2: a 3 s handler held pings for 3 s). So `process` only queues the payload
+other frame, pings included (a 3 s handler held pings for 3 s). So `process` only queues the payload
 on the `KeyedWorkQueue` and returns 200; the SDK ACKs with `{"response": "OK"}`. It never raises, because a
-raising handler makes 0.24.3 send no ACK at all and DingTalk redelivers (A8 #13).
+raising handler makes 0.24.3 send no ACK at all and DingTalk redelivers.
 
 `MessageProcessor` is the queued job: translate → remember the group → `Bot.handle` (which dedupes on the
 `msgId`, so a redelivered frame changes nothing and gets no second answer) → deliver the replies.

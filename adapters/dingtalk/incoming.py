@@ -1,8 +1,8 @@
-"""Translating a chatbot CALLBACK payload (reference A3) into the core's `Incoming`.
+"""Translating a chatbot CALLBACK payload into the core's `Incoming`.
 
 What DingTalk sends and what the core gets:
 - text: `text.content`; richText: its text items joined (pictures skipped); audio: the speech recognition
-  text in `content.recognition` (the SDK leaves audio in `extensions`, A8 #15); anything else → not a command;
+  text in `content.recognition` (the SDK leaves audio in `extensions`); anything else → not a command;
 - groups (`conversationType` "2") arrive with the `@Robot` removed but a leading space kept, richText may
   still carry a literal `@Robot` item: leading mentions and spaces (also full-width `＠` and U+3000) are
   stripped here; the core's parser does NFKC and strips one leading `/` or `#`;
@@ -81,7 +81,7 @@ def translate(payload: dict[str, Any]) -> InboundMessage:
     if conversation_type not in (DIRECT, GROUP):
         raise UnusableMessage(f"unknown conversationType {payload.get('conversationType')!r}")
     conversation_id = _string(payload, "conversationId")
-    # External users in external groups may have no staff id; nothing can be sent to them (A3).
+    # External users in external groups may have no staff id; nothing can be sent to them.
     staff_id = _string(payload, "senderStaffId")
     if not conversation_id or not staff_id:
         raise UnusableMessage("message without conversationId or senderStaffId (external user?)")

@@ -1,4 +1,4 @@
-"""Core replies → DingTalk markdown (reference A4.1): text, the customer card, quick-action links, splitting.
+"""Core replies → DingTalk markdown: text, the customer card, quick-action links, splitting.
 
 DingTalk markdown knows headings, `**bold**`, `*italic*`, links, lists, quotes and `<font>` HTML, and has no
 escape character anyone documents. So the conversion works like this:
@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from bot.messages import Card, CardAction, Reply
 from bot.render import escape_md, unescape_md
+from bot.text.paging import cut_to, ellipsis_cut, pack_lines
 
 QUICK_LINK_BASE = "dtmd://dingtalkclient/sendMessage?content="
 MAX_TITLE_CHARS = 40
@@ -155,18 +156,8 @@ def split_message(message: RenderedMessage, max_bytes: int, *, max_parts: int = 
     budget = max_bytes - msg_param_bytes(message.title + f" ({max_parts}/{max_parts})", "")
     if budget <= _json_bytes("…") * 2:
         raise ValueError(f"max_bytes={max_bytes} leaves no room for text")
-    chunks: list[str] = []
-    current = ""
-    for line in message.text.split("\n"):
-        candidate = f"{current}\n{line}" if current else line
-        if _json_bytes(candidate) <= budget:
-            current = candidate
-            continue
-        if current:
-            chunks.append(current)
-        current = line if _json_bytes(line) <= budget else _cut(line, budget - _json_bytes("…")) + "…"
-    if current:
-        chunks.append(current)
+    pages = pack_lines(message.text.split("\n"), budget, measure=_json_bytes, overlong=ellipsis_cut(_json_bytes))
+    chunks = ["\n".join(page) for page in pages if page]
     if len(chunks) > max_parts:
         chunks = chunks[:max_parts]
         chunks[-1] = _cut(chunks[-1], budget - _json_bytes("\n…")) + "\n…"
@@ -179,13 +170,4 @@ def _json_bytes(text: str) -> int:
 
 
 def _cut(text: str, budget: int) -> str:
-    if _json_bytes(text) <= budget:
-        return text
-    low, high = 0, len(text)
-    while low < high:  # the longest prefix that fits
-        mid = (low + high + 1) // 2
-        if _json_bytes(text[:mid]) <= budget:
-            low = mid
-        else:
-            high = mid - 1
-    return text[:low]
+    return cut_to(text, budget, _json_bytes)

@@ -1,6 +1,6 @@
 """Our HTTP client for DingTalk: the OpenAPI with its access token, and session webhooks.
 
-The SDK's helpers post without timeouts and log-and-return-None on failure (A8 #1, #16); this client has
+The SDK's helpers post without timeouts and log-and-return-None on failure; this client has
 timeouts, checks the HTTP status *and* the body's `errcode`, and raises `DingTalkApiError`, classified so
 callers can tell "retry later" from "will never work".
 """
@@ -23,7 +23,7 @@ log = logging.getLogger("crmbot.dingtalk.openapi")
 TOKEN_PATH = "/v1.0/oauth2/accessToken"
 TOKEN_HEADER = "x-acs-dingtalk-access-token"
 DEFAULT_RETRY_AFTER = 60.0
-# Community-reported throttle codes (A5.5): send.too.fast, too.many.group, send.byToken.tooFast, …
+# Community-reported throttle codes: send.too.fast, too.many.group, send.byToken.tooFast, …
 _THROTTLE_CODE = re.compile(r"too\.?fast|flow|too\.?many|throttl|qpslimit", re.IGNORECASE)
 _THROTTLE_MESSAGE = re.compile(r"too\s*fast|too\s*many\s*requests|flow\s*control", re.IGNORECASE)
 
@@ -62,7 +62,7 @@ class DingTalkApiError(Exception):
 
 @dataclass(frozen=True)
 class Timeouts:
-    """Seconds to connect and to wait for an answer (A8 #1: never block forever)."""
+    """Seconds to connect and to wait for an answer (never block forever)."""
 
     connect: float = 5.0
     read: float = 15.0
@@ -111,7 +111,7 @@ def _transport_error(exc: requests.RequestException, what: str) -> DingTalkApiEr
 
 
 class AccessTokenCache:
-    """The app's access token (A5.1), fetched once and reused until shortly before it expires."""
+    """The app's access token, fetched once and reused until shortly before it expires."""
 
     def __init__(
         self,

@@ -1,6 +1,6 @@
 """Per-group send pacing: at most `limit` robot messages per group in any `window` seconds.
 
-DingTalk throttles group robots at 20 messages a minute (A5.6; the robot API publishes no number, A5.5),
+DingTalk throttles group robots at 20 messages a minute (the robot API publishes no number),
 so we stay under it (18 by default) and tell the caller when the next slot frees instead of sending into a
 throttle. Time comes from an injected monotonic clock so tests never sleep.
 """

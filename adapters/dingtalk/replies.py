@@ -1,10 +1,10 @@
 """Answering one incoming DingTalk message: its session webhook first, a proactive send when that is gone.
 
-- markdown with a title (A4.1); the customer card as a markdown block, with `dtmd://` quick-action links in
-  DMs only (in a group the message a link sends would not @ the robot, so it would never arrive, A6.3);
+- markdown with a title; the customer card as a markdown block, with `dtmd://` quick-action links in
+  DMs only (in a group the message a link sends would not @ the robot, so it would never arrive);
 - in groups the asker is `@`-mentioned (`at.atUserIds` plus `@staffId` in the text, which DingTalk shows as
-  the name), and replies the core marked private lose the card's sensitive fields (DESIGN §5);
-- the session webhook lives about 90 minutes (A3); when it has expired, or DingTalk rejects it, the reply
+  the name), and replies the core marked private lose the card's sensitive fields;
+- the session webhook lives about 90 minutes; when it has expired, or DingTalk rejects it, the reply
   goes through the OpenAPI instead (the robot's 1:1 or group send);
 - `share` posts the card into the group with the OpenAPI (which returns a message key) and records it.
 """

@@ -1,15 +1,15 @@
 """Runs the SDK's stream client on its own thread and event loop, keeps it alive, and stops it on time.
 
-Why a thread of its own (reference A8 #1): the SDK makes blocking `requests` calls without timeouts inside
+Why a thread of its own: the SDK makes blocking `requests` calls without timeouts inside
 its event loop; isolated here they can only stall the stream, never the scheduler or other platforms.
 
 What this adds around `client.start()`:
-- a supervisor: the SDK reconnects by itself after a closed socket, but anything escaping `start()` (A8 #4,
-  or a bug) would end the stream for good; the supervisor restarts it with exponential backoff and jitter;
+- a supervisor: the SDK reconnects by itself after a closed socket, but anything escaping `start()` (a lazily
+  imported exception, or a bug) would end the stream for good; the supervisor restarts it with exponential backoff and jitter;
 - a watchdog: a socket that stays open but receives nothing (no message, not even a SYSTEM ping) for
-  `silence_timeout` seconds is closed, so the SDK opens a fresh connection (A2.7, A8 #14);
-- `stop()` that returns within `stop_deadline` seconds on 0.24.3, whose first `task.cancel()` is swallowed
-  (A8 #5), and on 0.24.4b1+, which has `await client.stop()`.
+  `silence_timeout` seconds is closed, so the SDK opens a fresh connection;
+- `stop()` that returns within `stop_deadline` seconds on 0.24.3, whose first `task.cancel()` is swallowed,
+  and on 0.24.4b1+, which has `await client.stop()`.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class StreamOptions:
     """Timing of the stream runner. Defaults suit production; tests shorten them."""
 
     # Close a connection that received no frame at all for this long. How often the real gateway pings is
-    # not documented (A2.7 [?]); 5 minutes is the reference's starting point, to calibrate from logs.
+    # not documented; 5 minutes is a starting point, to calibrate from logs.
     silence_timeout: float = 300.0
     watchdog_interval: float = 5.0
     restart_backoff_initial: float = 1.0
@@ -147,7 +147,7 @@ class StreamRunner:
         except Exception:
             log.exception("DingTalk stream supervisor failed")
         finally:
-            # The SDK leaves keepalive and per-frame tasks behind (A8 #7); end them so the loop closes cleanly.
+            # The SDK leaves keepalive and per-frame tasks behind; end them so the loop closes cleanly.
             leftovers = asyncio.all_tasks(self.loop)
             for task in leftovers:
                 task.cancel()

@@ -1,10 +1,10 @@
 """Everything that touches the `dingtalk_stream` SDK's module state, in one place.
 
-- `point_sdk_at(endpoint)`: the SDK copies `DINGTALK_OPENAPI_ENDPOINT` into five names when it is imported
-  (reference A7), so setting the environment variable later has no effect; we assign the five names from our
+- `point_sdk_at(endpoint)`: the SDK copies `DINGTALK_OPENAPI_ENDPOINT` into five names when it is imported,
+  so setting the environment variable later has no effect; we assign the five names from our
   settings before creating a client, so the configured endpoint always wins.
 - `build_stream_client(...)`: a `DingTalkStreamClient` whose frames are observed (for the watchdog) and whose
-  logger drops the WARNING it writes for every SYSTEM ping (A8 #9).
+  logger drops the WARNING it writes for every SYSTEM ping.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-# A8 #4: websockets >= 15 loads `websockets.exceptions` lazily; the SDK's `except` clause in `start()` names it,
+# websockets >= 15 loads `websockets.exceptions` lazily; the SDK's `except` clause in `start()` names it,
 # and raises AttributeError out of `start()` when nothing loaded it before. Import it before the SDK runs.
 import websockets.exceptions  # noqa: F401  (imported for its side effect)
 
@@ -38,7 +38,7 @@ def point_sdk_at(endpoint: str) -> None:
 
 
 class PingNoiseFilter(logging.Filter):
-    """Drops the SDK's `unknown message topic, topic=ping` WARNING, logged once per SYSTEM ping (A8 #9)."""
+    """Drops the SDK's `unknown message topic, topic=ping` WARNING, logged once per SYSTEM ping."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args if isinstance(record.args, tuple) else ()

@@ -1,4 +1,4 @@
-"""The core's `Sender` port for DingTalk: pushes through the robot OpenAPI (reference A5).
+"""The core's `Sender` port for DingTalk: pushes through the robot OpenAPI.
 
 - 1:1: `POST /v1.0/robot/oToMessages/batchSend`, at most 20 staff ids per call;
 - group: `POST /v1.0/robot/groupMessages/send` to an `openConversationId` (the `conversationId` of a group
@@ -9,7 +9,7 @@
   never work (user not in the org, unknown group, missing permission, bad credentials) as `permanent`.
 
 Cards pushed into groups always lose their sensitive fields and carry no quick links (clicking one in a
-group would not reach the robot, A6.3); DMs get the full card with links.
+group would not reach the robot); DMs get the full card with links.
 """
 
 from __future__ import annotations
@@ -188,7 +188,7 @@ class DingTalkSender:
 
     @staticmethod
     def _markdown_template(part: RenderedMessage) -> dict[str, str]:
-        # msgParam is a JSON *string* (A5.4); a JSON object is rejected with 400.
+        # msgParam is a JSON *string*; a JSON object is rejected with 400.
         return {"msgKey": "sampleMarkdown",
                 "msgParam": json.dumps({"title": part.title, "text": part.text}, ensure_ascii=False)}
 

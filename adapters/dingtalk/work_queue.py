@@ -1,6 +1,6 @@
 """Runs message work off the stream's event loop: in order per key, in parallel across keys.
 
-The SDK starts one task per frame with no ordering (A8 #10), and a command can take a while (database,
+The SDK starts one task per frame with no ordering, and a command can take a while (database,
 OpenAPI calls). The handler therefore only enqueues; this queue runs jobs on a small thread pool while
 guaranteeing that jobs with the same key (one person in one conversation) run one after the other, in
 arrival order, and that a slow job never holds up other keys.

@@ -2,7 +2,7 @@
 
 Slack needs an HTTP answer within 3 s, so listeners acknowledge at once and hand the real work (running
 the command, calling the Web API) to a `Jobs` pool. Keeping that work off Bolt's own listener executor
-means a burst of slow commands can never starve the acknowledgements (slack.md gotcha G6). Both pools
+means a burst of slow commands can never starve the acknowledgements. Both pools
 are `TrackedExecutor`s, so shutdown (and tests) can wait until everything queued has run.
 """
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.text.paging import pack_lines
+
 _CONTROL = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _FORMAT_LOOKALIKES = {"*": "\u2217", "_": "\uff3f", "~": "\u223c", "`": "\u02cb"}
 ELLIPSIS = "…"
@@ -124,23 +126,16 @@ def split_text(text: str, limit: int) -> list[str]:
 
     A single line longer than ``limit`` is cut hard (between entities, never inside one).
     """
-    chunks: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            chunks.append(current)
-        while len(line) > limit:
-            cut = limit
-            amp = line.rfind("&", 0, cut)
-            if amp != -1 and ";" not in line[amp:cut]:
-                cut = amp or limit
-            chunks.append(line[:cut])
-            line = line[cut:]
-        current = line
-    if current or not chunks:
-        chunks.append(current)
-    return chunks
+    return ["\n".join(page) for page in pack_lines(text.split("\n"), limit, overlong=_hard_cut)]
+
+
+def _hard_cut(line: str, limit: int) -> list[str]:
+    pieces: list[str] = []
+    while len(line) > limit:
+        cut = limit
+        amp = line.rfind("&", 0, cut)
+        if amp != -1 and ";" not in line[amp:cut]:
+            cut = amp or limit
+        pieces.append(line[:cut])
+        line = line[cut:]
+    return [*pieces, line] if line else pieces

@@ -10,7 +10,7 @@ from bot.calendar.lunar import leap_month_of, lunar_month_length
 
 BirthdayErrorReason = Literal["empty", "bad_format", "bad_date", "bad_year", "no_leap_month"]
 
-# Birth years we accept. The lunar tables agree with astronomy 1901–2056 (scheduling-and-scale.md §5);
+# Birth years we accept. The lunar tables agree with astronomy 1901–2056;
 # anything outside this window is a typo, not a customer.
 MIN_BIRTH_YEAR = 1900
 MAX_BIRTH_YEAR = 2100

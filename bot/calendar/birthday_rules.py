@@ -1,4 +1,4 @@
-"""When a stored birthday is celebrated (scheduling-and-scale.md §5).
+"""When a stored birthday is celebrated.
 
 Two independent views of the same rules, so each checks the other in tests:
 

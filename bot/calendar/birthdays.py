@@ -3,7 +3,7 @@
 - ``birthday_model``: ``Birthday`` (validated on construction) and ``BirthdayError``.
 - ``birthday_text``: ``parse_birthday`` and ``format_birthday``.
 - ``birthday_rules``: when a birthday is celebrated (``birthday_keys_for``, ``matches``, ``next_occurrence``,
-  ``age_on``), following scheduling-and-scale.md §5.
+  ``age_on``).
 """
 
 from bot.calendar.birthday_model import Birthday, BirthdayError, BirthdayErrorReason

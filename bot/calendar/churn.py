@@ -1,4 +1,4 @@
-"""Churn warnings from a customer's own contact rhythm: the "rhythm ratio" of scheduling-and-scale.md §6.
+"""Churn warnings from a customer's own contact rhythm: the "rhythm ratio".
 
     n        = distinct contact days (completed follow-ups / orders, last 730 days: the caller's query)
     gap_pop  = median of per-customer mean gap in the customer's segment (customers with n >= 3)
@@ -13,7 +13,7 @@ Levels (the worst that applies):
     lapsed   R >= 180, or ratio >= 6 and R >= 45
 
 The reference writes the lapsed rule as "R >= 180 or ratio >= 6". We keep the recency floor on the ratio
-branch (§0: "plus a recency floor"): otherwise a customer we talk to every two days would be "lapsed"
+branch ("plus a recency floor"): otherwise a customer we talk to every two days would be "lapsed"
 after 12 quiet days, before even being "at risk". With the floor, lapsed-by-ratio only escalates a
 customer who is already at risk.
 

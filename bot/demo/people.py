@@ -52,7 +52,7 @@ class Organisation:
 
 
 def rep_count_for(customers: int) -> int:
-    """About 300 customers per rep (scheduling-and-scale.md §7: 200 owners for 60,000), 8 to 500 reps."""
+    """About 300 customers per rep (200 owners for 60,000), 8 to 500 reps."""
     return max(2 * len(TEAMS), min(500, customers // 300))
 
 

@@ -3,7 +3,7 @@
 Per batch: one multi-row ``INSERT … RETURNING id`` for the new customers (SQLAlchemy's insertmanyvalues,
 on SQLite and PostgreSQL), one executemany for their contacts, and for merges one SELECT of the targets
 and one executemany UPDATE. No ORM objects are created: the ORM's unit of work costs several times the
-raw floor at this volume (scheduling-and-scale.md §7). Each committed batch is complete, so an
+raw floor at this volume. Each committed batch is complete, so an
 interrupted import leaves whole rows behind and a re-run finds them as duplicates.
 
 The import's audit row is inserted with the first batch and updated with running totals in every later

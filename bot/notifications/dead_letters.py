@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, select, update
 from sqlmodel import Session
 
-from bot.notifications.kinds import occasion_label
+from bot.notifications.catalog import occasion_label
 from bot.notifications.outbox_sql import OUTBOX
 from storage.models import User
 

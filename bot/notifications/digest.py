@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from sqlalchemy import select
 
@@ -11,9 +11,8 @@ from bot.notifications.claim import ClaimedNotification
 from bot.notifications.digest_data import DigestData, format_amount, gather_digest
 from bot.notifications.notices import Notice, ObsoleteNotification, RenderContext
 from bot.render import Markdown, t
+from bot.text.paging import paginate
 from storage.models import DigestSubscription, User
-
-ELLIPSIS = "…"
 
 
 def render_digest(ctx: RenderContext, row: ClaimedNotification) -> Notice:
@@ -77,26 +76,4 @@ def digest_lines(lang: str, data: DigestData) -> list[str]:
         if hidden > 0:
             lines.append(say("more", count=hidden))
     return lines
-
-
-def paginate(title: Callable[[int, int], str], lines: list[str], *, limit: int) -> list[str]:
-    """Pack `lines` into pages of at most `limit` characters, each starting with ``title(page, pages)``.
-
-    Lines are never split between pages; a single line longer than a page is cut with an ellipsis.
-    """
-    reserve = len(title(999, 999)) + 1
-    room = max(limit - reserve, 40)
-    pages: list[list[str]] = [[]]
-    used = 0
-    for line in lines:
-        if len(line) > room:
-            line = line[: room - len(ELLIPSIS)] + ELLIPSIS
-        needed = len(line) + 1
-        if pages[-1] and used + needed > room:
-            pages.append([])
-            used = 0
-        pages[-1].append(line)
-        used += needed
-    total = len(pages)
-    return [Markdown("\n".join([title(n, total), *page])) for n, page in enumerate(pages, start=1)]
 

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from bot.clock import Clock
 from bot.errors import report_error
 from bot.messages import SentMessage
-from bot.notifications import kinds
+from bot.notifications.catalog import occasion_label
 from bot.notifications.claim import (
     ClaimedNotification,
     claim_due,
@@ -150,7 +150,7 @@ class Dispatcher:
         for row in unit.rows:
             report.delivered.append(Delivery(
                 outbox_id=row.id, kind=row.kind, recipient=unit.audience_label,
-                occasion=kinds.occasion_label(row.kind, row.subject_id, row.due_date), target=unit.target.key(),
+                occasion=occasion_label(row.kind, row.subject_id, row.due_date), target=unit.target.key(),
                 message_id=first.message_id if first else None, summary=unit.summary,
             ))
 

@@ -10,26 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from bot.errors import report_error
-from bot.notifications import kinds
-from bot.notifications.churn_features import all_churn_rows
-from bot.notifications.enqueue_birthdays import enqueue_birthdays
-from bot.notifications.enqueue_churn import enqueue_churn_warnings
-from bot.notifications.enqueue_digests import enqueue_digests
-from bot.notifications.enqueue_due import (
-    enqueue_followup_escalations,
-    enqueue_followups_due,
-    enqueue_payment_escalations,
-    enqueue_payments_overdue,
-    enqueue_reminders_due,
-)
+from bot.notifications.catalog import enqueue_steps
 from bot.notifications.local_time import QuietHours, local_moments
 from bot.notifications.team_channels import sync_team_channels
 from bot.notifications.zone_clocks import ZoneClocks
@@ -37,17 +24,6 @@ from config.settings import Settings
 from storage.uow import unit_of_work
 
 log = logging.getLogger("crmbot.notifications")
-
-EnqueueStatement = Callable[[Session, ZoneClocks], int]
-ENQUEUE_STATEMENTS: tuple[tuple[str, EnqueueStatement], ...] = (
-    (kinds.FOLLOWUP_DUE, enqueue_followups_due),
-    (kinds.REMINDER_DUE, enqueue_reminders_due),
-    (kinds.FOLLOWUP_OVERDUE, enqueue_followup_escalations),
-    (kinds.BIRTHDAY, enqueue_birthdays),
-    (kinds.PAYMENT_OVERDUE, enqueue_payments_overdue),
-    (kinds.PAYMENT_ESCALATION, enqueue_payment_escalations),
-    ("digest", enqueue_digests),
-)
 
 
 @dataclass
@@ -63,12 +39,12 @@ class EnqueueReport:
 
 
 class Enqueuer:
-    """Runs the enqueue statements; keeps the per-process memo of when churn was last scored."""
+    """Runs the catalog's enqueue steps; keeps the per-process memo of when hourly steps last ran."""
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
         self.settings = settings
-        self._churn_scored_hour: datetime | None = None
+        self._hourly_done: dict[str, datetime] = {}  # heavy steps (churn scoring): label -> clock hour
         self._team_channels_synced = False
 
     def enqueue_due(self, now: datetime) -> EnqueueReport:
@@ -87,21 +63,16 @@ class Enqueuer:
         if not moments:
             return report
         clocks = ZoneClocks(tuple(moments), self.settings, quiet, now)
-        for kind, statement in ENQUEUE_STATEMENTS:
-            try:
-                with unit_of_work(self.engine) as session:
-                    report.inserted[kind] += statement(session, clocks)
-            except Exception as exc:  # one broken kind must not stop the others
-                report_error(exc, {"job": "enqueue", "kind": kind})
         hour = now.replace(minute=0, second=0, microsecond=0)
-        if self._churn_scored_hour != hour:
+        for step in enqueue_steps():
+            if step.hourly and self._hourly_done.get(step.label) == hour:
+                continue
             try:
-                rows = all_churn_rows(self.engine, today=clocks.first_today)
-                with unit_of_work(self.engine) as session:
-                    report.inserted[kinds.CHURN] += enqueue_churn_warnings(session, clocks, rows)
-                self._churn_scored_hour = hour
-            except Exception as exc:
-                report_error(exc, {"job": "enqueue", "kind": kinds.CHURN})
+                report.inserted[step.label] += step.run(self.engine, clocks)
+                if step.hourly:
+                    self._hourly_done[step.label] = hour
+            except Exception as exc:  # one broken kind must not stop the others
+                report_error(exc, {"job": "enqueue", "kind": step.label})
         if report.total:
             log.info("enqueued %s", {kind: n for kind, n in report.inserted.items() if n})
         return report

@@ -1,5 +1,5 @@
 """Churn warnings: every customer's contact figures from one SQL query (`churn_features`), scored with
-`assess_many` (the rhythm ratio of scheduling-and-scale.md §6), one warning per customer per ISO week.
+`assess_many` (the rhythm ratio), one warning per customer per ISO week.
 
 The assessment numbers travel in the payload, so the message explains exactly what the rep was warned about.
 """

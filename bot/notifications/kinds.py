@@ -1,4 +1,7 @@
-"""The kinds of notification, what their subject is, and how an outbox row names its audience.
+"""The names of the notification kinds, and how an outbox row names its audience.
+
+Everything else about a kind (subject, enqueue step, renderer, templates, catch-up) is declared once in
+`bot.notifications.catalog`.
 
 An outbox row's ``channel`` is its *audience*: ``user:<id>`` for a push to one user's DM (the platform
 identity is chosen at delivery time, so a user who links a second chat account is not notified twice),
@@ -16,22 +19,6 @@ PAYMENT_OVERDUE = "payment_overdue"
 PAYMENT_ESCALATION = "payment_escalation"
 DIGEST_DAILY = "digest_daily"
 DIGEST_WEEKLY = "digest_weekly"
-
-DIGEST_KINDS = frozenset({DIGEST_DAILY, DIGEST_WEEKLY})
-
-#: What `subject_id` refers to, per kind (shown in `crmbot tick` lines and dead-letter lists).
-SUBJECT_OF: dict[str, str] = {
-    FOLLOWUP_DUE: "followup",
-    REMINDER_DUE: "reminder",
-    FOLLOWUP_OVERDUE: "followup",
-    BIRTHDAY: "contact",
-    CHURN: "customer",
-    PAYMENT_OVERDUE: "order",
-    PAYMENT_ESCALATION: "order",
-    DIGEST_DAILY: "manager",
-    DIGEST_WEEKLY: "manager",
-}
-ALL_KINDS = tuple(SUBJECT_OF)
 
 #: How far back a bot that was down still sends date-keyed occasions it missed (follow-ups, payments,
 #: escalations). Older ones are not pushed one by one: the digest and `today` list them.
@@ -54,7 +41,3 @@ def audience_user_id(channel: str) -> int | None:
     except ValueError:
         return None
 
-
-def occasion_label(kind: str, subject_id: int, due_date: object) -> str:
-    """``contact#12@2026-02-16``: the occasion an outbox row stands for, readable and greppable."""
-    return f"{SUBJECT_OF.get(kind, 'subject')}#{subject_id}@{due_date}"

@@ -7,7 +7,6 @@ push (step done, order paid, contact deleted) raises `ObsoleteNotification` and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -94,27 +93,6 @@ class RenderContext:
         return Card(title=name, subtitle=ref, actions=tuple(actions), customer_id=customer_id)
 
 
-Renderer = Callable[[RenderContext, ClaimedNotification], Notice]
-
-
-def render_notice(ctx: RenderContext, row: ClaimedNotification) -> Notice:
-    """The notice for `row`; raises `ObsoleteNotification`, or KeyError for a kind nobody renders."""
-    from bot.notifications.digest import render_digest
-
-    renderers: dict[str, Renderer] = {
-        kinds.FOLLOWUP_DUE: _followup_due,
-        kinds.REMINDER_DUE: _reminder_due,
-        kinds.FOLLOWUP_OVERDUE: _followup_overdue,
-        kinds.BIRTHDAY: _birthday,
-        kinds.CHURN: _churn,
-        kinds.PAYMENT_OVERDUE: _payment,
-        kinds.PAYMENT_ESCALATION: _payment,
-        kinds.DIGEST_DAILY: render_digest,
-        kinds.DIGEST_WEEKLY: render_digest,
-    }
-    return renderers[row.kind](ctx, row)
-
-
 def _when_text(ctx: RenderContext, instant: datetime | None, day: date, has_time: bool) -> str:
     tz = ctx.recipient.tz
     if has_time and instant is not None:
@@ -123,7 +101,7 @@ def _when_text(ctx: RenderContext, instant: datetime | None, day: date, has_time
     return format_when(When(day, None, tz), ctx.lang)
 
 
-def _followup_due(ctx: RenderContext, row: ClaimedNotification) -> Notice:
+def render_followup_due(ctx: RenderContext, row: ClaimedNotification) -> Notice:
     found = ctx.session.execute(
         select(FollowUp.next_step, FollowUp.next_due_at, FollowUp.next_due_date, FollowUp.next_due_has_time,
                FollowUp.done_at, FollowUp.deleted_at, Customer.id.label("customer_id"), Customer.name,
@@ -143,7 +121,7 @@ def _followup_due(ctx: RenderContext, row: ClaimedNotification) -> Notice:
     return Notice(row.kind, ctx.t("followup_due_line", **params), (ctx.reply(ctx.t("followup_due", **params), card),))
 
 
-def _reminder_due(ctx: RenderContext, row: ClaimedNotification) -> Notice:
+def render_reminder_due(ctx: RenderContext, row: ClaimedNotification) -> Notice:
     found = ctx.session.execute(
         select(Reminder.text, Reminder.due_at, Reminder.due_date, Reminder.due_has_time, Reminder.done_at,
                Reminder.deleted_at, Reminder.customer_id, Customer.name)
@@ -161,7 +139,7 @@ def _reminder_due(ctx: RenderContext, row: ClaimedNotification) -> Notice:
     return Notice(row.kind, ctx.t("reminder_due_line", **params), (ctx.reply(ctx.t("reminder_due", **params), card),))
 
 
-def _followup_overdue(ctx: RenderContext, row: ClaimedNotification) -> Notice:
+def render_followup_overdue(ctx: RenderContext, row: ClaimedNotification) -> Notice:
     owner = aliased(User)
     found = ctx.session.execute(
         select(FollowUp.next_step, FollowUp.next_due_date, FollowUp.done_at, FollowUp.deleted_at,
@@ -186,7 +164,7 @@ def _followup_overdue(ctx: RenderContext, row: ClaimedNotification) -> Notice:
                   (ctx.reply(ctx.t("followup_overdue", **params), card),))
 
 
-def _birthday(ctx: RenderContext, row: ClaimedNotification) -> Notice:
+def render_birthday(ctx: RenderContext, row: ClaimedNotification) -> Notice:
     found = ctx.session.execute(
         select(Contact.name, Contact.birthday_month, Contact.birthday_day, Contact.birthday_is_lunar,
                Contact.birthday_is_leap_month, Contact.birthday_year, Contact.greeting_language,
@@ -212,7 +190,7 @@ def _birthday(ctx: RenderContext, row: ClaimedNotification) -> Notice:
     return Notice(row.kind, ctx.t("birthday_line", contact=contact, customer=customer), (ctx.reply(text, card),))
 
 
-def _churn(ctx: RenderContext, row: ClaimedNotification) -> Notice:
+def render_churn(ctx: RenderContext, row: ClaimedNotification) -> Notice:
     found = ctx.session.execute(
         select(Customer.id, Customer.name, Customer.deleted_at, Customer.last_contact_at).where(
             Customer.id == row.subject_id
@@ -231,7 +209,7 @@ def _churn(ctx: RenderContext, row: ClaimedNotification) -> Notice:
     return Notice(row.kind, line, (ctx.reply(text, ctx.customer_card(found.id, found.name, pause=True)),))
 
 
-def _payment(ctx: RenderContext, row: ClaimedNotification) -> Notice:
+def render_payment(ctx: RenderContext, row: ClaimedNotification) -> Notice:
     owner = aliased(User)
     found = ctx.session.execute(
         select(Order.id, Order.amount, Order.currency, Order.payment_due, Order.paid_at, Order.deleted_at,

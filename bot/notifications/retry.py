@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Backoff parameters (defaults per scheduling-and-scale.md §4: about 8 attempts or 24 h)."""
+    """Backoff parameters (defaults: about 8 attempts or 24 h)."""
 
     base_seconds: float = 30.0
     cap_seconds: float = 3600.0

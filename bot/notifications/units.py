@@ -18,11 +18,12 @@ from sqlalchemy import Engine
 from bot.errors import report_error
 from bot.messages import Reply, Target
 from bot.notifications import kinds
+from bot.notifications.catalog import render_notice
 from bot.notifications.claim import ClaimedNotification
-from bot.notifications.digest import paginate
-from bot.notifications.notices import Notice, ObsoleteNotification, RenderContext, render_notice
+from bot.notifications.notices import Notice, ObsoleteNotification, RenderContext
 from bot.notifications.routing import Recipient, UnroutableError, channel_target, dm_targets, load_recipients
 from bot.render import pick_language, t
+from bot.text.paging import paginate
 from config.settings import Settings
 from storage.uow import unit_of_work
 

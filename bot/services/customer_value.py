@@ -1,4 +1,4 @@
-"""A customer's lifecycle stage and tier, derived from their orders (DESIGN.md §2).
+"""A customer's lifecycle stage and tier, derived from their orders.
 
 Stage (after every order):
 

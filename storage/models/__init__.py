@@ -1,4 +1,4 @@
-"""SQLModel tables for crmbot (DESIGN.md §2). Importing this package registers every table."""
+"""SQLModel tables for crmbot. Importing this package registers every table."""
 
 from storage.models.activity import FollowUp, Reminder, Satisfaction
 from storage.models.customers import Contact, Customer

@@ -1,4 +1,4 @@
-"""Nobody sees or touches a customer they shouldn't (DESIGN.md §5)."""
+"""Nobody sees or touches a customer they shouldn't."""
 
 from __future__ import annotations
 

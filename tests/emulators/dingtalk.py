@@ -11,7 +11,7 @@ here is synchronous so plain pytest tests can drive it.
         result = emu.send_bot_message("客户 阿里巴巴", conversation_type="2")
         assert result["ack"]["code"] == 200
 
-Spec: /work/shared/reference/dingtalk.md part B. Routes live in `dingtalk_gateway` (stream),
+Routes live in `dingtalk_gateway` (stream),
 `dingtalk_openapi` (robot APIs), `dingtalk_cards` and `dingtalk_webhooks`; wire shapes in `dingtalk_payloads`.
 """
 
@@ -214,7 +214,7 @@ class DingTalkEmulator:
     # ---- payload builders (registering sessions, groups and files as a side effect) ------------
 
     def build_bot_message(self, text: str = "", *, session_ttl: float | None = None, **kw: Any) -> dict[str, Any]:
-        """A chatbot payload (B5) whose sessionWebhook points back here and expires after `session_ttl` s.
+        """A chatbot payload whose sessionWebhook points back here and expires after `session_ttl` s.
 
         Group messages also make the robot "in" that group for `groupMessages/send`; any downloadCode
         becomes downloadable through `messageFiles/download`.
@@ -237,7 +237,7 @@ class DingTalkEmulator:
         return payload
 
     def build_card_callback(self, out_track_id: str, user_id: str = "rep001", **kw: Any) -> dict[str, Any]:
-        """A card button callback payload (A6.2) from this emulator's corp."""
+        """A card button callback payload from this emulator's corp."""
         return build_card_callback(out_track_id, user_id, corp_id=self.config.corp_id, **kw)
 
     def build_event(self, event_type: str, payload: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Card-platform routes of the emulator (A6.1): create, deliver, createAndDeliver, update and streaming.
+"""Card-platform routes of the emulator: create, deliver, createAndDeliver, update and streaming.
 
 Cards are stored in `state.cards` as `Card{template, data, openSpaceIds, updates}` so tests can assert
 what a rep would see. Fidelity rule B7.5: every `cardParamMap` value must be a string.

@@ -32,7 +32,7 @@ PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "WS_PROXY", "WSS_PR
 
 
 def isolate_from_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep `requests` and `websockets` (proxy=True) from sending loopback traffic to a proxy (A7)."""
+    """Keep `requests` and `websockets` (proxy=True) from sending loopback traffic to a proxy."""
     for name in PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.lower(), raising=False)

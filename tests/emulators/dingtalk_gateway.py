@@ -1,6 +1,6 @@
 """The Stream-mode half of the emulator: ticket registration, the `/connect` websocket and pushes.
 
-Mirrors A2 of the reference: single-use 90 s tickets, frames with `data` as a JSON string, ACK matching by
+Mirrors DingTalk's stream gateway: single-use 90 s tickets, frames with `data` as a JSON string, ACK matching by
 `headers.messageId`, random (or "last") routing across live connections, SYSTEM ping/disconnect, abrupt
 kills, redelivery of unACKed pushes, lost ACKs and zombie ("stalled") sockets.
 """
@@ -110,7 +110,7 @@ class Gateway:
     # ---- WebSocket ----------------------------------------------------------------------------
 
     async def connect(self, request: web.Request) -> web.StreamResponse:
-        """Upgrade a request carrying a valid, unused, unexpired ticket; 401 otherwise (B7.2)."""
+        """Upgrade a request carrying a valid, unused, unexpired ticket; 401 otherwise."""
         ticket = self.state.tickets.get(request.query.get("ticket", ""))
         if ticket is None or ticket.used or ticket.expires_at < self.state.now():
             return web.Response(status=401, text="invalid, used or expired ticket")
@@ -169,7 +169,7 @@ class Gateway:
     # ---- pushes -------------------------------------------------------------------------------
 
     def pick_connection(self, frame_type: str, topic: str, connection_id: str | None = None) -> Connection:
-        """Route like A2.6: a random (or the newest, in "last" mode) live connection subscribed to `topic`."""
+        """Route like DingTalk: a random (or the newest, in "last" mode) live connection subscribed to `topic`."""
         if connection_id is not None:
             for conn in self.state.connections:
                 if conn.id == connection_id and not conn.closed:

@@ -1,7 +1,7 @@
 """OpenAPI robot routes of the emulator: access tokens, proactive 1:1 and group sends, read status,
-recall, message files, oapi media upload and the StandardCard `interactiveCards` calls (A5, B3).
+recall, message files, oapi media upload and the StandardCard `interactiveCards` calls.
 
-All `/v1.0/*` routes need a valid `x-acs-dingtalk-access-token` header and answer 401 otherwise (B7.6).
+All `/v1.0/*` routes need a valid `x-acs-dingtalk-access-token` header and answer 401 otherwise.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ TOKEN_HEADER = "x-acs-dingtalk-access-token"
 MAX_OTO_USERS = 20
 MAX_GROUP_MSG_PARAM_BYTES = 15000
 
-# msgKey -> keys its msgParam object must carry (A5.4; only well-attested keys are required).
+# msgKey -> keys its msgParam object must carry (only well-attested keys are required).
 MSG_KEY_REQUIRED_PARAMS: dict[str, tuple[str, ...]] = {
     "sampleText": ("content",),
     "sampleMarkdown": ("title", "text"),
@@ -59,7 +59,7 @@ def check_token(state: EmulatorState, request: web.Request) -> web.Response | No
 
 
 def parse_msg_param(msg_key: Any, msg_param: Any) -> tuple[dict[str, Any] | None, str]:
-    """Validate `msgKey`/`msgParam` (B7.5: msgParam must be a JSON *string*); returns (param, error code)."""
+    """Validate `msgKey`/`msgParam` (msgParam must be a JSON *string*); returns (param, error code)."""
     if msg_key not in MSG_KEY_REQUIRED_PARAMS:
         return None, "invalidParameter.msgKey.invalid"
     if not isinstance(msg_param, str):

@@ -1,8 +1,7 @@
 """Pure builders for what the DingTalk gateway emulator puts on the wire.
 
 Everything here is a plain function of its arguments (plus fresh random ids), so the shapes can be
-reviewed against the protocol reference (`/work/shared/reference/dingtalk.md`, sections A2.3, A3 and A6.2)
-without reading any server code:
+reviewed against DingTalk's documented payloads without reading any server code:
 
 - stream frames (`build_frame`) with `data` always a JSON *string*;
 - chatbot message payloads (`build_bot_message`) as pushed on `/v1.0/im/bot/messages/get`;
@@ -87,9 +86,9 @@ def build_frame(
     now_ms: int,
     extra_headers: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """A server-to-client stream frame exactly as in A2.3.
+    """A server-to-client stream frame exactly as DingTalk sends it.
 
-    `message_id=None` leaves the header out, which is what SYSTEM `disconnect` looks like (B7.4).
+    `message_id=None` leaves the header out, which is what SYSTEM `disconnect` looks like.
     """
     headers: dict[str, str] = {
         "appId": app_id,
@@ -207,7 +206,7 @@ def build_card_callback(
     space_type: Literal["IM_GROUP", "IM_ROBOT"] = "IM_GROUP",
     space_id: str = "",
 ) -> dict[str, Any]:
-    """A card button callback payload (A6.2); `content` and `extension` are JSON strings as on the wire."""
+    """A card button callback payload; `content` and `extension` are JSON strings as on the wire."""
     private_data = {"actionIds": list(action_ids), "params": dict(params or {})}
     return {
         "type": "actionCallback",
@@ -225,7 +224,7 @@ def build_card_callback(
 def build_event(
     event_type: str, payload: Mapping[str, Any], *, corp_id: str, app_id: str, now_ms: int
 ) -> dict[str, Any]:
-    """An EVENT push: the extra `event*` headers (A2.3) and the event body.
+    """An EVENT push: the extra `event*` headers and the event body.
 
     Returns `{"headers": {...}, "data": {...}}`; the gateway merges the headers into the frame.
     """

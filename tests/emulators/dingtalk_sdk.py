@@ -1,8 +1,8 @@
 """Wiring the real `dingtalk_stream` SDK to the emulator (test infrastructure only).
 
-- `sdk_endpoint_patches` / `point_sdk_at`: redirect an already imported SDK to the emulator (A7).
+- `sdk_endpoint_patches` / `point_sdk_at`: redirect an already imported SDK to the emulator.
 - `StreamRunner` / `run_sdk_client`: run a `DingTalkStreamClient` in its own thread and loop, as production
-  does (A8 #1), and stop it within 2 s even on 0.24.3, whose first `task.cancel()` is swallowed (A8 #5).
+  does, and stop it within 2 s even on 0.24.3, whose first `task.cancel()` is swallowed.
   The production adapter has its own runner; this one exists so emulator tests need no adapter.
 """
 
@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-# A8 #4: websockets >= 15 loads this submodule lazily; the SDK's `except` clause needs it loaded.
+# websockets >= 15 loads this submodule lazily; the SDK's `except` clause needs it loaded.
 import websockets.exceptions  # noqa: F401
 
 OPEN_CONNECTION_PATH = "/v1.0/gateway/connections/open"
@@ -23,7 +23,7 @@ STOP_DEADLINE_S = 2.0
 
 
 def sdk_endpoint_patches(base_url: str) -> list[tuple[object, str, str]]:
-    """The five `(object, attribute, value)` assignments that point an imported SDK at `base_url` (A7).
+    """The five `(object, attribute, value)` assignments that point an imported SDK at `base_url`.
 
     The SDK copies `DINGTALK_OPENAPI_ENDPOINT` into several modules at import time, so setting the
     environment variable afterwards has no effect; fixtures apply these with `monkeypatch.setattr`.
@@ -69,7 +69,7 @@ class StreamRunner:
         self._task_ready.set()
         with contextlib.suppress(BaseException):
             self.loop.run_until_complete(self._task)
-        # 0.24.3 leaks keepalive and per-frame tasks (A8 #7); finish them so the loop closes cleanly.
+        # 0.24.3 leaks keepalive and per-frame tasks; finish them so the loop closes cleanly.
         leftovers = asyncio.all_tasks(self.loop)
         for task in leftovers:
             task.cancel()
@@ -85,7 +85,7 @@ class StreamRunner:
     def stop(self, deadline: float = STOP_DEADLINE_S) -> float:
         """Stop the client; returns the seconds it took. Raises RuntimeError past `deadline`.
 
-        0.24.3 swallows the first cancel and sleeps 10 s (A2.7), so cancel repeatedly until the task
+        0.24.3 swallows the first cancel and sleeps 10 s, so cancel repeatedly until the task
         ends; 0.24.4b1+ also gets `client.stop()`.
         """
         started = time.monotonic()

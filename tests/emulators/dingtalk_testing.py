@@ -36,7 +36,7 @@ class EchoChatbot(dingtalk_stream.ChatbotHandler):
         message = ChatbotMessage.from_dict(callback.data)
         self.received.append(message)
         if len(self.received) <= self.crash_first:
-            raise RuntimeError("handler crashed before ACK")  # 0.24.3 then sends no ACK at all (A8 #13)
+            raise RuntimeError("handler crashed before ACK")  # 0.24.3 then sends no ACK at all
         if message.message_type == "text":
             command = message.text.content.strip()
             self.reply_text(f"收到:{command}", message)

@@ -1,5 +1,5 @@
-"""Webhook routes of the emulator: the per-message sessionWebhook (A4.1) and the legacy custom group
-robot `/robot/send` with HMAC signing and its 20-per-minute window (A5.6).
+"""Webhook routes of the emulator: the per-message sessionWebhook and the legacy custom group
+robot `/robot/send` with HMAC signing and its 20-per-minute window.
 
 Both answer oapi style: HTTP 200 with `{"errcode": 0, "errmsg": "ok"}` or a non-zero errcode.
 """
@@ -24,7 +24,7 @@ SIGN_MAX_SKEW_S = 3600
 
 
 def robot_body_problem(body: dict[str, Any] | None) -> str | None:
-    """Why a webhook message body is malformed (shapes of A4.1), or None when it is acceptable."""
+    """Why a webhook message body is malformed, or None when it is acceptable."""
     if body is None:
         return "body must be a JSON object"
     msgtype = body.get("msgtype")

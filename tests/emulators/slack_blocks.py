@@ -1,6 +1,6 @@
 """Block Kit checks the fake Slack applies to everything a bot posts, the way Slack's servers would.
 
-Two layers (reference: /work/shared/reference/slack.md section 3.1):
+Two layers:
 
 1. `slack_sdk.models` does the per-element limits (`Block.parse(b).to_dict()`, `View(**v).to_dict()`
    raise `SlackObjectFormationError` on oversize text, too many fields, bad view titles, ...).
@@ -104,7 +104,7 @@ def _validate_block(block: Any) -> list[str]:
 
 
 def _our_limits(block: dict[str, Any]) -> list[str]:
-    """The limits from slack.md 3.1 that slack_sdk leaves to the server (or coerces instead of rejecting)."""
+    """The Block Kit limits that slack_sdk leaves to the server (or coerces instead of rejecting)."""
     errors: list[str] = []
     kind = block["type"]
     block_id = block.get("block_id")

@@ -1,7 +1,7 @@
 """pytest fixtures for the fake Slack (register with ``pytest_plugins = ["tests.emulators.slack_fixtures"]``).
 
 - ``clean_slack_env``: removes proxy variables and every ``SLACK_*`` variable for the test. slack_sdk
-  copies ``HTTP(S)_PROXY`` into ``WebClient.proxy`` even for ``http://127.0.0.1`` (slack.md G4), and
+  copies ``HTTP(S)_PROXY`` into ``WebClient.proxy`` even for ``http://127.0.0.1``, and
   ``SLACK_CLIENT_ID``/``SLACK_CLIENT_SECRET`` silently switch Bolt into OAuth mode. Safe as autouse.
 - ``fake_slack``: a started `FakeSlack` (function scope; stopped afterwards), with a clean environment.
 - ``slack_client``: a real ``WebClient`` pointed at ``fake_slack`` with the production retry handlers.

@@ -1,7 +1,6 @@
 """``response_url`` endpoints (``POST /hooks/<id>``), what Bolt's ``respond()`` and `WebhookClient` hit.
 
-Slack documents "up to 5 times within 30 minutes" but not the error for overuse/expiry (slack.md 1.10,
-section 8). The fake's choice, which the product must treat as "fall back to chat.postMessage":
+Slack documents "up to 5 times within 30 minutes" but not the error for overuse/expiry. The fake's choice, which the product must treat as "fall back to chat.postMessage":
 
 ======================================  ======  ================
 situation                               status  body (text/plain)

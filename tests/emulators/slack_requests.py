@@ -1,6 +1,6 @@
 """The inbound side: what Slack POSTs to our ``/slack/events`` endpoint, built and signed for tests.
 
-Payload shapes follow slack.md section 1 (taken from bolt-python's own scenario-test fixtures):
+Payload shapes are taken from bolt-python's own scenario-test fixtures):
 
 - `slash_command` → form body (flat fields);
 - `block_actions`, `view_submission`, `view_closed` → form body with one ``payload=<JSON>`` field;

@@ -1,6 +1,6 @@
 """``chat.scheduleMessage`` and friends, with the limits Slack documents for them.
 
-Rules (docs.slack.dev/reference/methods/chat.scheduleMessage, slack.md section 3):
+Rules (docs.slack.dev/reference/methods/chat.scheduleMessage):
 - ``post_at`` in the past → ``time_in_past``; more than 120 days ahead → ``time_too_far``;
   not a number → ``invalid_time``.
 - At most 30 messages per channel whose ``post_at`` falls inside any 5-minute window →

@@ -1,6 +1,6 @@
 """Modals and the Home tab: ``views.open``/``push``/``update``/``publish`` and trigger ids.
 
-Rules (slack.md sections 3 and 6):
+Rules:
 - A ``trigger_id`` works once (``exchanged_trigger_id`` on reuse). Tests that want expiry call
   `TriggerRegistry.expire_after` (Slack: 3 s) and get ids from `TriggerRegistry.issue`; an id used
   after that long by the fake's clock is ``expired_trigger_id``. Ids the fake never issued are accepted

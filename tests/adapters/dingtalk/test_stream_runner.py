@@ -30,7 +30,7 @@ def test_watchdog_replaces_a_connection_that_went_silent(
     dingtalk_service: DingTalkService, dingtalk_emulator: DingTalkEmulator
 ) -> None:
     [zombie] = dingtalk_emulator.wait_for_connections(1)
-    dingtalk_emulator.stall()  # the socket stays up, but nothing arrives any more (A2.7)
+    dingtalk_emulator.stall()  # the socket stays up, but nothing arrives any more
     dingtalk_emulator.wait_for_total_connections(2, timeout=5)
     assert dingtalk_service.runner is not None and dingtalk_service.runner.watchdog_closures >= 1
     dingtalk_emulator.wait_for(lambda: zombie.closed, 5, "the zombie to be closed")
@@ -102,7 +102,7 @@ def test_stop_returns_within_two_seconds_on_both_sdk_lines(client_class: type) -
 
 
 class CrashingClient:
-    """`start()` escapes twice (as A8 #4's AttributeError did), then runs."""
+    """`start()` escapes twice (as the SDK's lazily imported exceptions module once did), then runs."""
 
     def __init__(self, on_frame: Any) -> None:
         self.starts = 0

@@ -1,4 +1,4 @@
-"""When birthdays are celebrated: scheduling-and-scale.md §5 rules on real lunar years.
+"""When birthdays are celebrated: the rules on real lunar years.
 
 Facts about the lunar calendar used below were read from lunar-python 1.4.8 and are hard-coded on purpose:
   2023: leap 2nd month. Regular 2nd month has 30 days (ends 2023-03-21), leap 2nd has 29 (2023-03-22 … 04-19).
@@ -37,7 +37,7 @@ def lunar(month: int, day: int, year: int | None = None, *, leap: bool = False) 
 
 
 def test_lunar_conversion_is_right_where_lunardate_is_wrong() -> None:
-    """1954-11-25 is 十一月初一 (lunardate says 十月三十; §5), and Spring Festival dates are known."""
+    """1954-11-25 is 十一月初一 (lunardate says 十月三十), and Spring Festival dates are known."""
     assert lunar_date_of(date(1954, 11, 25)) == LunarDate(1954, 11, 1, False)
     assert lunar_date_of(date(2026, 2, 17)) == LunarDate(2026, 1, 1, False)
     assert lunar_date_of(date(2025, 7, 29)) == LunarDate(2025, 6, 5, True)

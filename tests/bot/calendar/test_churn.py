@@ -1,4 +1,4 @@
-"""Churn warnings from the rhythm ratio (scheduling-and-scale.md §6): levels, shrinkage, bulk scoring, wording."""
+"""Churn warnings from the rhythm ratio: levels, shrinkage, bulk scoring, wording."""
 
 from __future__ import annotations
 

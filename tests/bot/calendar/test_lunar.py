@@ -15,7 +15,7 @@ from bot.calendar.lunar import (
     lunar_to_solar,
 )
 
-# Years where lunardate is wrong (1933, 1954, 1978; §5), recent leap years (2020 leap 4, 2023 leap 2,
+# Years where lunardate is wrong (1933, 1954, 1978), recent leap years (2020 leap 4, 2023 leap 2,
 # 2025 leap 6), a year without a leap month (2026) and the "2033 problem" (leap 11).
 _CHECKED_YEARS = (1933, 1954, 1978, 2020, 2023, 2025, 2026, 2033)
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlmodel import Session
 
-from bot.notifications.digest import paginate
+from bot.text.paging import paginate
 from storage.models import DigestSubscription, NotificationOutbox
 from tests.bot.notifications.helpers import delivered, local
 

@@ -1,0 +1,154 @@
+"""Every notification kind, declared once: its subject, how it is enqueued, rendered and caught up.
+
+A kind is one `NotificationKind` entry in `KINDS`. The enqueuer runs each entry's `enqueue` step, the
+dispatcher renders a claimed row with the entry's `render`, dead-letter lists and `crmbot tick` name the
+occasion with its `subject`, and a test checks that every entry is complete (both templates exist in every
+language, the renderer and enqueue step are set). Adding a kind is: its constant in `kinds`, its enqueue
+statement, its renderer, its two template macros per language, and its entry here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.notifications import kinds
+from bot.notifications.churn_features import all_churn_rows
+from bot.notifications.claim import ClaimedNotification
+from bot.notifications.digest import render_digest
+from bot.notifications.enqueue_birthdays import enqueue_birthdays
+from bot.notifications.enqueue_churn import enqueue_churn_warnings
+from bot.notifications.enqueue_digests import enqueue_digests
+from bot.notifications.enqueue_due import (
+    enqueue_followup_escalations,
+    enqueue_followups_due,
+    enqueue_payment_escalations,
+    enqueue_payments_overdue,
+    enqueue_reminders_due,
+)
+from bot.notifications.notices import (
+    Notice,
+    RenderContext,
+    render_birthday,
+    render_churn,
+    render_followup_due,
+    render_followup_overdue,
+    render_payment,
+    render_reminder_due,
+)
+from bot.notifications.zone_clocks import ZoneClocks
+from storage.uow import unit_of_work
+
+Renderer = Callable[[RenderContext, ClaimedNotification], Notice]
+EnqueueStatement = Callable[[Session, ZoneClocks], int]
+
+
+class CatchUp(Enum):
+    """What a bot that was down does with occasions it missed (the enqueue statements implement it)."""
+
+    RECENT_DAYS = f"sent if at most {kinds.CATCH_UP_DAYS} days late; older ones only in digests and `today`"
+    SAME_DAY = "sent until the greeting cutoff hour of the day, then dropped as stale"
+    SAME_WEEK = "one per ISO week; stale once that week is over"
+    NEXT_DAY = "stale at the next local midnight (the next digest covers it)"
+
+
+@dataclass(frozen=True)
+class Enqueue:
+    """One enqueue step of a tick. Several kinds may share a step (the digest statement writes both).
+
+    `run` gets the engine and the tick's zone clocks and returns the number of new outbox rows; `hourly`
+    steps are heavy and run at most once per clock hour in a process (their keys make reruns harmless).
+    """
+
+    label: str  # the key the tick report counts its rows under
+    run: Callable[[Engine, ZoneClocks], int]
+    hourly: bool = False
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    """A kind of push: everything the scheduler needs to enqueue, render and name one of its occasions."""
+
+    name: str
+    subject: str  # what `subject_id` refers to (shown in `crmbot tick` lines and dead-letter lists)
+    enqueue: Enqueue
+    render: Renderer
+    templates: tuple[str, str]  # the message and its one-line (summary) form, ``file:macro``
+    catch_up: CatchUp
+
+
+def in_transaction(label: str, statement: EnqueueStatement) -> Enqueue:
+    """An enqueue step that runs `statement` in a transaction of its own."""
+
+    def run(engine: Engine, clocks: ZoneClocks) -> int:
+        with unit_of_work(engine) as session:
+            return statement(session, clocks)
+
+    return Enqueue(label, run)
+
+
+def _enqueue_churn(engine: Engine, clocks: ZoneClocks) -> int:
+    # Scored from rows read before the write transaction, so the write lock is held only for the inserts.
+    rows = all_churn_rows(engine, today=clocks.first_today)
+    with unit_of_work(engine) as session:
+        return enqueue_churn_warnings(session, clocks, rows)
+
+
+_DIGESTS = in_transaction("digest", enqueue_digests)
+
+
+def _kind(name: str, subject: str, enqueue: Enqueue, render: Renderer, catch_up: CatchUp,
+          templates: tuple[str, str] | None = None) -> NotificationKind:
+    return NotificationKind(name, subject, enqueue, render,
+                            templates or (f"notifications:{name}", f"notifications:{name}_line"), catch_up)
+
+
+KINDS: dict[str, NotificationKind] = {
+    entry.name: entry
+    for entry in (
+        _kind(kinds.FOLLOWUP_DUE, "followup", in_transaction(kinds.FOLLOWUP_DUE, enqueue_followups_due),
+              render_followup_due, CatchUp.RECENT_DAYS),
+        _kind(kinds.REMINDER_DUE, "reminder", in_transaction(kinds.REMINDER_DUE, enqueue_reminders_due),
+              render_reminder_due, CatchUp.RECENT_DAYS),
+        _kind(kinds.FOLLOWUP_OVERDUE, "followup",
+              in_transaction(kinds.FOLLOWUP_OVERDUE, enqueue_followup_escalations),
+              render_followup_overdue, CatchUp.RECENT_DAYS),
+        _kind(kinds.BIRTHDAY, "contact", in_transaction(kinds.BIRTHDAY, enqueue_birthdays),
+              render_birthday, CatchUp.SAME_DAY),
+        _kind(kinds.PAYMENT_OVERDUE, "order", in_transaction(kinds.PAYMENT_OVERDUE, enqueue_payments_overdue),
+              render_payment, CatchUp.RECENT_DAYS),
+        _kind(kinds.PAYMENT_ESCALATION, "order",
+              in_transaction(kinds.PAYMENT_ESCALATION, enqueue_payment_escalations),
+              render_payment, CatchUp.RECENT_DAYS),
+        _kind(kinds.DIGEST_DAILY, "manager", _DIGESTS, render_digest, CatchUp.NEXT_DAY,
+              ("notifications_digest:title", "notifications_digest:summary_line")),
+        _kind(kinds.DIGEST_WEEKLY, "manager", _DIGESTS, render_digest, CatchUp.NEXT_DAY,
+              ("notifications_digest:title", "notifications_digest:summary_line")),
+        _kind(kinds.CHURN, "customer", Enqueue(kinds.CHURN, _enqueue_churn, hourly=True),
+              render_churn, CatchUp.SAME_WEEK),
+    )
+}
+
+
+def enqueue_steps() -> list[Enqueue]:
+    """The distinct enqueue steps of a tick, in declaration order (a shared step runs once)."""
+    steps: list[Enqueue] = []
+    for entry in KINDS.values():
+        if entry.enqueue not in steps:
+            steps.append(entry.enqueue)
+    return steps
+
+
+def render_notice(ctx: RenderContext, row: ClaimedNotification) -> Notice:
+    """The notice for `row`; raises `ObsoleteNotification`, or KeyError for a kind nobody declared."""
+    return KINDS[row.kind].render(ctx, row)
+
+
+def occasion_label(kind: str, subject_id: int, due_date: object) -> str:
+    """``contact#12@2026-02-16``: the occasion an outbox row stands for, readable and greppable."""
+    entry = KINDS.get(kind)
+    return f"{entry.subject if entry else 'subject'}#{subject_id}@{due_date}"
