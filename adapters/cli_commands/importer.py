@@ -110,8 +110,13 @@ def print_report(report, *, user_name: str, stream: TextIO | None = None) -> Non
         if report.header_map.ignored:
             out("  ignored columns: " + ", ".join(report.header_map.ignored))
     verb = "would be " if report.dry_run else ""
+    out(f"  lines: {report.lines:,} = {report.before_header + (1 if report.header_map else 0):,} up to the header"
+        f" + {report.rows:,} rows + {report.blank_rows:,} blank + {report.continued_lines:,} inside multi-line cells"
+        + ("" if report.balanced else "  (DOES NOT ADD UP: please report this file)"))
     out(f"  rows: {report.rows:,}  {verb}created: {report.created:,}  {verb}merged: {report.merged:,}  "
         f"skipped as duplicates: {report.skipped:,}  rejected: {report.rejected:,}  with notes: {report.noted:,}")
+    if report.set_aside:
+        out(f"  cells set aside (kept in the notes, listed in the error file): {report.set_aside:,}")
     if not report.dry_run:
         out(f"  contacts added: {report.contacts_created:,}")
     if report.error_file is not None:

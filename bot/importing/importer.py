@@ -70,6 +70,10 @@ class ImportReport:
     header_map: HeaderMap | None = None
     rows: int = 0
     blank_rows: int = 0
+    lines: int = 0  # physical lines (CSV) or sheet rows (XLSX) of the file
+    before_header: int = 0  # title and blank lines above the header
+    continued_lines: int = 0  # further lines of records whose quoted cells hold line breaks
+    set_aside: int = 0  # cells a row could not use (kept in the notes, listed in the error file)
     created: int = 0
     merged: int = 0
     skipped: int = 0
@@ -87,8 +91,24 @@ class ImportReport:
             "file": self.source.name, "dry_run": self.dry_run, "on_duplicate": self.on_duplicate,
             "rows": self.rows, "created": self.created, "merged": self.merged, "skipped": self.skipped,
             "rejected": self.rejected, "noted": self.noted, "contacts_created": self.contacts_created,
+            "blank_rows": self.blank_rows, "lines": self.lines, "set_aside": self.set_aside,
             "error_file": str(self.error_file) if self.error_file else None,
         }  # fmt: skip
+
+    def accounting(self) -> dict[str, int]:
+        """Where every line of the file went; the parts add up to ``lines``."""
+        header = 1 if self.header_map is not None else 0
+        return {"lines": self.lines, "before_header": self.before_header, "header": header,
+                "continued_lines": self.continued_lines, "blank_rows": self.blank_rows, "rows": self.rows,
+                "created": self.created, "merged": self.merged, "skipped": self.skipped, "rejected": self.rejected}
+
+    @property
+    def balanced(self) -> bool:
+        """Whether every line is accounted for: rows decided one way each, lines all placed."""
+        parts = self.accounting()
+        decided = self.created + self.merged + self.skipped + self.rejected
+        placed = (self.before_header + parts["header"] + self.continued_lines + self.blank_rows + self.rows)
+        return decided == self.rows and placed == self.lines
 
     def count(self, reasons: list[Reason]) -> None:
         """Tally reason codes (shown in the summary)."""
@@ -122,17 +142,20 @@ def import_customers(
                          dry_run=options.dry_run)  # type: ignore[arg-type]
     with open_table(source, encoding=options.encoding, sheet=options.sheet) as table:
         header_map, rows = read_header(table, options.mapping)
+        header_end = table.lines_read()  # the header's last line: the readers are lazy
+        header_continued = table.continued_lines
         report.header_map = header_map
         errors = ErrorFile(options.errors_path or default_error_path(source), header_map.headers, lang=options.lang)
         run = _Run(report, index, owners, writer, errors, options.on_duplicate)
         workers = choose_workers(options.workers, table.estimated_rows)
         try:
             chunk_rows = min(options.batch_size, PREPARED_CHUNK_ROWS)
-            chunks = raw_chunks(rows, header_map, chunk_rows)
+            chunks = raw_chunks(rows, header_map, chunk_rows, fixed_width=table.kind == "csv")
             unwritten = 0
             # Workers prepare the next batch while this process writes the last one.
             ahead = -(-options.batch_size // chunk_rows) + workers
-            for chunk in prepared_chunks(chunks, header_map.columns, workers=workers, ahead=ahead):
+            for chunk in prepared_chunks(chunks, header_map.columns, workers=workers, ahead=ahead,
+                                           labels=header_map.headers):
                 run.process(chunk.raw, chunk.prepared)
                 report.blank_rows += chunk.blank_rows
                 unwritten += len(chunk.raw)
@@ -142,6 +165,9 @@ def import_customers(
                 if progress is not None:
                     progress(report.rows + report.blank_rows, table.estimated_rows)
             run.flush()
+            report.lines = table.lines_read()
+            report.continued_lines = table.continued_lines - header_continued
+            report.before_header = header_end - 1  # title lines, and the header's own line breaks
         finally:
             errors.close()
         report.error_file = errors.path if errors.written else None
@@ -171,6 +197,7 @@ class _Run:
                 self._outcome(raw_row.cells, item.row_number, "rejected", [item.reason])
                 self.report.rejected += 1
                 continue
+            self.report.set_aside += len(item.set_aside)
             self._decide(raw_row, item)
 
     def _decide(self, raw_row: RawRow, row: PreparedRow) -> None:

@@ -15,7 +15,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 from bot.importing.headers import HeaderError, HeaderMap, map_headers, names_the_customer
-from bot.importing.readers import Table, cell_text
+from bot.importing.readers import LineIssue, Row, Table, cell_text
+from bot.importing.reasons import Reason
 from bot.importing.rows import PreparedRow, RejectedRow, prepare_chunk
 
 # The header row may sit under a title row or two ("2026 客户清单"); look this far for it.
@@ -32,6 +33,7 @@ class RawRow:
 
     row_number: int
     cells: list[str]
+    issues: tuple[LineIssue, ...] = ()
 
 
 @dataclass(slots=True)
@@ -43,13 +45,15 @@ class PreparedChunk:
     blank_rows: int
 
 
-def read_header(table: Table, overrides: Mapping[str, str] | None) -> tuple[HeaderMap, Iterator[tuple[int, list[object]]]]:
-    """Find the header row (the first that names the customer column) and map it; returns the remaining rows."""
+def read_header(table: Table, overrides: Mapping[str, str] | None) -> tuple[HeaderMap, Iterator[Row]]:
+    """Find the header row (the first that names the customer column) and map it; returns the remaining rows.
+
+    From then on the table's reader knows the row width and which columns may hold line breaks."""
     rows = iter(table.rows)
-    first_nonblank: tuple[int, list[object]] | None = None
+    first_nonblank: tuple[int, list[str]] | None = None
     for _ in range(HEADER_SEARCH_ROWS):
         try:
-            number, cells = next(rows)
+            number, cells, _issues = next(rows)
         except StopIteration:
             break
         texts = [cell_text(c) for c in cells]
@@ -57,25 +61,59 @@ def read_header(table: Table, overrides: Mapping[str, str] | None) -> tuple[Head
             continue
         first_nonblank = first_nonblank or (number, texts)
         if names_the_customer(texts, overrides):
-            return map_headers(texts, number, overrides), rows
+            header_map = map_headers(texts, number, overrides)
+            _teach(table, header_map)
+            return header_map, rows
     if first_nonblank is None:
         raise HeaderError("the file has no header row (it is empty)")
     return map_headers(first_nonblank[1], first_nonblank[0], overrides), rows  # raises with the headers seen
 
 
-def raw_chunks(rows: Iterator[tuple[int, list[object]]], header_map: HeaderMap, size: int) -> Iterator[tuple[list[RawRow], int]]:
-    """Data rows in chunks of ``size`` non-blank rows, with how many blank rows each chunk skipped."""
+# Columns whose cells may plausibly hold line breaks; a break anywhere else means a quote ran on.
+MULTILINE_FIELDS = frozenset(("address", "notes"))
+
+
+def _teach(table: Table, header_map: HeaderMap) -> None:
     width = len(header_map.headers)
+    fields = dict(header_map.columns)
+    allowed = [index for index in range(width) if fields.get(index, "notes") in MULTILINE_FIELDS]
+    # Unmapped columns may hold free text (a second remarks column): their breaks cost nothing.
+
+    def complete(cells: list[str]) -> bool:
+        return len(cells) == width or (len(cells) > width and not any(c.strip() for c in cells[width:]))
+
+    def multiline_ok(cells: list[str]) -> bool:
+        if not complete(cells):
+            return False
+        allowed_set = set(allowed)
+        return all(index in allowed_set for index, cell in enumerate(cells[:width]) if "\n" in cell or "\r" in cell)
+
+    table.complete_row = complete
+    table.multiline_ok = multiline_ok
+
+
+def raw_chunks(rows: Iterator[Row], header_map: HeaderMap, size: int, *, fixed_width: bool = False) -> Iterator[tuple[list[RawRow], int]]:
+    """Data rows in chunks of ``size`` non-blank rows, with how many blank rows each chunk skipped.
+
+    ``fixed_width`` (CSV): a row with more non-empty fields than the header has is rejected (an unquoted
+    comma has shifted its values into the wrong columns); a shorter row imports with a note."""
+    width = len(header_map.headers)
+    header = [h.strip() for h in header_map.headers]
     chunk: list[RawRow] = []
     blank = 0
-    for number, cells in rows:
+    for number, cells, issues in rows:
         # CSV cells are always str: strip them directly (a third of the reading time at 60k rows).
         texts = [c.strip() if c.__class__ is str else cell_text(c) for c in cells[:width]]
-        if not any(texts):
+        if (not any(texts) and not any(issue.rejects for issue in issues)
+                and (len(cells) <= width or not any(cell_text(c) for c in cells[width:]))):
             blank += 1
             continue
+        if fixed_width and len(cells) != width and not any(issue.rejects for issue in issues):
+            issues = (*issues, *_width_issue(cells, width))
         texts.extend([""] * (width - len(texts)))
-        chunk.append(RawRow(number, texts))
+        if texts == header:  # files pasted together, each with its header
+            issues = (*issues, _HEADER_AGAIN)
+        chunk.append(RawRow(number, texts, issues))
         if len(chunk) >= size:
             yield chunk, blank
             chunk, blank = [], 0
@@ -83,24 +121,36 @@ def raw_chunks(rows: Iterator[tuple[int, list[object]]], header_map: HeaderMap, 
         yield chunk, blank
 
 
-def _payload(chunk: list[RawRow]) -> list[tuple[int, list[str]]]:
+_HEADER_AGAIN = LineIssue(Reason("header_again"), rejects=True)
+
+
+def _width_issue(cells: list[object], width: int) -> tuple[LineIssue, ...]:
+    if len(cells) > width:
+        extra = [cell_text(c) for c in cells[width:]]
+        if not any(extra):
+            return ()  # trailing separators
+        return (LineIssue(Reason("too_many_fields", {"fields": len(cells), "expected": width}), rejects=True),)
+    return (LineIssue(Reason("short_row", {"fields": len(cells), "expected": width})),)
+
+
+def _payload(chunk: list[RawRow]) -> list[tuple[int, list[str], tuple[LineIssue, ...]]]:
     # Plain lists of strings: the cheapest thing to pickle to a worker and back.
-    return [(raw.row_number, raw.cells) for raw in chunk]
+    return [(raw.row_number, raw.cells, raw.issues) for raw in chunk]
 
 
 def prepared_chunks(chunks: Iterator[tuple[list[RawRow], int]], columns: tuple[tuple[int, str], ...], *,
-                    workers: int, ahead: int = 0) -> Iterator[PreparedChunk]:
+                    workers: int, ahead: int = 0, labels: tuple[str, ...] = ()) -> Iterator[PreparedChunk]:
     """Prepare each chunk (cells mapped to fields by ``columns``), in ``workers`` processes when ``workers > 1``;
     results keep the file's order. The workers may run up to ``ahead`` chunks (at least two each) ahead of the
     consumer, so they keep working while it writes a batch."""
     if workers <= 1:
         for raw, blank in chunks:
-            yield PreparedChunk(raw, prepare_chunk(_payload(raw), columns), blank)
+            yield PreparedChunk(raw, prepare_chunk(_payload(raw), columns, labels), blank)
         return
     with ProcessPoolExecutor(max_workers=workers, initializer=_yield_cpu) as pool:
         in_flight: deque[tuple[list[RawRow], int, Future]] = deque()
         for raw, blank in chunks:
-            in_flight.append((raw, blank, pool.submit(prepare_chunk, _payload(raw), columns)))
+            in_flight.append((raw, blank, pool.submit(prepare_chunk, _payload(raw), columns, labels)))
             if len(in_flight) > max(workers * 2, ahead):
                 done_raw, done_blank, future = in_flight.popleft()
                 yield PreparedChunk(done_raw, future.result(), done_blank)

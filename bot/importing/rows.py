@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.calendar.birthdays import BirthdayError, parse_birthday
 from bot.commands.fields import CHOICE_WORDS, format_tags
+from bot.importing.readers import LineIssue
 from bot.importing.reasons import Reason
 from bot.services.customers import search_keys
 from bot.text.identity import normalize_email, normalize_phone
@@ -66,6 +67,8 @@ class PreparedRow:
     owner_ref: str | None
     contact: PreparedContact | None
     notes: list[Reason] = field(default_factory=list)
+    # Cells the row could not use, with why (also among ``notes``): the summary counts them.
+    set_aside: list[Reason] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -97,17 +100,72 @@ def prepare_row(row_number: int, values: Mapping[str, Sequence[str]]) -> Prepare
         return RejectedRow(row_number, rejected.reason)
 
 
-def prepare_chunk(chunk: Sequence[tuple[int, Sequence[str]]],
-                  columns: Sequence[tuple[int, str]]) -> list[PreparedRow | RejectedRow]:
-    """``prepare_row`` over a chunk of ``(row_number, cells)``, the cells mapped to fields by ``columns``
-    (``(column_index, field)`` pairs): the unit of work handed to a worker process."""
-    prepared = []
-    for number, cells in chunk:
+def prepare_chunk(chunk: Sequence[tuple[int, Sequence[str], Sequence[LineIssue]]],
+                  columns: Sequence[tuple[int, str]], labels: Sequence[str] = ()) -> list[PreparedRow | RejectedRow]:
+    """``prepare_row`` over a chunk of ``(row_number, cells, issues)``, the cells mapped to fields by ``columns``
+    (``(column_index, field)`` pairs): the unit of work handed to a worker process. A line its reader could
+    not read (``issues`` that reject) is rejected with that reason; repairs become notes on the row.
+    ``labels`` are the file's headers, which name set-aside cells in the customer's notes."""
+    prepared: list[PreparedRow | RejectedRow] = []
+    for number, cells, issues in chunk:
+        refused = next((issue.reason for issue in issues if issue.rejects), None)
+        if refused is not None:
+            prepared.append(RejectedRow(number, refused))
+            continue
         values: dict[str, list[str]] = {}
+        set_aside: list[Reason] = []
+        kept: list[str] = []
         for index, field_name in columns:
-            values.setdefault(field_name, []).append(cells[index])
-        prepared.append(prepare_row(number, values))
+            cell = cells[index]
+            if cell and cell[0] in _FORMULA_MARKS:
+                before = len(set_aside)
+                cell = _formula_value(cell, field_name, set_aside)
+                if len(set_aside) > before and set_aside[-1].code == "formula_set_aside":
+                    kept.append(f"{labels[index] if index < len(labels) else field_name}: {cells[index]}")
+            values.setdefault(field_name, []).append(cell)
+        row = prepare_row(number, values)
+        if isinstance(row, PreparedRow) and (issues or set_aside):
+            row.notes[:0] = [*(issue.reason for issue in issues), *set_aside]
+            row.set_aside.extend(set_aside)
+            if kept:
+                keep_in_notes(row, kept)
+        prepared.append(row)
     return prepared
+
+
+# A cell starting with one of these may be a spreadsheet formula, an error value, or a value an export
+# protected against being read as a formula.
+_FORMULA_MARKS = frozenset("='#")
+_QUOTED_FORMULA = re.compile(r'^="(.*)"$', re.S)
+_HYPERLINK = re.compile(r'^=HYPERLINK\(\s*"[^"]*"\s*[,;]\s*"(.*)"\s*\)$', re.I | re.S)
+_CELL_ERRORS = frozenset(("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!", "#CALC!"))
+
+
+def _formula_value(cell: str, field_name: str, set_aside: list[Reason]) -> str:
+    """The value a person sees for a formula-like cell; a formula without a value is set aside (noted)."""
+    if cell[0] == "'":
+        # An export's guard against formula injection ('=…, '+…): the apostrophe is not part of the value.
+        return cell[1:] if len(cell) > 1 and cell[1] in "=+-@" else cell
+    if cell[0] == "#":
+        if cell.upper() in _CELL_ERRORS:
+            set_aside.append(Reason("cell_error", {"field": field_name, "value": cell}))
+            return ""
+        return cell
+    if (quoted := _QUOTED_FORMULA.match(cell)) is not None and '"' not in quoted.group(1).replace('""', ""):
+        return quoted.group(1).replace('""', '"')  # ="0571…": Excel's way to keep a leading zero
+    if (link := _HYPERLINK.match(cell)) is not None:
+        return link.group(1)
+    if len(cell) > 1:
+        set_aside.append(Reason("formula_set_aside", {"field": field_name, "value": cell}))
+        return ""
+    return cell
+
+
+def keep_in_notes(row: PreparedRow, lines: Sequence[str]) -> None:
+    """Append ``lines`` (``header: raw value``) to the row's notes, within the notes column's length."""
+    existing = row.values.get("notes")
+    text = "\n".join([*([existing] if existing else []), *lines])
+    row.values["notes"] = text[: _CUSTOMER_LIMITS["notes"]]
 
 
 def _prepare(row_number: int, values: Mapping[str, Sequence[str]]) -> PreparedRow:

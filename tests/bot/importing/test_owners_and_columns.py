@@ -101,7 +101,8 @@ def test_invalid_values_reject_the_row_with_a_reason(values, code):
 
 def test_every_reason_reads_in_both_languages():
     samples = {"value": "v", "field": "phone", "max": 3, "choices": "a, b", "detail": "d", "user": "u",
-               "target": ("customer", 1, "Acme"), "why": "phone", "kept": "k"}
+               "target": ("customer", 1, "Acme"), "why": "phone", "kept": "k",
+               "fields": 3, "expected": 4, "lines": 2, "line": 3, "encoding": "gb18030"}
     for code in reason_codes():
         assert Reason(code, samples).text("zh") != Reason(code, samples).text("en")
 
