@@ -12,6 +12,8 @@ from bot.context import CommandContext
 from bot.errors import UserError
 from bot.events import CustomerChanged, FollowUpLogged
 from bot.messages import Reply
+from bot.services.people import when_at
+from bot.services.steps import open_step
 from bot.text.when import When, format_when
 from storage.models import Customer, FollowUp, User
 
@@ -54,7 +56,9 @@ def _kind(ctx: CommandContext, cmd: ParsedCommand, text: str) -> tuple[str, str]
 
 def log_followup(ctx: CommandContext, customer: Customer, text: str, *, kind: str = "note",
                  next_step: tuple[When, str] | None = None) -> tuple[FollowUp, str | None]:
-    """Record a follow-up as the asking user; closes the previous open step and sets the new one.
+    """Record a follow-up as the asking user; with `next_step`, it replaces the open step.
+
+    Without a next step the customer's open step (if any) stays open: logging contact is not doing it.
 
     Returns the follow-up and the formatted due time of its next step (None without one). Shared by
     `log`, Slack thread replies and the platforms' log-follow-up forms.
@@ -87,16 +91,19 @@ def log_followup(ctx: CommandContext, customer: Customer, text: str, *, kind: st
         followup.next_due_date = when.local_date
         followup.next_due_has_time = has_time
         due_text = format_when(when, ctx.lang)
-    # Logging contact closes the step that was waiting for it.
-    ctx.session.exec(
-        update(FollowUp)
-        .where(FollowUp.customer_id == customer.id, FollowUp.done_at.is_(None), FollowUp.next_due_at.is_not(None))
-        .values(done_at=ctx.now)
-    )
+    if next_step is not None:
+        # A new next step replaces the open one, whoever set it: the user said so explicitly. Without
+        # `next:` the open step stays open (only `done` closes it), so a teammate's note never wipes it.
+        ctx.session.exec(
+            update(FollowUp)
+            .where(FollowUp.customer_id == customer.id, FollowUp.done_at.is_(None),
+                   FollowUp.next_due_at.is_not(None), FollowUp.deleted_at.is_(None))
+            .values(done_at=ctx.now)
+        )
+        customer.next_followup_at = followup.next_due_at
+        customer.next_step = followup.next_step
     ctx.session.add(followup)
     customer.last_contact_at = ctx.now
-    customer.next_followup_at = followup.next_due_at
-    customer.next_step = followup.next_step
     customer.updated_at = ctx.now
     ctx.session.add(customer)
     ctx.session.flush()
@@ -112,11 +119,30 @@ def log_followup(ctx: CommandContext, customer: Customer, text: str, *, kind: st
 def _log(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     customer: Customer = cmd.get("customer")
     kind, text = _kind(ctx, cmd, cmd.get("text", ""))
+    replaced = open_step(ctx.session, customer.id) if cmd.options.get("next") is not None else None
     followup, due_text = log_followup(ctx, customer, text, kind=kind, next_step=cmd.options.get("next"))
-    lines = [ctx.t("logged", customer=customer, kind=ctx.t("kind_name", kind=kind))]
+    lines = [ctx.t("logged", customer=customer, kind=kind)]
     if due_text:
         lines.append(ctx.t("next_set", when=due_text, step=followup.next_step))
+        if replaced is not None:
+            lines.append(ctx.t("next_replaced", step=replaced.next_step, by=_author_if_other(ctx, replaced)))
+    else:
+        still_open = open_step(ctx.session, customer.id)
+        if still_open is not None:
+            assert still_open.next_due_at is not None
+            shown = when_at(still_open.next_due_at, ctx.tz, has_time=still_open.next_due_has_time)
+            lines.append(ctx.t("next_still_open", customer=customer, step=still_open.next_step,
+                               when=format_when(shown, ctx.lang, today=ctx.today),
+                               overdue=still_open.next_due_at < ctx.now))
     return Reply(text="\n".join(lines))
+
+
+def _author_if_other(ctx: CommandContext, step: FollowUp) -> str | None:
+    """Who set `step`, when that was someone else than the asker (None for the asker's own step)."""
+    if step.author_id == ctx.user.id:
+        return None
+    author = ctx.session.get(User, step.author_id)
+    return (author.display_name or author.name) if author else None
 
 
 SPECS = (
