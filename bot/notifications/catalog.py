@@ -50,7 +50,7 @@ EnqueueStatement = Callable[[Session, ZoneClocks], int]
 class CatchUp(Enum):
     """What a bot that was down does with occasions it missed (the enqueue statements implement it)."""
 
-    RECENT_DAYS = f"sent if at most {kinds.CATCH_UP_DAYS} days late; older ones only in digests and `today`"
+    RECENT_DAYS = "sent once however late: each pass reaches back to the last one (`catch_up`)"
     SAME_DAY = "sent until the greeting cutoff hour of the day, then dropped as stale"
     SAME_WEEK = "one per ISO week; stale once that week is over"
     NEXT_DAY = "stale at the next local midnight (the next digest covers it)"

@@ -75,5 +75,8 @@ def digest_lines(lang: str, data: DigestData) -> list[str]:
         hidden = listed.total - len(shown)  # type: ignore[attr-defined]
         if hidden > 0:
             lines.append(say("more", count=hidden))
+    if data.skipped:  # not failures, but nothing goes unsent without the manager hearing of it
+        lines.append(say("skipped_heading", count=sum(n for _, _, n in data.skipped)))
+        lines += [say("skipped_line", kind=kind, why=why, count=n) for kind, why, n in data.skipped]
     return lines
 

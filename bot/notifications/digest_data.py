@@ -54,6 +54,7 @@ class DigestData:
     overdue_payments: Listed  # (order id, customer, owner, amount, currency, due date)
     birthdays: Listed  # (contact, customer, date)
     dead_letters: Listed  # (outbox id, kind, recipient, reason)
+    skipped: tuple[tuple[str, str, int], ...] = ()  # (kind, why: stale / obsolete, how many) not sent on purpose
 
 
 def digest_window(period: str, today: date) -> tuple[date, date]:
@@ -79,6 +80,7 @@ def gather_digest(session: Session, manager: User, *, period: str, now: datetime
         overdue_payments=_overdue_payments(session, scope, today),
         birthdays=_birthdays(session, scope, today),
         dead_letters=_dead_letters(session, manager, since, now),
+        skipped=_skipped(session, manager, since, now),
     )
 
 
@@ -165,13 +167,34 @@ def _birthdays(session: Session, scope: ColumnElement[bool], today: date) -> Lis
     return Listed(tuple(ordered[:LIST_LIMIT]), len(ordered))
 
 
+def _reach(session: Session, manager: User) -> ColumnElement[bool]:
+    """Whose notifications the manager's digest accounts for: their own and their teams' (admins: all)."""
+    if manager.role == "admin":
+        return User.tenant == manager.tenant
+    teams = managed_team_ids(session, manager)
+    return or_(User.id == manager.id, User.team_id.in_(teams)) if teams else User.id == manager.id
+
+
+def _skipped(session: Session, manager: User, since: datetime, now: datetime) -> tuple[tuple[str, str, int], ...]:
+    """Notifications given up on purpose in the window, counted per kind and reason (stale / obsolete)."""
+    outbox = NotificationOutbox
+    rows: list[tuple[str, str, int]] = []
+    for pattern in NOT_FAILURES:
+        found = session.execute(
+            select(outbox.kind, func.count())
+            .join(User, User.id == outbox.recipient_id)
+            .where(outbox.status == "dead", outbox.created_at >= since, outbox.created_at <= now,
+                   outbox.last_error.like(pattern), _reach(session, manager))
+            .group_by(outbox.kind).order_by(outbox.kind)
+        ).all()
+        rows += [(kind, pattern.rstrip(":%"), count) for kind, count in found]
+    return tuple(rows)
+
+
 def _dead_letters(session: Session, manager: User, since: datetime, now: datetime) -> Listed:
     outbox = NotificationOutbox
     recipient = func.coalesce(func.nullif(User.display_name, ""), User.name)
-    teams = managed_team_ids(session, manager)
-    reach = or_(User.id == manager.id, User.team_id.in_(teams)) if teams else User.id == manager.id
-    if manager.role == "admin":
-        reach = User.tenant == manager.tenant
+    reach = _reach(session, manager)
     where = (
         outbox.status == "dead",
         outbox.created_at >= since, outbox.created_at <= now,

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from bot.errors import report_error
 from bot.notifications.catalog import enqueue_steps
+from bot.notifications.catch_up import catch_up_days, record_pass
 from bot.notifications.local_time import QuietHours, local_moments
 from bot.notifications.team_channels import sync_team_channels
 from bot.notifications.zone_clocks import ZoneClocks
@@ -60,10 +61,12 @@ class Enqueuer:
         quiet = QuietHours.parse(self.settings.scheduler.quiet_hours)
         with unit_of_work(self.engine, write=False) as session:
             moments = local_moments(session, self.settings, now)
+            reach = catch_up_days(session, now)
         if not moments:
             return report
-        clocks = ZoneClocks(tuple(moments), self.settings, quiet, now)
+        clocks = ZoneClocks(tuple(moments), self.settings, quiet, now, catch_up_days=reach)
         hour = now.replace(minute=0, second=0, microsecond=0)
+        complete = True
         for step in enqueue_steps():
             if step.hourly and self._hourly_done.get(step.label) == hour:
                 continue
@@ -72,7 +75,14 @@ class Enqueuer:
                 if step.hourly:
                     self._hourly_done[step.label] = hour
             except Exception as exc:  # one broken kind must not stop the others
+                complete = False
                 report_error(exc, {"job": "enqueue", "kind": step.label})
+        if complete:  # a failed kind keeps the window wide, so the next pass still reaches what it missed
+            try:
+                with unit_of_work(self.engine) as session:
+                    record_pass(session, now)
+            except Exception as exc:
+                report_error(exc, {"job": "enqueue", "step": "record pass"})
         if report.total:
             log.info("enqueued %s", {kind: n for kind, n in report.inserted.items() if n})
         return report

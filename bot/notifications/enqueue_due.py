@@ -49,8 +49,8 @@ def enqueue_followups_due(session: Session, clocks: ZoneClocks) -> int:
         .where(
             FollowUp.next_due_at.is_not(None), FollowUp.done_at.is_(None), FollowUp.deleted_at.is_(None),
             FollowUp.next_due_at <= clocks.now + _MORNING_SLACK,
-            FollowUp.next_due_at >= clocks.now - timedelta(days=kinds.CATCH_UP_DAYS) - _MORNING_SLACK,
-            FollowUp.next_due_date >= clocks.today(Owner, plus_days=-kinds.CATCH_UP_DAYS),
+            FollowUp.next_due_at >= clocks.now - timedelta(days=clocks.catch_up_days) - _MORNING_SLACK,
+            FollowUp.next_due_date >= clocks.today(Owner, plus_days=-clocks.catch_up_days),
             due_now,
             Customer.deleted_at.is_(None),
             _not_snoozed(today),
@@ -74,7 +74,7 @@ def enqueue_reminders_due(session: Session, clocks: ZoneClocks) -> int:
         .where(
             Reminder.done_at.is_(None), Reminder.deleted_at.is_(None),
             Reminder.due_at <= clocks.now,
-            Reminder.due_at >= clocks.now - timedelta(days=kinds.CATCH_UP_DAYS),
+            Reminder.due_at >= clocks.now - timedelta(days=clocks.catch_up_days),
             User.deactivated_at.is_(None),
             clocks.in_zones(User),
         )
@@ -103,9 +103,9 @@ def enqueue_followup_escalations(session: Session, clocks: ZoneClocks) -> int:
         .where(
             FollowUp.next_due_at.is_not(None), FollowUp.done_at.is_(None), FollowUp.deleted_at.is_(None),
             FollowUp.next_due_at < clocks.now,
-            FollowUp.next_due_at >= clocks.now - timedelta(days=after_days + kinds.CATCH_UP_DAYS) - _MORNING_SLACK,
+            FollowUp.next_due_at >= clocks.now - timedelta(days=after_days + clocks.catch_up_days) - _MORNING_SLACK,
             FollowUp.next_due_date <= last_due,
-            FollowUp.next_due_date >= clocks.today(Manager, plus_days=-after_days - kinds.CATCH_UP_DAYS),
+            FollowUp.next_due_date >= clocks.today(Manager, plus_days=-after_days - clocks.catch_up_days),
             Customer.deleted_at.is_(None),
             _not_snoozed(clocks.today(Manager)),
             Manager.id != Customer.owner_id,
@@ -130,7 +130,7 @@ def enqueue_payments_overdue(session: Session, clocks: ZoneClocks) -> int:
         .join(Owner, Owner.id == Customer.owner_id)
         .where(
             Order.paid_at.is_(None), Order.deleted_at.is_(None),
-            *_payment_due_between(clocks, Owner, first=-kinds.CATCH_UP_DAYS, last=-1),
+            *_payment_due_between(clocks, Owner, first=-clocks.catch_up_days, last=-1),
             Customer.deleted_at.is_(None),
             _not_snoozed(today),
             Owner.deactivated_at.is_(None),
@@ -157,7 +157,7 @@ def enqueue_payment_escalations(session: Session, clocks: ZoneClocks) -> int:
         .join(Manager, Manager.id == ManagerTeam.manager_id)
         .where(
             Order.paid_at.is_(None), Order.deleted_at.is_(None),
-            *_payment_due_between(clocks, Manager, first=-after_days - kinds.CATCH_UP_DAYS, last=-after_days),
+            *_payment_due_between(clocks, Manager, first=-after_days - clocks.catch_up_days, last=-after_days),
             Customer.deleted_at.is_(None),
             Manager.id != Customer.owner_id,
             Manager.deactivated_at.is_(None),

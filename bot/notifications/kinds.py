@@ -20,8 +20,8 @@ PAYMENT_ESCALATION = "payment_escalation"
 DIGEST_DAILY = "digest_daily"
 DIGEST_WEEKLY = "digest_weekly"
 
-#: How far back a bot that was down still sends date-keyed occasions it missed (follow-ups, payments,
-#: escalations). Older ones are not pushed one by one: the digest and `today` list them.
+#: How far back every pass re-reads date-keyed occasions (follow-ups, reminders, payments, escalations), so
+#: a late pass loses nothing; after longer downtime the window reaches back to the last pass (`catch_up`).
 CATCH_UP_DAYS = 7
 
 USER_AUDIENCE_PREFIX = "user:"

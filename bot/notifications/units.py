@@ -154,6 +154,7 @@ def _label(audience: str, recipient: Recipient) -> str:
 def _summary(
     audience: str, items: list[tuple[ClaimedNotification, Notice, Target, Recipient]], limit: int
 ) -> SendUnit:
+    items = sorted(items, key=lambda item: (item[0].due_date, item[0].id))  # oldest first: what waited longest
     rows = [row for row, *_ in items]
     _, _, target, recipient = items[0]
     lang = pick_language(recipient.language)

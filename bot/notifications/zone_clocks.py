@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Date, Integer, case, func, literal, or_
 from sqlalchemy.types import TypeEngine
 
+from bot.notifications.kinds import CATCH_UP_DAYS
 from bot.notifications.local_time import LocalMoment, QuietHours, deliverable_from
 from config.settings import Settings
 from storage.models import NotificationOutbox, User
@@ -38,6 +39,7 @@ class ZoneClocks:
     settings: Settings
     quiet: QuietHours | None
     now: datetime  # the tick's instant (UTC)
+    catch_up_days: int = CATCH_UP_DAYS  # how far back missed occasions are still enqueued (see catch_up)
 
     def __post_init__(self) -> None:
         if not self.moments:

@@ -10,6 +10,7 @@ from storage.models.system import (
     DigestSubscription,
     NotificationOutbox,
     ProcessedMessage,
+    SchedulerState,
     SharedCard,
 )
 
@@ -27,6 +28,7 @@ __all__ = [
     "ProcessedMessage",
     "Reminder",
     "Satisfaction",
+    "SchedulerState",
     "SharedCard",
     "Team",
     "User",

@@ -74,6 +74,18 @@ class NotificationOutbox(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class SchedulerState(SQLModel, table=True):
+    """Named instants the scheduler remembers across restarts (``enqueue``: the last complete enqueue pass).
+
+    A bot that was down longer than its usual catch-up window reads how long it was away from here.
+    """
+
+    __tablename__ = "scheduler_state"
+
+    name: str = Field(max_length=32, primary_key=True)
+    at: datetime
+
+
 class SharedCard(SQLModel, table=True):
     """A customer card posted into a channel; its thread is the customer's discussion."""
 

@@ -111,3 +111,23 @@ def test_paginate_keeps_every_line_and_cuts_only_a_line_longer_than_a_page():
     assert body[:50] == lines[:50]
     assert body[50].endswith("…") and len(body[50]) < 120
     assert pages[-1].startswith(f"T {len(pages)}/{len(pages)}")
+
+
+def test_the_digest_counts_what_was_skipped_on_purpose_and_why(world, engine):
+    ids = team_with_news(world, engine)
+    alice = ids["alice"]
+    with Session(engine) as session:
+        for n, (kind, reason) in enumerate((("birthday", "stale: not delivered before 2026-11-17 13:00 UTC"),
+                                            ("birthday", "stale: not delivered before 2026-11-17 13:00 UTC"),
+                                            ("followup_due", "obsolete: the step is done"))):
+            session.add(NotificationOutbox(kind=kind, subject_id=200 + n, due_date=date(2026, 11, 17),
+                                           channel=f"user:{alice}", recipient_id=alice, status="dead", attempts=1,
+                                           last_error=reason, created_at=local(SH, 2026, 11, 17, 10)))
+        session.commit()
+
+    world.tick(local(SH, 2026, 11, 18, 9, 0))
+
+    [digest] = [t for t in world.sender.texts("maria") if "Daily digest" in t]
+    assert "Undelivered notifications (1)" in digest  # skipping is not a failure
+    assert "Skipped on purpose (3)" in digest
+    assert "2 × birthday greeting: stale" in digest and "1 × follow-up due: no longer needed" in digest

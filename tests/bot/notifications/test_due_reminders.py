@@ -68,19 +68,6 @@ def test_each_step_is_pushed_once_however_often_the_scheduler_ticks(world):
     assert len(world.outbox()) == 1
 
 
-def test_a_bot_that_was_down_catches_up_but_not_on_steps_older_than_the_window(world):
-    alice = world.user("alice", tz=SH)
-    recent = world.customer("Recent", alice)
-    ancient = world.customer("Ancient", alice)
-    world.step(recent, due_date=date(2026, 11, 15), step="recent step")
-    world.step(ancient, due_date=date(2026, 11, 1), step="ancient step")
-
-    report = world.tick(local(SH, 2026, 11, 18, 10))
-
-    assert delivered(report) == [("followup_due", "alice")]
-    assert "recent step" in world.sender.texts("alice")[0]
-
-
 def test_a_personal_reminder_is_pushed_at_its_instant_with_its_text(world, engine):
     alice = world.user("alice", tz=SH)
     acme = world.customer("Acme", alice)
