@@ -88,6 +88,9 @@ def _paid(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     if order.paid_at is not None:
         raise UserError("orders:already_paid", id=order.id, day=order.paid_at.astimezone(ctx.tz).date().isoformat())
     paid_at = _paid_instant(ctx, cmd.get("date"))
+    if paid_at.astimezone(ctx.tz).date() < order.ordered_on:
+        raise UserError("orders:paid_before_order", id=order.id, paid=paid_at.astimezone(ctx.tz).date().isoformat(),
+                        ordered=order.ordered_on.isoformat())
     before = _snapshot(order)
     order.paid_at = paid_at
     ctx.session.add(order)
@@ -99,7 +102,8 @@ def _paid(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
 
 
 def _paid_instant(ctx: CommandContext, when: When | None) -> datetime:
-    """When the money came: now by default; a past date means that day (local noon, stable across zones)."""
+    """When the money came: now (today) without a date; a past date means that day (local noon, stable across
+    zones). Never in the future; `_paid` also refuses a day before the order was placed."""
     if when is None:
         return ctx.now
     if when.has_time:

@@ -55,8 +55,9 @@ def test_chinese_order_and_payment(chat, engine):
     assert "已为 阿里巴巴（#1）记录订单 #1：CNY 12,000.00，日期 2026-11-18（服务器）。回款期 12月18日 周五。" in out
     assert "阶段：线索 → **首次购买**" not in out  # markdown is rendered for the terminal
     assert "阶段：线索 → 首次购买" in out
-    assert "已回款（2026-11-17）" in alice.say("回款 #1 昨天")
-    (order,) = _orders(engine)
+    alice.say("订单 albb 5000 日期:2026-11-15")
+    assert "已回款（2026-11-17）" in alice.say("回款 #2 昨天")
+    (_, order) = _orders(engine)
     assert order.paid_at == datetime(2026, 11, 17, 4, 0, tzinfo=UTC)  # local noon in Shanghai
 
 
@@ -158,3 +159,24 @@ def test_another_rep_cannot_order_for_or_mark_paid_your_customer(chat, engine):
     assert bob.say("paid #1") == bob.say("paid #99").replace("#99", "#1")
     (order,) = _orders(engine)
     assert order.paid_at is None
+
+
+def test_a_payment_before_the_order_is_refused_and_paid_alone_means_today(chat, engine):
+    alice = chat.user("alice")
+    alice.say("new Acme")
+    alice.say("order Acme 100 date:2026-11-10")
+    out = alice.say("paid #1 2020-01-01")
+    assert "placed on 2026-11-10, so it cannot have been paid on 2020-01-01" in out
+    assert _orders(engine)[0].paid_at is None
+    assert "订单 #1 的下单日期是 2026-11-10，不可能在 2026-11-01 回款" in alice.say("回款 #1 2026-11-01")
+    assert _orders(engine)[0].paid_at is None
+    assert "is paid (2026-11-18)" in alice.say("paid #1")
+
+
+def test_a_due_date_before_the_order_says_why(chat, engine):
+    alice = chat.user("alice")
+    alice.say("new Acme")
+    out = alice.say("order Acme 100 due:2026-11-01")
+    assert "before the order date 2026-11-18: payment cannot fall due before the order" in out
+    assert "回款不能在下单之前到期" in alice.say("订单 Acme 100 回款期:2026-11-01")
+    assert _orders(engine) == []
