@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from bot.clock import Clock, SystemClock
 from bot.commands import default_registry
-from bot.commands.parser import ParseEnv, ParseError, parse
+from bot.commands.parser import ParseEnv, ParseError, command_word, parse, split_command
 from bot.commands.registry import CommandRegistry
 from bot.context import CommandContext
 from bot.errors import UserError, report_error
@@ -141,7 +141,8 @@ class Bot:
                         user.last_language = ctx.lang  # pushes follow the language the user types
                         session.add(user)
                 if user.role not in parsed.spec.roles:
-                    raise UserError("not_allowed", command=parsed.spec.name)
+                    raise UserError("not_allowed", command=parsed.alias_used, role=user.role,
+                                    roles=",".join(sorted(parsed.spec.roles)))
                 result = parsed.spec.handler(ctx, parsed)
         except UserError as exc:
             return [_user_error_reply(ctx, exc)], []
@@ -149,16 +150,23 @@ class Bot:
         return [r if r.lang == ctx.lang else replace(r, lang=ctx.lang) for r in replies], ctx.events
 
     def _language(self, user: User, text: str) -> str:
+        """The reply language: the user's setting, else the command word they typed (never the language of
+        a customer name further on; an unknown first word counts the same), else the language they typed last,
+        else the default."""
         if user.language:
             return pick_language(user.language)
-        if text and (text.isascii() or _CJK.search(text)):
-            return guess_language(text)
+        word = (command_word(text, self.registry) or split_command(text)[0]) if text else ""
+        if _CJK.search(word) or re.search(r"[A-Za-z]", word):
+            return guess_language(word)
+        if user.last_language:
+            return pick_language(user.last_language)
         return self.settings.defaults.language
 
     def _parse_error_reply(self, ctx: CommandContext, error: ParseError) -> Reply:
         message = t(error.key, ctx.lang, **error.params)
         if error.spec is not None:
-            usage = t("usage_line", ctx.lang, usage=error.spec.usage(), command=error.spec.name)
+            example = next((e for e in error.spec.examples if guess_language(e.split()[0]) == ctx.lang), None)
+            usage = t("usage_line", ctx.lang, usage=error.spec.usage(), command=error.spec.name, example=example)
             message = Markdown(f"{message}\n{usage}")
         return Reply(text=message, ok=False, lang=ctx.lang)
 

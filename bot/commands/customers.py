@@ -117,7 +117,7 @@ def _restore(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     from bot.services.customers import resolve_customer
     from bot.text.words import Word
 
-    customer, _ = resolve_customer(ctx.session, user=ctx.user, words=[Word(cmd.get("ref"), False)], include_deleted=True)
+    customer, _ = resolve_customer(ctx.session, user=ctx.user, words=[Word(cmd.get("customer"), False)], include_deleted=True)
     customer.deleted_at = None
     customer.updated_at = ctx.now
     ctx.session.add(customer)
@@ -176,7 +176,7 @@ SPECS = (
         aliases=("恢复", "undelete"),
         summary={"en": "restore a deleted customer", "zh": "恢复已删除的客户"},
         handler=_restore,
-        args=(Arg("ref", ArgKind.WORD),),
+        args=(Arg("customer", ArgKind.WORD),),
         examples=("restore #12", "恢复 #12"),
     ),
 )

@@ -101,6 +101,16 @@ def _split_glued_command(word: str, rest: list[Word], registry: CommandRegistry)
     return command, [Word(word[len(command):], False), *rest]
 
 
+def command_word(text: str, registry: CommandRegistry) -> str | None:
+    """The command word a line starts with, as typed (``show``, ``查看``), or None if it names no command."""
+    if len(text) > MAX_LINE:
+        return None
+    word, rest = split_command(text)
+    if word and registry.lookup(word) is None and _CJK.match(word):
+        word, rest = _split_glued_command(word, rest, registry)
+    return word if word and registry.lookup(word) is not None else None
+
+
 def parse(text: str, registry: CommandRegistry, env: ParseEnv) -> ParsedCommand | ParseError:
     """Parse one chat line against the registry."""
     if len(text) > MAX_LINE:

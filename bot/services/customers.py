@@ -25,6 +25,7 @@ from bot.text.identity import (
     normalize_phone,
     pinyin_keys,
 )
+from bot.text.normalize import normalize_text
 from bot.text.words import Word
 from storage.models import Contact, Customer, User
 
@@ -225,7 +226,7 @@ class Duplicate:
     """A likely duplicate of a new customer: why, and whether the asker may see it."""
 
     customer: Customer
-    reason: str  # "phone" | "email" | "name"
+    reason: str  # "phone" | "email" | "name" (the same name) | "similar_name" (legal form, spelling, sound)
     visible: bool
 
 
@@ -266,9 +267,17 @@ def find_duplicates(
             _prefix(Customer.name_key, keys.name_key[:2]) if len(keys.name_key) >= 2 else False,
         ),
     ).limit(50)
-    add([c for c in session.exec(similar).all() if is_probable_duplicate_name(name, c.name)], "name")
+    typed = _same_name_form(name)
+    for candidate in session.exec(similar).all():
+        if is_probable_duplicate_name(name, candidate.name):
+            add([candidate], "name" if _same_name_form(candidate.name) == typed else "similar_name")
     # Names alone do not reveal another rep's customer: only phone/email hits are reported unseen.
-    return [d for d in found.values() if d.visible or d.reason != "name"]
+    return [d for d in found.values() if d.visible or d.reason not in ("name", "similar_name")]
+
+
+def _same_name_form(name: str) -> str:
+    """A name as compared for "same name": case, width and spacing aside, exactly what was typed."""
+    return " ".join(normalize_text(name).casefold().split())
 
 
 def count_visible(session: Session, *, user: User) -> int:

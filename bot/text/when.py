@@ -167,9 +167,21 @@ def _read_clock_words(words: list[str], period: str | None, *, whole: bool) -> t
     if len(words) > used and words[used] in _AM_PM_WORDS:  # "3 pm", "10:30 p.m."
         text, used = text + words[used], used + 1
     found = read_clock(text, period, whole=whole)
+    if found is None and skip and text.isdigit() and len(text) <= 2:
+        return _at_hour(int(text), words[skip]), used, ""
     if found is None:
         return None
     return found[0], used, found[1]
+
+
+def _at_hour(hour: int, text: str) -> Clock:
+    """``at 10``: after ``at`` a bare number is an hour, read like a Chinese hour without a part of the day
+    (``7``–``23`` as written; ``1``–``6`` could be either half of the day, so they are too vague)."""
+    if 1 <= hour <= 6:
+        raise WhenError("vague_time", f"at {text}")
+    if hour > 23:
+        raise WhenError("bad_time", f"at {text}")
+    return Clock(hour, 0)
 
 
 def _whole_date_word(words: list[str], today: date) -> tuple[date, int] | None:

@@ -60,3 +60,12 @@ def test_kind_words_take_the_right_article(chat):
     assert "Logged an email for Acme" in alice.say("log Acme emailed the brochure")
     assert "Logged a call for Acme" in alice.say("log Acme called back")
     assert "已为 Acme 记录一条邮件跟进" in alice.say("跟进 Acme 邮件 发了资料")
+
+
+def test_next_tomorrow_at_10_is_a_time_not_part_of_the_step(chat, engine):
+    alice = chat.user("alice")
+    alice.say("new Acme")
+    out = alice.say("log Acme emailed next:tomorrow at 10 send the quote")
+    assert "Next step: send the quote, Thu 2026-11-19 10:00" in out
+    out = alice.say("log Acme called next:tomorrow at 3 send it")
+    assert "ambiguous" in out
