@@ -136,6 +136,8 @@ def _contacts(ctx: CommandContext, customer: Customer, *, shared: bool) -> Markd
             )
             parts.append("🎂 " + escape_md(format_birthday(birthday, ctx.lang)))
         lines.append("- " + " · ".join(parts))
+    if not shared:
+        lines.append(ctx.t("contacts:remove_hint", id=customer.id))
     return Markdown("\n".join(lines))
 
 

@@ -19,6 +19,9 @@ from bot.text.identity import normalize_email, normalize_phone
 from storage.models import Contact, Customer
 
 MAX_CONTACTS_LISTED = 30
+# A last word after the contact's name that removes it or brings it back (`contact Acme Zhang Wei delete`).
+_ACTION_WORDS = {"delete": "delete", "remove": "delete", "删除": "delete", "删掉": "delete", "移除": "delete",
+                 "restore": "restore", "undelete": "restore", "恢复": "restore"}
 
 CONTACT_OPTIONS: tuple[Option, ...] = (
     Option("title", aliases=("职位", "职务", "头衔", "role"), max_length=120),
@@ -111,9 +114,58 @@ def _line(ctx: CommandContext, contact: Contact) -> dict[str, Any]:
     return {"contact": contact, "birthday": format_birthday(birthday, ctx.lang) if birthday else None}
 
 
+def _trailing_action(name: str) -> tuple[str, str | None]:
+    """``张伟 删除`` → (``张伟``, ``delete``): a delete or restore word after the contact's name."""
+    head, _, last = name.rpartition(" ")
+    action = _ACTION_WORDS.get(last.casefold()) if head.strip() else None
+    return (head.strip(), action) if action else (name, None)
+
+
+def _remove(ctx: CommandContext, customer: Customer, name: str) -> Reply:
+    """Soft-delete the live contact called `name` (audited; `… restore` brings it back)."""
+    contact = next((c for c in _contacts_of(ctx, customer) if c.name.casefold() == name.casefold()), None)
+    if contact is None:
+        raise UserError("contacts:no_such_contact", name=name, customer=customer.name, id=customer.id)
+    contact.deleted_at = ctx.now
+    contact.updated_at = ctx.now
+    ctx.session.add(contact)
+    ctx.audit("delete", "contact", contact.id, before={"customer_id": customer.id, **_snapshot(contact)})
+    return _touched(ctx, customer, ctx.t("contacts:removed", customer=customer, name=contact.name))
+
+
+def _restore(ctx: CommandContext, customer: Customer, name: str) -> Reply:
+    """Bring back the most recently removed contact called `name`, unless a live one has that name."""
+    if any(c.name.casefold() == name.casefold() for c in _contacts_of(ctx, customer)):
+        raise UserError("contacts:already_live", name=name, customer=customer.name)
+    removed = ctx.session.exec(
+        select(Contact).where(Contact.customer_id == customer.id, Contact.deleted_at.is_not(None))
+        .order_by(Contact.deleted_at.desc(), Contact.id.desc())
+    ).all()
+    contact = next((c for c in removed if c.name.casefold() == name.casefold()), None)
+    if contact is None:
+        raise UserError("contacts:no_such_contact", name=name, customer=customer.name, id=customer.id)
+    contact.deleted_at = None
+    contact.updated_at = ctx.now
+    ctx.session.add(contact)
+    ctx.audit("restore", "contact", contact.id, after={"customer_id": customer.id, **_snapshot(contact)})
+    return _touched(ctx, customer, ctx.t("contacts:restored", customer=customer, item=_line(ctx, contact)))
+
+
+def _touched(ctx: CommandContext, customer: Customer, text: str) -> Reply:
+    customer.updated_at = ctx.now
+    ctx.session.add(customer)
+    ctx.publish(CustomerChanged(customer_id=customer.id, tenant=ctx.tenant))
+    return Reply(text=text)
+
+
 def _contact(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     customer: Customer = cmd.get("customer")
-    name = (cmd.get("name") or "").strip()
+    name, action = _trailing_action((cmd.get("name") or "").strip())
+    if action is not None:
+        if cmd.options:
+            raise UserError("contacts:action_with_fields", name=name)
+        require_changeable(ctx.session, ctx.user, customer)
+        return _remove(ctx, customer, name) if action == "delete" else _restore(ctx, customer, name)
     values = contact_values(dict(cmd.options), today=ctx.today)
     if not name:
         if values:
@@ -153,8 +205,9 @@ SPECS = (
     CommandSpec(
         name="contact",
         aliases=("联系人", "contacts", "关键联系人"),
-        summary={"en": "add or edit a key contact of a customer; without a name, list them",
-                 "zh": "添加或修改客户的关键联系人；不写姓名则列出联系人"},
+        summary={"en": "add or edit a key contact of a customer; without a name, list them; "
+                       "`<name> delete` removes one (`<name> restore` brings it back)",
+                 "zh": "添加或修改客户的关键联系人；不写姓名则列出联系人；`<姓名> 删除` 移除（`<姓名> 恢复` 找回）"},
         handler=_contact,
         args=(Arg("customer", ArgKind.CUSTOMER), Arg("name", ArgKind.TEXT, required=False, max_length=120)),
         options=CONTACT_OPTIONS,
@@ -165,6 +218,8 @@ SPECS = (
             "联系人 albb 王芳 职位:采购经理 生日:农历三月初五",
             'contact #12 "Li Lei" birthday:"lunar 3-5" lang:en',
             "contact Acme",
+            "contact Acme Zhang Wei delete",
+            "联系人 华东机械 张伟 删除",
         ),
     ),
 )

@@ -113,3 +113,36 @@ def test_another_rep_gets_the_not_found_answer(chat, engine):
     assert bob.say("contact #1 Spy title:x") == bob.say("contact #99 Spy title:x").replace("#99", "#1")
     assert bob.say("contact Acme") == 'No customer matches "Acme". Try find Acme.'
     assert _contacts(engine) == []
+
+
+def test_a_contact_is_removed_softly_audited_and_restorable(chat, engine):
+    from storage.models import AuditLog, Contact
+
+    alice = chat.user("alice")
+    alice.say("新建 华东机械")
+    alice.say("联系人 华东机械 张伟 职位:采购经理")
+    card = alice.say("查看 华东机械")
+    assert "移除联系人：联系人 #1 <姓名> 删除" in card
+    out = alice.say("联系人 华东机械 张伟 删除")
+    assert "已从 华东机械（#1）移除联系人 张伟" in out
+    with Session(engine) as session:
+        [contact] = session.exec(select(Contact)).all()
+        assert contact.name == "张伟" and contact.deleted_at is not None
+        assert session.exec(select(AuditLog).where(AuditLog.entity == "contact", AuditLog.action == "delete")).one()
+    assert "张伟" not in alice.say("查看 华东机械").split("联系人")[-1]
+    assert "已恢复" in alice.say('联系人 华东机械 "张伟" 恢复')
+    with Session(engine) as session:
+        assert session.exec(select(Contact)).one().deleted_at is None
+
+
+def test_removing_an_unknown_contact_changes_nothing(chat, engine):
+    from storage.models import Contact
+
+    alice = chat.user("alice")
+    alice.say("new Acme")
+    alice.say("contact Acme Zhang Wei title:CEO")
+    assert 'Acme has no contact called "Li Lei"; nothing was changed' in alice.say("contact Acme Li Lei delete")
+    assert "Removed contact Zhang Wei from Acme (#1)" in alice.say("contact Acme zhang wei delete")
+    assert "Zhang Wei" not in alice.say("show Acme")
+    with Session(engine) as session:
+        assert [c.name for c in session.exec(select(Contact)).all()] == ["Zhang Wei"]
