@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, case, func, literal, or_, union_all
 from sqlmodel import Session, select
 
 from bot.access import can_see, visible_customers
+from bot.commands.fields import CHOICE_WORDS
 from bot.errors import UserError
 from bot.services.fuzzy_search import similar_customers
 from bot.services.trigram_lookup import VisibleBook
@@ -56,7 +57,8 @@ def search_customers(session: Session, *, user: User, query: str, limit: int = 1
     """Visible customers matching `query`, best first.
 
     Order: ``#id``; exact phone / email (also a contact's); exact name; pinyin initials; name, pinyin and
-    name-key prefixes; tags; substring; and, only when nothing else matched, fuzzy similarity.
+    name-key prefixes; tags; substring; a contact's name, the region (exact, then prefix); the tier
+    (``vip``, ``重点``); and, only when nothing else matched, fuzzy similarity.
 
     The indexed look-ups come first; the tag / substring pass, the dearest, runs only while they have not
     filled the page (its ranks could not make the cut anyway). A visible ``#id``, phone or email match is the
@@ -88,15 +90,32 @@ def search_customers(session: Session, *, user: User, query: str, limit: int = 1
     if lowered.isascii() and lowered.isalnum():
         names += [(4, Customer.pinyin_initials == lowered), (6, _prefix(Customer.pinyin_initials, lowered)),
                   (6, _prefix(Customer.pinyin_full, lowered))]
-    ranked = lookup(*names)
-    if len(ranked) < limit:
+    ranked = lookup(*names, *_beyond_names(q))
+    if sum(1 for rank, _ in ranked.values() if rank < _TAG_RANK) < limit:
         for customer, rank in _in_tags_or_names(book, query=q, limit=limit):
-            if customer.id not in ranked:
+            if customer.id not in ranked or ranked[customer.id][0] > rank:
                 ranked[customer.id] = (rank, customer)
     if not ranked and len(key) >= 2:
         for customer in similar_customers(book, key=key, typed=q, limit=limit):
-            ranked[customer.id] = (9, customer)
+            ranked[customer.id] = (12, customer)
     return _best(ranked, limit)
+
+
+_TAG_RANK = 7  # tags 7, a name containing the query 8: the pass that runs only while the page is not full
+
+
+def _beyond_names(q: str) -> list[tuple[int, ColumnElement[bool]]]:
+    """Index look-ups ranked after every name match: a contact's name, the region, the tier (``find vip``)."""
+    found: list[tuple[int, ColumnElement[bool]]] = [
+        (9, Customer.id.in_(_contact_customers(Contact.name == q))),
+        (9, Customer.region == q),
+    ]
+    if len(q) >= 2:
+        found += [(10, Customer.id.in_(_contact_customers(_prefix(Contact.name, q)))),
+                  (10, _prefix(Customer.region, q))]
+    if tier := CHOICE_WORDS["tier"].get(q.lower()):
+        found.append((11, Customer.tier == tier))
+    return found
 
 
 def _matches(session: Session, *, visible: ColumnElement[bool],

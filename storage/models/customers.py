@@ -23,6 +23,8 @@ class Customer(SQLModel, table=True):
         Index("ix_customer_tenant_initials", "tenant", "pinyin_initials"),
         Index("ix_customer_tenant_phone", "tenant", "phone"),
         Index("ix_customer_tenant_email", "tenant", "email"),
+        Index("ix_customer_tenant_region", "tenant", "region"),
+        Index("ix_customer_tenant_tier", "tenant", "tier"),
         Index("ix_customer_owner", "owner_id", "deleted_at"),
         Index("ix_customer_team", "team_id"),
         Index(
@@ -73,6 +75,7 @@ class Contact(SQLModel, table=True):
         Index("ix_contact_birthday", "birthday_is_lunar", "birthday_month", "birthday_day"),
         Index("ix_contact_phone", "phone"),
         Index("ix_contact_email", "email"),
+        Index("ix_contact_name", "name"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -69,12 +69,15 @@ def test_manager_report_per_rep_for_their_teams(chat, clock):
     clock.set(datetime(2026, 11, 18, 4, 0, tzinfo=UTC))  # noon in Shanghai: bob's step is overdue
     week = chat.user("mia").say("report")
     assert "Team report, 2026-11-12 – 2026-11-18 (last 7 days)" in week
-    assert "- alice (east): 1 follow-up · 1 new customer · 2 orders (CNY 12,000.00; USD 500.00) · 0 overdue steps" in week
-    assert "- bob (east): 1 follow-up · 1 new customer · 0 orders · 1 overdue step" in week
+    assert ("- alice (east): activity: 1 follow-up · book: 1 new customer · 2 orders (CNY 12,000.00; USD 500.00)"
+            " · 0 overdue steps") in week
+    assert "- bob (east): activity: 1 follow-up · book: 1 new customer · 0 orders · 1 overdue step" in week
     assert "carl" not in week
-    assert "Total: 2 follow-ups · 2 new customers · 2 orders" in week
+    assert "Total: activity: 2 follow-ups · book: 2 new customers · 2 orders" in week
+    assert "Activity counts the follow-ups each person logged; book figures" in week
     month = chat.user("mia").say("报表 本月")
-    assert "- alice（east）：跟进 1 次 · 新客户 2 个" in month
+    assert "- alice（east）：活动：跟进 1 次 · 客户簿：新客户 2 个" in month
+    assert "按客户当前负责人统计" in month
     assert "- carl (west)" in chat.user("root").say("report month")
 
 
@@ -98,3 +101,15 @@ def test_digest_subscription_dm_here_and_off(chat, engine):
     assert rows == {"daily": ("dm", False), "weekly": ("slack:T1:C42", True)}
     assert audits == ["create", "create", "update"]
     assert '"monthly" is not a valid kind' in mia.say("digest monthly")
+
+
+def test_report_credits_activity_to_the_author_and_the_book_to_the_current_owner(chat):
+    alice, mia = chat.user("alice"), chat.user("mia")
+    chat.user("bob").say("help")
+    alice.say("new Acme")
+    alice.say("log Acme called them")
+    alice.say("order Acme 100")
+    mia.say("assign Acme bob")
+    week = mia.say("report")
+    assert "- alice (east): activity: 1 follow-up · book: 0 new customers · 0 orders" in week
+    assert "- bob (east): activity: 0 follow-ups · book: 1 new customer · 1 order (CNY 100.00)" in week
