@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from adapters.platforms import discover
 from bot.clock import Clock, SystemClock
 from bot.dispatcher import Bot
 from bot.observability import current_request_id
@@ -35,6 +36,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None, m
     """Build the runtime; the database is created and migrated on first use."""
     settings = settings or load_settings()
     configure_logging(settings.log_level)
+    discover()  # registers every platform adapter's capabilities with the core
     engine = create_db_engine(settings.resolved_database_url)
     if migrate:
         upgrade_database(engine)

@@ -1,7 +1,8 @@
 """Long-running services `crmbot run` starts: platform listeners and the scheduler.
 
-A service has ``name``, ``is_platform``, ``start()`` and ``stop()``; each platform adapter package
-provides one. Only configured platforms are imported, so a terminal-only run never loads their SDKs.
+A service has ``name``, ``is_platform``, ``start()`` and ``stop()``; each platform adapter package names
+its own in its ``platform.py`` (see `adapters.platforms`). Only configured platforms' services are
+imported, so a terminal-only run never loads their SDKs.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from adapters.bootstrap import Runtime
+from adapters.platforms import discover
 
 
 class Service(Protocol):
@@ -22,16 +24,8 @@ class Service(Protocol):
 
 def platform_services(runtime: Runtime) -> list[Service]:
     """Listeners for every platform with credentials configured (imported only when configured)."""
-    services: list[Service] = []
-    if runtime.settings.slack_enabled:
-        from adapters.slack import SlackService
-
-        services.append(SlackService(runtime))
-    if runtime.settings.dingtalk_enabled:
-        from adapters.dingtalk import DingTalkService
-
-        services.append(DingTalkService(runtime))
-    return services
+    return [adapter.service_class()(runtime) for adapter in discover()
+            if adapter.service is not None and adapter.enabled(runtime.settings)]
 
 
 def scheduler_service(runtime: Runtime) -> Service:

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot import threads
 from bot.clock import Clock, SystemClock
 from bot.commands import default_registry
 from bot.commands.parser import ParseEnv, ParseError, command_word, parse, split_command
@@ -27,6 +28,7 @@ from bot.events import Event
 from bot.messages import Incoming, Reply
 from bot.observability import count, request_scope
 from bot.render import Markdown, escape_md, pick_language, t
+from bot.services.chat_groups import GroupDirectory
 from bot.services.customers import resolve_customer
 from bot.users import find_user, resolve_user
 from config.settings import Settings
@@ -59,6 +61,7 @@ class Bot:
         self.clock = clock or SystemClock()
         self.registry = registry or default_registry()
         self._listeners: list[Callable[[Event], None]] = []
+        self.groups = GroupDirectory()
 
     def add_listener(self, listener: Callable[[Event], None]) -> None:
         """Call `listener(event)` for every domain event, after the command's transaction committed."""
@@ -76,7 +79,10 @@ class Bot:
     # -- the request path ---------------------------------------------------------------------------
 
     def handle(self, incoming: Incoming) -> list[Reply]:
-        """Run one message as a command and return the replies for the asker (empty for a duplicate)."""
+        """Run one message, click, form or thread reply and return the replies for the asker.
+
+        Empty for a duplicate, and for a thread reply that logs nothing (see `bot.threads`).
+        """
         with request_scope(incoming.platform):
             count("commands_total")
             return self._handle(incoming)
@@ -84,10 +90,24 @@ class Bot:
     def _handle(self, incoming: Incoming) -> list[Reply]:
         try:
             with unit_of_work(self.engine) as session:
+                thread_customer: int | None = None
+                if threads.is_thread_reply(incoming):
+                    command = threads.as_log_command(session, incoming)
+                    if command is None:  # not a shared card's thread, or nothing said: no writes at all
+                        return []
+                    incoming, thread_customer = command
                 if incoming.message_id and not self._first_time(session, incoming):
                     return []
+                if incoming.remember_group and not incoming.is_direct:
+                    self.groups.remember(session, platform=incoming.platform, workspace=incoming.workspace,
+                                         conversation_id=incoming.channel, title=incoming.group_title,
+                                         now=self.clock.now())
                 user = resolve_user(session, incoming, self.settings)
+                if thread_customer is not None and not threads.may_log(session, user, thread_customer):
+                    return []
                 replies, events = self._run(session, user, incoming)
+                if thread_customer is not None and all(reply.ok for reply in replies):
+                    replies = [replace(reply, quiet=True) for reply in replies]
         except IntegrityError:
             if incoming.message_id and self.already_processed(incoming):
                 return []

@@ -11,11 +11,22 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 
+class InboundKind:
+    """What a user did. Every kind reaches the core the same way, as an `Incoming` given to `Bot.handle`."""
+
+    MESSAGE = "message"  # typed in a DM or a mention
+    COMMAND = "command"  # a slash command
+    BUTTON = "button"  # a card button or menu: `text` is the action's command
+    FORM = "form"  # a submitted form, turned into the command it stands for
+    THREAD_REPLY = "thread_reply"  # a reply in a thread (`thread` is its root): logged on a shared card
+    SHORTCUT = "shortcut"  # a message shortcut: `text` is the command it runs
+
+
 @dataclass(frozen=True)
 class Incoming:
     """One message or action from a user, translated out of the platform's payload."""
 
-    platform: str  # "console" | "slack" | "dingtalk"
+    platform: str  # a registered platform name: "console", "slack", "dingtalk", …
     workspace: str  # Slack team id, DingTalk corp id, "" for the console
     channel: str  # where it was said (DM channel, group, channel id)
     user_id: str  # the platform's user id
@@ -26,6 +37,11 @@ class Incoming:
     user_timezone: str | None = None  # IANA zone the platform reports, adopted on first use
     is_direct: bool = True  # a DM with the bot (private) rather than a group / channel
     at: datetime | None = None
+    # Set by platforms that can only push into a group by an id learnt from its messages: the core records
+    # the group (its channel id and title) in the command's unit of work.
+    remember_group: bool = False
+    group_title: str | None = None
+    kind: str = InboundKind.MESSAGE
 
 
 @dataclass(frozen=True)
@@ -76,6 +92,8 @@ class Reply:
     # Set by `share`: the adapter posts the card publicly and records it with Bot.record_shared_card.
     share_customer_id: int | None = None
     error_ref: str | None = None
+    # A confirmation a platform may show quietly (a reaction, or nothing) instead of as a message.
+    quiet: bool = False
     extras: dict[str, object] = field(default_factory=dict)
 
 

@@ -26,6 +26,7 @@ class Sender(Protocol):
     """
 
     platform: str
+    # Optionally also `capabilities: bot.platforms.Capabilities` (else the platform registry's are used).
 
     def send(self, target: Target, reply: Reply) -> SentMessage:
         """Post `reply` to `target` and return what identifies the posted message."""

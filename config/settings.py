@@ -150,6 +150,9 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     dingtalk: DingTalkSettings = Field(default_factory=DingTalkSettings)
+    # Settings of further platform adapters, by platform name: ``[platforms.webhook] secret = "…"`` or
+    # ``CRM_PLATFORMS__WEBHOOK__SECRET``; each adapter reads and validates its own section.
+    platforms: dict[str, dict[str, str | int | float | bool]] = Field(default_factory=dict)
 
     # Platform variables keep the platforms' own names; they override the TOML sections above.
     slack_bot_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))

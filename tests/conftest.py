@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from adapters.platforms import discover
 from tests.support import network_guard
 from tests.support.databases import (
     POSTGRES_URL,
@@ -18,6 +19,7 @@ from tests.support.databases import (
 )
 
 network_guard.install()
+discover()  # every platform adapter registers its capabilities, as `bootstrap` does in production
 
 pytest_plugins = ["tests.emulators.slack_fixtures", "tests.emulators.dingtalk_fixtures"]
 

@@ -16,6 +16,10 @@ FORBIDDEN = {
     "schedules": {"adapters", "slack_bolt", "slack_sdk", "dingtalk_stream"},
     "config": {"bot", "storage", "schedules", "adapters"},
 }
+# Platform adapters (every package with a ``platform.py``) translate and render only: what they need to know
+# from the database, the core's conversation port (`bot.conversation`) answers.
+PLATFORM_PACKAGES = sorted(f"adapters/{path.parent.name}" for path in (ROOT / "adapters").glob("*/platform.py"))
+FORBIDDEN.update({package: DATABASE | {"schedules", "apscheduler"} for package in PLATFORM_PACKAGES})
 
 
 def imported_roots(path: Path) -> set[str]:
@@ -41,8 +45,12 @@ def test_package_respects_the_dependency_rule(package):
 
 def test_the_checker_would_catch_a_violation(tmp_path):
     module = tmp_path / "leaky.py"
-    module.write_text("from slack_sdk import WebClient\nimport adapters.slack\n")
-    assert imported_roots(module) >= {"slack_sdk", "adapters"}
+    module.write_text("from slack_sdk import WebClient\nimport adapters.slack\n\ndef f():\n    from sqlmodel import select\n")
+    assert imported_roots(module) >= {"slack_sdk", "adapters", "sqlmodel"}
+
+
+def test_the_platform_adapters_are_found():
+    assert {"adapters/slack", "adapters/dingtalk", "adapters/console"} <= set(PLATFORM_PACKAGES)
 
 
 # -- no import cycles in the core ------------------------------------------------------------------------

@@ -9,11 +9,11 @@ from collections.abc import Iterable
 from itertools import count
 from typing import TextIO
 
+from adapters.console.platform import CONSOLE, PLATFORM
 from adapters.console.render import render_reply
 from bot.dispatcher import Bot
 from bot.messages import Incoming, Reply, SentMessage, Target
 
-PLATFORM = "console"
 EXIT_WORDS = {"exit", "quit", "退出", ":q"}
 
 
@@ -73,6 +73,7 @@ class ConsoleSender:
     """The `Sender` port for the terminal: pushes (reminders, digests) are printed with their target."""
 
     platform = PLATFORM
+    capabilities = CONSOLE.capabilities
 
     def __init__(self, out: TextIO | None = None) -> None:
         self.out = out or sys.stdout

@@ -5,8 +5,8 @@ other frame, pings included (a 3 s handler held pings for 3 s). So `process` onl
 on the `KeyedWorkQueue` and returns 200; the SDK ACKs with `{"response": "OK"}`. It never raises, because a
 raising handler makes 0.24.3 send no ACK at all and DingTalk redelivers.
 
-`MessageProcessor` is the queued job: translate → remember the group → `Bot.handle` (which dedupes on the
-`msgId`, so a redelivered frame changes nothing and gets no second answer) → deliver the replies.
+`MessageProcessor` is the queued job: translate → `Bot.handle` (which records the group and dedupes on the
+`msgId` in one unit of work, so a redelivered frame changes nothing and gets no second answer) → deliver the replies.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ from typing import Any
 import dingtalk_stream
 from dingtalk_stream import AckMessage
 
-from adapters.dingtalk.conversations import GroupDirectory
 from adapters.dingtalk.incoming import PLATFORM, UnusableMessage, translate
 from adapters.dingtalk.replies import Replier
-from adapters.dingtalk.work_queue import KeyedWorkQueue, QueueClosedError
+from adapters.workers import KeyedWorkQueue, QueueClosedError
 from bot.dispatcher import Bot
 from bot.errors import report_error
 
@@ -39,10 +38,9 @@ def ordering_key(payload: dict[str, Any]) -> tuple[str, str]:
 class MessageProcessor:
     """Runs one chat message through the core and answers it (called on a worker thread)."""
 
-    def __init__(self, bot: Bot, replier: Replier, groups: GroupDirectory) -> None:
+    def __init__(self, bot: Bot, replier: Replier) -> None:
         self.bot = bot
         self.replier = replier
-        self.groups = groups
 
     def __call__(self, payload: dict[str, Any]) -> None:
         """Process one chatbot payload; never raises (errors are reported with a reference id)."""
@@ -52,9 +50,6 @@ class MessageProcessor:
             log.info("ignoring DingTalk message %s: %s", payload.get("msgId"), exc)
             return
         try:
-            if message.is_group:
-                self.groups.remember(message.incoming.workspace, message.conversation_id,
-                                     message.conversation_title)
             replies = self.bot.handle(message.incoming)
             self.replier.deliver(message, replies)
         except Exception as exc:

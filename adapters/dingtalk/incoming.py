@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.dingtalk.platform import PLATFORM  # re-exported
 from bot.messages import Incoming
 
-PLATFORM = "dingtalk"
 DIRECT = "1"
 GROUP = "2"
 _LEADING_MENTIONS = re.compile(r"^(?:\s*[@＠]\S*)+\s*")
@@ -105,6 +105,8 @@ def translate(payload: dict[str, Any]) -> InboundMessage:
         user_name=_string(payload, "senderNick") or None,
         is_direct=is_direct,
         at=_instant(payload.get("createAt")),
+        remember_group=not is_direct,  # group pushes need the id only a group message tells
+        group_title=_string(payload, "conversationTitle") or None,
     )
     expires = payload.get("sessionWebhookExpiredTime")
     return InboundMessage(

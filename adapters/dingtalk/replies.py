@@ -14,13 +14,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from typing import Any
 
 from adapters.dingtalk.incoming import InboundMessage
 from adapters.dingtalk.markdown import RenderedMessage, render_reply, split_message
 from adapters.dingtalk.openapi import DingTalkApiError, DingTalkHttp
 from adapters.dingtalk.sender import MAX_MSG_PARAM_BYTES, PLATFORM, DingTalkSender
+from bot.delivery import for_audience, share_post
 from bot.dispatcher import Bot
 from bot.errors import report_error
 from bot.messages import Reply, Target
@@ -64,8 +64,7 @@ class Replier:
     # ---- answering ---------------------------------------------------------------------------------
 
     def _answer(self, message: InboundMessage, reply: Reply) -> None:
-        if message.is_group and reply.private and reply.card is not None:
-            reply = replace(reply, card=reply.card.redacted())
+        reply = for_audience(reply, seen_by_others=message.is_group)
         if not self._webhook_usable(message):
             log.info("session webhook of %s expired; answering through the OpenAPI", message.incoming.message_id)
             self._fallback(message, reply)
@@ -114,7 +113,7 @@ class Replier:
     def _share(self, message: InboundMessage, reply: Reply) -> None:
         incoming = message.incoming
         target = Target(PLATFORM, incoming.workspace, channel=message.conversation_id)
-        sent = self.sender.send(target, replace(reply, private=False))
+        sent = self.sender.send(target, share_post(reply))
         if reply.share_customer_id is not None:
             self.bot.record_shared_card(customer_id=reply.share_customer_id, platform=PLATFORM,
                                         workspace=incoming.workspace, channel=message.conversation_id,

@@ -17,17 +17,18 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from adapters.dingtalk.markdown import RenderedMessage, render_reply, split_message
 from adapters.dingtalk.openapi import DingTalkApiError, DingTalkHttp, Failure
 from adapters.dingtalk.pacing import SendPacer
+from adapters.dingtalk.platform import DINGTALK, PLATFORM
+from bot.delivery import for_audience
 from bot.messages import Reply, SentMessage, Target
 from bot.ports import DeliveryError
 
 log = logging.getLogger("crmbot.dingtalk.sender")
 
-PLATFORM = "dingtalk"
 BATCH_SEND_PATH = "/v1.0/robot/oToMessages/batchSend"
 GROUP_SEND_PATH = "/v1.0/robot/groupMessages/send"
 MAX_USERS_PER_CALL = 20
@@ -66,6 +67,7 @@ class DingTalkSender:
     """Pushes replies to DingTalk users and groups through the robot OpenAPI."""
 
     platform = PLATFORM
+    capabilities = DINGTALK.capabilities
 
     def __init__(
         self,
@@ -161,7 +163,7 @@ class DingTalkSender:
         """
         if not is_group_id(open_conversation_id):
             raise DeliveryError(f"{open_conversation_id!r} is not a DingTalk group id", permanent=True)
-        public = replace(reply, card=reply.card.redacted()) if reply.card is not None else reply
+        public = for_audience(reply, seen_by_others=True)
         parts = self._parts(public, quick_actions=False)
         wait = self.pacer.reserve(open_conversation_id, len(parts))
         if wait:

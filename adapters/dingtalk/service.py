@@ -22,7 +22,7 @@ from adapters.dingtalk.replies import Replier
 from adapters.dingtalk.runner import StreamOptions, StreamRunner
 from adapters.dingtalk.sdk import build_stream_client, point_sdk_at, sdk_supports_frame_observation
 from adapters.dingtalk.sender import DingTalkSender
-from adapters.dingtalk.work_queue import KeyedWorkQueue
+from adapters.workers import KeyedWorkQueue
 from config.settings import DingTalkSettings
 
 log = logging.getLogger("crmbot.dingtalk")
@@ -72,7 +72,7 @@ class DingTalkService:
         self.sender = DingTalkSender(self.http, robot_code=config.client_id,
                                      pacer=SendPacer(self.options.group_messages_per_minute))
         runtime.add_sender(self.sender)
-        self.groups = GroupDirectory(runtime.engine, runtime.clock)
+        self.groups = GroupDirectory(runtime.bot)
         self.replier = Replier(self.http, self.sender, runtime.bot)
         self.queue: KeyedWorkQueue | None = None
         self.runner: StreamRunner | None = None
@@ -82,8 +82,8 @@ class DingTalkService:
         if self.runner is not None:
             raise RuntimeError("DingTalkService starts once")
         point_sdk_at(self.endpoint)
-        self.queue = KeyedWorkQueue(self.options.workers)
-        handler = EnqueueingChatbotHandler(MessageProcessor(self.runtime.bot, self.replier, self.groups), self.queue)
+        self.queue = KeyedWorkQueue(self.options.workers, name="dingtalk-work")
+        handler = EnqueueingChatbotHandler(MessageProcessor(self.runtime.bot, self.replier), self.queue)
         stream_options = self.options.stream
         if stream_options.watchdog and not sdk_supports_frame_observation():
             log.warning("this dingtalk_stream version hides incoming frames; the silence watchdog is off")

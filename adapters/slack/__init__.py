@@ -10,11 +10,21 @@ core's push port). Layout, one job per module:
 - ``blocks`` / ``mrkdwn``: Block Kit rendering within Slack's limits, with user text neutralised;
 - ``modals`` / ``home``: the forms and the Home tab; ``threads``: shared cards and their threads;
 - ``sender``: DMs, channel posts, pacing, errors as `DeliveryError`; ``profiles``: `users.info` cache;
-- ``dedupe``: Events API redeliveries; ``jobs``: background work after the 3-second acknowledgement;
-- ``lookups``: the few direct reads of core data; ``texts``: the adapter's own phrases (en / zh).
+- ``dedupe``: Events API redeliveries (background work after the 3-second acknowledgement runs on the
+  shared pools of `adapters.workers`);
+- ``texts``: the adapter's own phrases (en / zh).
 """
 
-from adapters.slack.sender import SlackSender
-from adapters.slack.service import SlackService
+from __future__ import annotations
 
+_EXPORTS = {"SlackSender": "adapters.slack.sender", "SlackService": "adapters.slack.service"}
 __all__ = ["SlackSender", "SlackService"]
+
+
+def __getattr__(name: str) -> object:
+    # Lazy, so that `adapters.slack.platform` (read by `crmbot run` to find platforms) loads no SDK.
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(name)

@@ -15,16 +15,16 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from adapters.slack.answers import Asker, ReplyDelivery, Respond
 from adapters.slack.home import home_view, todays_replies
-from adapters.slack.incoming import Profile, is_direct_channel, make_incoming
-from adapters.slack.jobs import Deadline, Jobs, TrackedExecutor
-from adapters.slack.lookups import agenda_of, user_language
+from adapters.slack.incoming import PLATFORM, Profile, is_direct_channel, make_incoming
 from adapters.slack.modals import log_followup_view, new_customer_view, quote_value
 from adapters.slack.profiles import ProfileCache
 from adapters.slack.sender import SlackSender
 from adapters.slack.threads import SharedCardThreads
+from adapters.workers import Deadline, Jobs, TrackedExecutor
 from bot.commands.parser import split_command
+from bot.conversation import agenda_of, user_language
 from bot.dispatcher import Bot
-from bot.messages import Incoming, Reply
+from bot.messages import InboundKind, Incoming, Reply
 
 log = logging.getLogger("crmbot.slack")
 
@@ -84,24 +84,26 @@ class SlackAdapter:
 
     def incoming(
         self, *, team_id: str, channel: str, user_id: str, text: str, message_id: str | None,
-        thread: str | None = None, channel_type: str | None = None,
+        thread: str | None = None, channel_type: str | None = None, kind: str = InboundKind.MESSAGE,
     ) -> Incoming:
         """An `Incoming` with the user's Slack name and zone (looked up once, then cached)."""
         return make_incoming(
             team_id=team_id, channel=channel, user_id=user_id, text=text, message_id=message_id,
             thread=thread, is_direct=is_direct_channel(channel, channel_type),
-            profile=self.profiles.profile(team_id, user_id),
+            profile=self.profiles.profile(team_id, user_id), kind=kind,
         )
 
     def profile(self, team_id: str, user_id: str) -> Profile:
         """The user's Slack profile (cached)."""
         return self.profiles.profile(team_id, user_id)
 
-    def dm_incoming(self, *, team_id: str, user_id: str, text: str, message_id: str | None) -> Incoming:
+    def dm_incoming(
+        self, *, team_id: str, user_id: str, text: str, message_id: str | None, kind: str = InboundKind.MESSAGE,
+    ) -> Incoming:
         """An `Incoming` placed in the user's DM with the bot (for clicks that come from no channel)."""
         channel = self.sender.dm_channel(team_id, user_id)
         return self.incoming(team_id=team_id, channel=channel, user_id=user_id, text=text, message_id=message_id,
-                             channel_type="im")
+                             channel_type="im", kind=kind)
 
     # -- running commands ------------------------------------------------------------------------------
 
@@ -134,7 +136,7 @@ class SlackAdapter:
         hint: str = "",
     ) -> None:
         """Open the form for ``shortcut`` (must run within 3 s of the trigger, so before slow work)."""
-        lang = user_language(self.bot, team_id, user_id, hint)
+        lang = user_language(self.bot, PLATFORM, team_id, user_id, hint)
         metadata: dict[str, Any] = {"channel": channel or ""}
         if shortcut.kind == "new":
             view = new_customer_view(lang=lang, metadata=metadata)
@@ -149,7 +151,7 @@ class SlackAdapter:
 
     def publish_home(self, team_id: str, user_id: str, channel: str | None = None) -> None:
         """Draw the user's Home tab: their day, from the core's `today`."""
-        lang = user_language(self.bot, team_id, user_id)
+        lang = user_language(self.bot, PLATFORM, team_id, user_id)
         if channel:
             incoming = self.incoming(team_id=team_id, channel=channel, user_id=user_id, text="", message_id=None,
                                      channel_type="im")

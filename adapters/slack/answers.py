@@ -13,13 +13,14 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from adapters.slack.blocks import SlackMessage, limit_pages, render_reply, text_blocks
 from adapters.slack.mrkdwn import to_mrkdwn
 from adapters.slack.sender import SlackDeliveryError, SlackSender
 from adapters.slack.texts import say
+from bot.delivery import share_post
 from bot.dispatcher import Bot
 from bot.messages import Incoming, Reply
 
@@ -119,8 +120,7 @@ class ReplyDelivery:
 
     def _share(self, asker: Asker, reply: Reply) -> None:
         incoming = asker.incoming
-        card = reply.card.redacted() if reply.card is not None else None
-        public = replace(reply, card=card, private=False)
+        public = share_post(reply)
         try:
             posted = self.sender.post(incoming.workspace, incoming.channel, render_reply(public)[0])
         except SlackDeliveryError as exc:

@@ -20,11 +20,11 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.answers import ReplyDelivery
 from adapters.slack.dedupe import EventDeduper
-from adapters.slack.jobs import Jobs, TrackedExecutor
 from adapters.slack.listeners import register_all
 from adapters.slack.profiles import ProfileCache
 from adapters.slack.sender import SlackSender
 from adapters.slack.threads import SharedCardThreads
+from adapters.workers import Jobs, TrackedExecutor
 from bot.dispatcher import Bot
 from bot.errors import report_error
 from config.settings import Settings

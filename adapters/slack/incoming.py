@@ -13,9 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.messages import Incoming
-
-PLATFORM = "slack"
+from adapters.slack.platform import PLATFORM  # re-exported
+from bot.messages import InboundKind, Incoming
 
 _MARKUP = re.compile(r"<([^<>]*)>")
 _ENTITIES = {"&lt;": "<", "&gt;": ">", "&amp;": "&"}
@@ -84,6 +83,7 @@ def make_incoming(
     thread: str | None = None,
     is_direct: bool,
     profile: Profile | None = None,
+    kind: str = InboundKind.MESSAGE,
 ) -> Incoming:
     """An `Incoming` for the core; ``text`` must already be translated with `slack_to_text`."""
     profile = profile or Profile()
@@ -98,6 +98,7 @@ def make_incoming(
         user_name=profile.name,
         user_timezone=profile.timezone,
         is_direct=is_direct,
+        kind=kind,
     )
 
 

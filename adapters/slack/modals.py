@@ -16,6 +16,7 @@ from typing import Any
 
 from adapters.slack.mrkdwn import to_mrkdwn, to_plain, to_plain_unescaped, truncate
 from adapters.slack.texts import say
+from bot.commands.quoting import UnquotableValue, quote_value
 from bot.render import t
 from bot.text.identity import normalize_email, normalize_phone
 
@@ -27,22 +28,8 @@ NOTE_LIMIT = 3000
 STEP_LIMIT = 200
 ERROR_LIMIT = 1000
 TITLE_LIMIT = 24
-_QUOTES = (('"', '"', '"“”'), ("「", "」", "「」"), ("『", "』", "『』"))
 
-
-class UnquotableValue(ValueError):
-    """A value containing every kind of quote the command grammar has; it cannot be passed literally."""
-
-
-def quote_value(value: str) -> str:
-    """``value`` as one literal word of a command line (whitespace collapsed, as the core does anyway)."""
-    value = " ".join(value.split())
-    for opening, closing, forbidden in _QUOTES:
-        if not any(char in value for char in forbidden):
-            return f"{opening}{value}{closing}"
-    raise UnquotableValue(value)
-
-
+__all__ = ["UnquotableValue", "quote_value"]  # re-exported: forms and threads quote values
 def _text(value: str, limit: int = TITLE_LIMIT) -> dict[str, Any]:
     return {"type": "plain_text", "text": truncate(to_plain(value), limit), "emoji": True}
 

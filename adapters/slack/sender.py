@@ -22,12 +22,13 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import SlackResponse
 
 from adapters.slack.blocks import SlackMessage, render_reply
+from adapters.slack.platform import PLATFORM, SLACK
+from bot.delivery import for_audience
 from bot.messages import Reply, SentMessage, Target
 from bot.ports import DeliveryError
 
 log = logging.getLogger("crmbot.slack.sender")
 
-PLATFORM = "slack"
 POST_INTERVAL_S = 1.0
 
 PERMANENT_ERRORS = frozenset(
@@ -124,6 +125,7 @@ class SlackSender:
     """Pushes core replies into Slack through one `WebClient` (whose base_url is SLACK_API_URL)."""
 
     platform = PLATFORM
+    capabilities = SLACK.capabilities
 
     def __init__(self, client: WebClient, *, pacer: ChannelPacer | None = None) -> None:
         """``client`` carries the bot token, base URL and retry handlers; ``pacer`` spaces channel posts."""
@@ -141,8 +143,7 @@ class SlackSender:
         Raises `DeliveryError` (``permanent`` / ``retry_after`` set as appropriate).
         """
         channel = self._channel_of(target)
-        if reply.card is not None and not channel.startswith("D"):
-            reply = _with_redacted_card(reply)
+        reply = for_audience(reply, seen_by_others=not channel.startswith("D"))
         metadata = _outbox_metadata(reply)
         first: SentMessage | None = None
         for page in render_reply(reply):
@@ -154,8 +155,7 @@ class SlackSender:
 
     def update(self, message: SentMessage, reply: Reply) -> None:
         """Replace a message the bot posted (a shared card) in place with ``reply`` (chat.update)."""
-        if reply.card is not None and not message.channel.startswith("D"):
-            reply = _with_redacted_card(reply)
+        reply = for_audience(reply, seen_by_others=not message.channel.startswith("D"))
         page = render_reply(reply)[0]
         self._call("chat.update", self.client.chat_update, channel=message.channel, ts=message.message_id,
                    **page.as_kwargs())
@@ -242,13 +242,6 @@ class SlackSender:
             error = delivery_error(exc, action)
             log.warning("slack %s failed: %s", action, error)
             raise error from exc
-
-
-def _with_redacted_card(reply: Reply) -> Reply:
-    from dataclasses import replace
-
-    assert reply.card is not None
-    return replace(reply, card=reply.card.redacted())
 
 
 METADATA_EVENT = "crm_notification"

@@ -13,13 +13,13 @@ import logging
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
-from sqlalchemy import text
 
 from adapters.bootstrap import Runtime
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.app import SlackStartupError, build_adapter, create_app, make_web_client
 from adapters.slack.sender import ChannelPacer, SlackSender
 from adapters.slack.server import HttpServer, make_wsgi_app
+from bot.conversation import healthy
 
 log = logging.getLogger("crmbot.slack")
 
@@ -74,9 +74,7 @@ class SlackService:
         return self.http.url
 
     def _healthy(self) -> bool:
-        with self.runtime.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return True
+        return healthy(self.runtime.bot)
 
 
 def slack_configured(runtime: Runtime) -> bool:

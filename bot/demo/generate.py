@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select, text
 
+from bot import platforms
 from bot.demo.activity import add_activity
 from bot.demo.book import DemoCustomer, make_customer
 from bot.demo.people import ADMIN_NAME, create_organisation
@@ -26,7 +27,7 @@ from storage.db import is_sqlite
 from storage.models import Contact, Customer, FollowUp, Order, User
 
 CHUNK = 2000
-DEMO_PLATFORM = "console"
+DEMO_PLATFORM = platforms.LOCAL
 
 
 class DemoError(RuntimeError):

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from bot import platforms
 from bot.access import visible_customers
 from bot.calendar.birthdays import Birthday, format_birthday
 from bot.clock import Clock, SystemClock
@@ -103,7 +104,7 @@ def export_customers(
                 customers += 1
     now = (clock or SystemClock()).now()
     with unit_of_work(engine) as session:
-        audit = AuditLog(tenant=user.tenant, user_id=user.id, platform="console", action="export", entity="customer",
+        audit = AuditLog(tenant=user.tenant, user_id=user.id, platform=platforms.LOCAL, action="export", entity="customer",
                          entity_id=None, at=now, after=json.dumps(
                              {"file": target.name, "format": fmt, "customers": customers, "contacts": contacts},
                              ensure_ascii=False, sort_keys=True))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from bot import platforms
 from bot.messages import Incoming
 from bot.users import apply_config, resolve_user
 from config.settings import Settings
@@ -25,7 +26,7 @@ def acting_user(session: Session, settings: Settings, reference: str) -> User:
     if not ref:
         raise UnknownActingUser("--as needs a user name or platform:id")
     platform, sep, external_id = ref.partition(":")
-    if sep and platform in ("console", "slack", "dingtalk"):
+    if sep and platforms.get(platform) is not None:
         users = session.exec(
             select(User).join(UserIdentity, UserIdentity.user_id == User.id).where(
                 UserIdentity.platform == platform, UserIdentity.external_id == external_id)
@@ -44,8 +45,8 @@ def acting_user(session: Session, settings: Settings, reference: str) -> User:
     if named:
         user = named[0]
         identity = session.exec(select(UserIdentity).where(UserIdentity.user_id == user.id)).first()
-        platform_id = f"{identity.platform}:{identity.external_id}" if identity else f"console:{user.name}"
+        platform_id = f"{identity.platform}:{identity.external_id}" if identity else f"{platforms.LOCAL}:{user.name}"
         apply_config(session, user, settings, platform_id=platform_id)
         return user
-    incoming = Incoming(platform="console", workspace="", channel=f"console:{ref}", user_id=ref, user_name=ref, text="")
+    incoming = Incoming(platform=platforms.LOCAL, workspace="", channel=f"{platforms.LOCAL}:{ref}", user_id=ref, user_name=ref, text="")
     return resolve_user(session, incoming, settings)

@@ -16,6 +16,7 @@ from typing import Literal
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot import platforms
 from bot.clock import Clock, SystemClock
 from bot.importing.duplicates import DuplicateIndex
 from bot.importing.error_file import ErrorFile, default_error_path
@@ -51,7 +52,7 @@ class ImportOptions:
     lang: str = "zh"
     batch_size: int = 10_000  # rows per transaction; re-running after an interruption repeats at most these
     workers: int | None = None
-    platform: str = "console"
+    platform: str = platforms.LOCAL
 
     def __post_init__(self) -> None:
         if self.on_duplicate not in DUPLICATE_POLICIES:

@@ -22,15 +22,11 @@ from bot.notifications.catalog import render_notice
 from bot.notifications.claim import ClaimedNotification
 from bot.notifications.notices import Notice, ObsoleteNotification, RenderContext
 from bot.notifications.routing import Recipient, UnroutableError, channel_target, dm_targets, load_recipients
+from bot.platforms import capabilities_of
 from bot.render import pick_language, t
 from bot.text.paging import paginate
 from config.settings import Settings
 from storage.uow import unit_of_work
-
-# Longest message text per platform (Slack: a section block's 3000 characters; DingTalk markdown about 5000
-# bytes, so 4000 characters leaves room for CJK). A sender may declare `max_message_chars` instead.
-PAGE_CHARS = {"slack": 3000, "dingtalk": 4000, "console": 20000}
-DEFAULT_PAGE_CHARS = 3000
 
 
 @dataclass
@@ -64,9 +60,9 @@ class PreparedBatch:
 
 
 def page_chars_for(platform: str, sender: object | None) -> int:
-    """How long one message may be on `platform` (the sender's own limit wins)."""
+    """How long one message may be on `platform`: what the sender or the platform registry declares."""
     declared = getattr(sender, "max_message_chars", None)
-    return int(declared) if declared else PAGE_CHARS.get(platform, DEFAULT_PAGE_CHARS)
+    return int(declared) if declared else capabilities_of(platform, sender).max_message_chars
 
 
 def prepare_batch(

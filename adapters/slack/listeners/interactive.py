@@ -18,8 +18,7 @@ from slack_bolt import Ack, App, Respond
 
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.blocks import ACTION_PREFIX
-from adapters.slack.incoming import team_of
-from adapters.slack.lookups import likely_duplicates, local_today
+from adapters.slack.incoming import PLATFORM, team_of
 from adapters.slack.modals import (
     LOG_CALLBACK,
     NEW_CALLBACK,
@@ -34,7 +33,8 @@ from adapters.slack.modals import (
     read_new_customer_form,
 )
 from adapters.slack.texts import say
-from bot.messages import Incoming, Reply
+from bot.conversation import likely_duplicates, local_today
+from bot.messages import InboundKind, Incoming, Reply
 from bot.render import Markdown, escape_md, t
 from bot.services.customers import Duplicate
 from bot.text.identity import normalize_email, normalize_phone
@@ -90,9 +90,10 @@ def register(app: App, adapter: SlackAdapter) -> None:
         def click() -> None:
             if channel:
                 incoming = adapter.incoming(team_id=team_id, channel=channel, user_id=user_id, text=command,
-                                            message_id=message_id)
+                                            message_id=message_id, kind=InboundKind.BUTTON)
             else:
-                incoming = adapter.dm_incoming(team_id=team_id, user_id=user_id, text=command, message_id=message_id)
+                incoming = adapter.dm_incoming(team_id=team_id, user_id=user_id, text=command, message_id=message_id,
+                                               kind=InboundKind.BUTTON)
             adapter.run(adapter.asker(incoming, respond if body.get("response_url") else None))
             if from_home:
                 adapter.publish_home(team_id, user_id)
@@ -127,15 +128,16 @@ def register(app: App, adapter: SlackAdapter) -> None:
         team_id, user_id = team_of(body), (body.get("user") or {}).get("id", "")
         if channel:
             return adapter.incoming(team_id=team_id, channel=channel, user_id=user_id, text=command,
-                                    message_id=message_id)
-        return adapter.dm_incoming(team_id=team_id, user_id=user_id, text=command, message_id=message_id)
+                                    message_id=message_id, kind=InboundKind.FORM)
+        return adapter.dm_incoming(team_id=team_id, user_id=user_id, text=command, message_id=message_id,
+                                   kind=InboundKind.FORM)
 
     @app.view(LOG_CALLBACK)
     def on_log_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         metadata = read_metadata(view)
         lang = str(metadata.get("lang") or "en")
         form = read_log_form(view)
-        today = local_today(adapter.bot, team_of(body), (body.get("user") or {}).get("id", ""))
+        today = local_today(adapter.bot, PLATFORM, team_of(body), (body.get("user") or {}).get("id", ""))
         errors = log_form_errors(form, today=today, lang=lang)
         if errors:
             ack(response_action="errors", errors=errors)

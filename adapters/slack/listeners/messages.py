@@ -13,6 +13,7 @@ from slack_bolt import Ack, App, Respond
 
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.incoming import is_direct_channel, mentions_user, slack_to_text
+from bot.messages import InboundKind
 
 log = logging.getLogger("crmbot.slack.listeners")
 
@@ -49,7 +50,7 @@ def register(app: App, adapter: SlackAdapter) -> None:
 
         def work() -> None:
             incoming = adapter.incoming(team_id=team_id, channel=channel, user_id=user_id, text=text,
-                                        message_id=f"command:{body.get('trigger_id', '')}")
+                                        message_id=f"command:{body.get('trigger_id', '')}", kind=InboundKind.COMMAND)
             adapter.run(adapter.asker(incoming, respond))
 
         adapter.jobs.submit(work, context={"user": user_id, "command": text[:100]})

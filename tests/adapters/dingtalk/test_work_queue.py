@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from adapters.dingtalk.work_queue import KeyedWorkQueue, QueueClosedError
+from adapters.workers import KeyedWorkQueue, QueueClosedError
 
 WAIT = 5.0
 

@@ -1,19 +1,28 @@
-"""Background work after Slack has been answered: thread pools whose failures reach the error hook.
+"""The adapters' worker pools: platform work off the thread (or event loop) that must answer at once.
 
-Slack needs an HTTP answer within 3 s, so listeners acknowledge at once and hand the real work (running
-the command, calling the Web API) to a `Jobs` pool. Keeping that work off Bolt's own listener executor
-means a burst of slow commands can never starve the acknowledgements. Both pools
-are `TrackedExecutor`s, so shutdown (and tests) can wait until everything queued has run.
+Every platform must be acknowledged quickly (Slack's 3 seconds, DingTalk's stream ACK), so listeners only
+hand their work to a pool:
+
+- `TrackedExecutor`: a thread pool that knows whether anything is queued or running, so shutdown and
+  tests can wait until everything queued has run;
+- `Jobs`: a named `TrackedExecutor` whose failures reach the error hook (`report_error`);
+- `Deadline`: run a job, wait for it a little, and hand its result on later when it is late;
+- `KeyedWorkQueue`: jobs with the same key (one person in one conversation) run one after the other, in
+  arrival order, while a slow job never holds up other keys.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Callable, Hashable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from bot.errors import report_error
+
+log = logging.getLogger("crmbot.workers")
 
 
 class TrackedExecutor(ThreadPoolExecutor):
@@ -124,3 +133,80 @@ class Deadline:
         if state["error"] is not None:
             raise state["error"]
         return True, state["result"]
+
+
+Job = Callable[[], None]
+
+
+class QueueClosedError(RuntimeError):
+    """The queue is shutting down and accepts no more work."""
+
+
+class KeyedWorkQueue:
+    """A thread pool with per-key FIFO ordering. Jobs must not raise; failures are logged and dropped."""
+
+    def __init__(self, workers: int = 8, *, name: str = "keyed-work") -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        self.name = name
+        self._pool = TrackedExecutor(workers, name)
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._pending: dict[Hashable, deque[Job]] = {}
+        self._closed = False
+
+    def submit(self, key: Hashable, job: Job) -> None:
+        """Queue `job` behind earlier jobs of the same `key`; returns at once."""
+        with self._lock:
+            if self._closed:
+                raise QueueClosedError(f"the {self.name} queue is stopped")
+            queue = self._pending.get(key)
+            if queue is not None:  # a drain for this key is running; it will pick the job up
+                queue.append(job)
+                return
+            self._pending[key] = deque([job])
+        self._pool.submit(self._drain, key)
+
+    def _drain(self, key: Hashable) -> None:
+        while True:
+            with self._lock:
+                queue = self._pending[key]
+                if not queue:
+                    del self._pending[key]
+                    self._idle.notify_all()
+                    return
+                job = queue[0]
+            try:
+                job()
+            except Exception:
+                log.exception("%s job for %r failed", self.name, key)
+            with self._lock:
+                queue.popleft()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until no job is queued or running (or `timeout` passes); True when idle."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._pending, timeout)
+
+    @property
+    def backlog(self) -> int:
+        """Jobs queued or running right now."""
+        with self._lock:
+            return sum(len(q) for q in self._pending.values())
+
+    def close(self, timeout: float = 1.0) -> int:
+        """Refuse new jobs, give running ones up to `timeout` s, then stop; returns the jobs left undone."""
+        with self._lock:
+            self._closed = True
+        self.wait_idle(timeout)
+        left = self.backlog
+        # Jobs still queued are abandoned (their frames were ACKed; the users see no answer) rather than
+        # holding up a shutdown that must finish within seconds.
+        with self._lock:
+            for queue in self._pending.values():
+                while len(queue) > 1:
+                    queue.pop()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        if left:
+            log.warning("%s queue stopped with %d job(s) unfinished", self.name, left)
+        return left

@@ -1,0 +1,198 @@
+"""The conversation port: everything an adapter may ask of the core besides running a command.
+
+Adapters translate platform payloads into `Incoming` and render `Reply`s; they never open a database
+session. What they must know *around* a command — the asker's language and today's date before a form is
+drawn, which customers a create-form would duplicate, whether a thread is a shared card's, how a shared
+card looks now — they ask here, and the core answers with neutral values. Everything a user *does*
+(a message, a slash command, a click, a form, a thread reply, a shortcut) goes to `Bot.handle` instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from bot.access import can_change
+from bot.cards import customer_card
+from bot.context import CommandContext
+from bot.dispatcher import Bot, guess_language
+from bot.messages import Card, Incoming
+from bot.render import pick_language
+from bot.services.agenda import Agenda, agenda_for
+from bot.services.chat_groups import ChatGroup, groups_of
+from bot.services.customers import Duplicate, find_duplicates
+from bot.threads import shared_card_in
+from bot.users import resolve_user
+from storage.models import Customer, FollowUp, SharedCard, User, UserIdentity
+from storage.uow import unit_of_work
+
+__all__ = [
+    "ChatGroup",
+    "Duplicate",
+    "SharedCardRef",
+    "agenda_of",
+    "author_name",
+    "followup_kind",
+    "groups",
+    "healthy",
+    "likely_duplicates",
+    "local_today",
+    "may_change_customer",
+    "shared_card_at",
+    "shared_card_view",
+    "shared_cards_of",
+    "sharer_language",
+    "user_language",
+]
+
+
+@dataclass(frozen=True)
+class SharedCardRef:
+    """A card posted by `share`: where its message is, and who shared which customer."""
+
+    customer_id: int
+    platform: str
+    workspace: str
+    channel: str
+    message_id: str
+    shared_by: int
+
+
+def _ref(row: SharedCard) -> SharedCardRef:
+    return SharedCardRef(row.customer_id, row.platform, row.workspace, row.channel, row.message_id, row.shared_by)
+
+
+def _known_user(session: Session, platform: str, workspace: str, user_id: str) -> User | None:
+    identity = session.exec(
+        select(UserIdentity).where(
+            UserIdentity.platform == platform,
+            UserIdentity.workspace == workspace,
+            UserIdentity.external_id == user_id,
+        )
+    ).first()
+    return session.get(User, identity.user_id) if identity else None
+
+
+def user_language(bot: Bot, platform: str, workspace: str, user_id: str, hint: str = "") -> str:
+    """The user's chosen language, else the language of ``hint`` text, else the configured default."""
+    with Session(bot.engine) as session:
+        user = _known_user(session, platform, workspace, user_id)
+    if user is not None and user.language:
+        return pick_language(user.language)
+    if hint.strip():
+        return guess_language(hint)
+    return pick_language(bot.settings.defaults.language)
+
+
+def local_today(bot: Bot, platform: str, workspace: str, user_id: str, platform_zone: str | None = None) -> date:
+    """Today in the user's zone (their setting, else what the platform reports, else the configured default)."""
+    with Session(bot.engine) as session:
+        user = _known_user(session, platform, workspace, user_id)
+    zone = (user.timezone if user else None) or platform_zone or bot.settings.defaults.timezone
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo(bot.settings.defaults.timezone)
+    return bot.clock.now().astimezone(tz).date()
+
+
+def may_change_customer(bot: Bot, incoming: Incoming, customer_id: int) -> bool:
+    """Whether the person behind ``incoming`` may change the customer (created on first use, as `handle` would)."""
+    with unit_of_work(bot.engine) as session:
+        user = resolve_user(session, incoming, bot.settings)
+        customer = session.get(Customer, customer_id)
+        return customer is not None and customer.deleted_at is None and can_change(session, user, customer)
+
+
+def likely_duplicates(bot: Bot, incoming: Incoming, *, name: str, phone: str | None, email: str | None) -> list[Duplicate]:
+    """Existing customers a new one called ``name`` (with phone / email) probably duplicates."""
+    with unit_of_work(bot.engine) as session:
+        user = resolve_user(session, incoming, bot.settings)
+        return find_duplicates(session, user=user, name=name, phone=phone, email=email)
+
+
+def shared_card_at(bot: Bot, platform: str, workspace: str, channel: str, message_id: str) -> SharedCardRef | None:
+    """The shared card whose message is ``message_id`` in ``channel``, if that message is one."""
+    with Session(bot.engine) as session:
+        row = shared_card_in(session, platform, workspace, channel, message_id)
+        return _ref(row) if row is not None else None
+
+
+def shared_cards_of(bot: Bot, platform: str, customer_id: int) -> list[SharedCardRef]:
+    """Every message on ``platform`` that shows this customer's shared card, oldest first."""
+    with Session(bot.engine) as session:
+        rows = session.exec(
+            select(SharedCard)
+            .where(SharedCard.customer_id == customer_id, SharedCard.platform == platform)
+            .order_by(SharedCard.id)  # type: ignore[arg-type]
+        ).all()
+        return [_ref(row) for row in rows]
+
+
+def author_name(bot: Bot, user_id: int) -> str:
+    """A user's display name (their crmbot name when the platform gave none)."""
+    with Session(bot.engine) as session:
+        user = session.get(User, user_id)
+    return (user.display_name or user.name) if user else "?"
+
+
+def sharer_language(bot: Bot, shared: SharedCardRef) -> str:
+    """The language of the person who shared a card (the card and its thread speak it)."""
+    with Session(bot.engine) as session:
+        sharer = session.get(User, shared.shared_by)
+    return pick_language((sharer.language if sharer else None) or bot.settings.defaults.language)
+
+
+def shared_card_view(bot: Bot, shared: SharedCardRef) -> tuple[Card, str] | None:
+    """The card as it should look in the channel now, in the sharer's language; None if it is gone."""
+    with unit_of_work(bot.engine, write=False) as session:
+        customer = session.get(Customer, shared.customer_id)
+        sharer = session.get(User, shared.shared_by)
+        if customer is None or sharer is None:
+            return None
+        identity = session.exec(
+            select(UserIdentity).where(UserIdentity.user_id == sharer.id, UserIdentity.platform == shared.platform)
+        ).first()
+        incoming = Incoming(
+            platform=shared.platform,
+            workspace=shared.workspace,
+            channel=shared.channel,
+            user_id=identity.external_id if identity else "",
+            text="",
+            is_direct=False,
+        )
+        lang = pick_language(sharer.language or bot.settings.defaults.language)
+        ctx = CommandContext(session=session, user=sharer, incoming=incoming, settings=bot.settings,
+                             clock=bot.clock, lang=lang)
+        return customer_card(ctx, customer, shared=True), lang
+
+
+def followup_kind(bot: Bot, followup_id: int) -> str:
+    """The kind of a follow-up (call, visit, …; "note" when it is gone)."""
+    with unit_of_work(bot.engine, write=False) as session:
+        followup = session.get(FollowUp, followup_id)
+        return followup.kind if followup else "note"
+
+
+def agenda_of(bot: Bot, incoming: Incoming) -> Agenda:
+    """The core's agenda ("my day") of the person behind ``incoming``, in their zone."""
+    with unit_of_work(bot.engine) as session:
+        user = resolve_user(session, incoming, bot.settings)
+        tz = ZoneInfo(user.timezone or bot.settings.defaults.timezone)
+        return agenda_for(session, user, now=bot.clock.now(), tz=tz)
+
+
+def groups(bot: Bot, platform: str, workspace: str) -> list[ChatGroup]:
+    """Every group of `workspace` the bot has seen on `platform`, most recently active first."""
+    return groups_of(bot.engine, platform, workspace)
+
+
+def healthy(bot: Bot) -> bool:
+    """Whether the core can reach its database (for health endpoints); raises when it cannot."""
+    with bot.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    return True
