@@ -32,6 +32,6 @@ def test_no_file_cites_notes_outside_the_repository():
 
 def test_the_architecture_document_exists():
     text = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
-    for heading in ("## Layers", "## Flow 1", "## Flow 2", "## Invariants", "## How to add a command",
-                    "## How to add a notification kind"):
+    for heading in ("## Layers", "## The conversation port", "## Flow 1", "## Flow 2", "## Invariants",
+                    "## How to add a command", "## How to add a notification kind", "## How to add a platform"):
         assert heading in text

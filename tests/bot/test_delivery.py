@@ -1,0 +1,59 @@
+"""The core degrades, pages and redacts replies to what a platform declares it can show."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.delivery import card_markdown, fit, for_audience, share_post
+from bot.messages import Card, CardAction, CardField, Reply
+from bot.platforms import Capabilities, Platform, capabilities_of, get, register
+
+CARD = Card(
+    title="Acme Trading", subtitle="#1",
+    fields=(CardField("Phone", "13800138000", sensitive=True), CardField("Industry", "retail")),
+    sections=(("Next step", "send the quote"),),
+    actions=(CardAction("done", "Done", "done #1"),), customer_id=1,
+)
+PLAIN = Capabilities(max_message_chars=200, max_pages=2)
+
+
+def test_a_card_seen_by_others_loses_its_sensitive_fields():
+    reply = Reply(text="here", card=CARD)
+    assert "13800138000" in card_markdown(for_audience(reply, seen_by_others=False).card)
+    assert "13800138000" not in card_markdown(for_audience(reply, seen_by_others=True).card)
+    shared = share_post(reply)
+    assert not shared.private and "13800138000" not in card_markdown(shared.card)
+
+
+def test_without_blocks_a_card_becomes_markdown_and_without_buttons_its_actions_become_commands():
+    [flat] = fit(Reply(text="Found it:", card=CARD), Capabilities(max_message_chars=2000), seen_by_others=False)
+    assert flat.card is None and flat.text.startswith("Found it:")
+    assert "**Acme Trading** #1" in flat.text and "Industry: retail" in flat.text and "`done #1`" in flat.text
+    [with_buttons] = fit(Reply(card=CARD), Capabilities(max_message_chars=2000, buttons=True), seen_by_others=True)
+    assert with_buttons.card is not None and with_buttons.card.actions == CARD.actions
+    assert "`done #1`" not in with_buttons.text and "13800138000" not in with_buttons.text
+    [rich] = fit(Reply(card=CARD), Capabilities(max_message_chars=2000, blocks=True), seen_by_others=False)
+    assert rich.card == CARD  # a platform with blocks draws the card itself
+
+
+def test_long_text_is_paged_and_cut_after_the_last_page_with_a_notice():
+    lines = [f"- line {n:03}" for n in range(60)]
+    pages = fit(Reply(text="\n".join(lines), lang="en"), PLAIN, seen_by_others=False)
+    assert len(pages) == 2 and all(len(page.text) <= 200 for page in pages)
+    assert pages[0].text.startswith("- line 000") and "the rest was left out" in pages[-1].text
+    roomy = fit(Reply(text="\n".join(lines[:20])), Capabilities(max_message_chars=200, max_pages=9), seen_by_others=False)
+    assert "\n".join(page.text for page in roomy).split("\n") == lines[:20]
+
+
+def test_the_platform_registry_takes_each_name_once():
+    register(Platform("test-pager", Capabilities(max_message_chars=123)))
+    register(Platform("test-pager", Capabilities(max_message_chars=123)))  # the same again is fine
+    with pytest.raises(ValueError):
+        register(Platform("test-pager", Capabilities(max_message_chars=456)))
+    assert get("test-pager") is not None and capabilities_of("test-pager").max_message_chars == 123
+    assert capabilities_of("nobody-knows").max_message_chars == 3000
+
+
+def test_the_shipped_platforms_are_registered():
+    for name in ("slack", "dingtalk", "console", "webhook"):
+        assert get(name) is not None, name
