@@ -7,7 +7,7 @@ customers and their own; an admin sees every customer of the tenant. Changing fo
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import Customer, ManagerTeam, Team, User
 
@@ -28,7 +28,7 @@ def _reach(session: Session, user: User) -> ColumnElement[bool]:
         return false()
     if user.role == "admin":
         return true()
-    own = Customer.owner_id == user.id
+    own = col(Customer.owner_id) == user.id
     teams: list[int] = []
     if user.role == "manager":
         teams.extend(managed_team_ids(session, user))

@@ -8,6 +8,7 @@ own docs use (``SLACK_BOT_TOKEN``, ``DINGTALK_CLIENT_ID`` ...); everything else 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -254,7 +255,7 @@ def config_file_path() -> Path | None:
     return default if default.is_file() else None
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: Mapping[str, Any]) -> str:
     field = ".".join(str(part) for part in error.get("loc", ()) if part != "__root__") or "config"
     message = error.get("msg", "invalid value").removeprefix("Value error, ")
     return f"{field}: {message}"

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from adapters.dingtalk.platform import DINGTALK
 from bot.messages import Card, CardAction, Reply
 from bot.render import escape_md, unescape_md
 from bot.text.paging import cut_to, ellipsis_cut, pack_lines
@@ -145,7 +146,9 @@ def msg_param_bytes(title: str, text: str) -> int:
     return len(json.dumps({"title": title, "text": text}, ensure_ascii=False).encode("utf-8"))
 
 
-def split_message(message: RenderedMessage, max_bytes: int, *, max_parts: int = 3) -> list[RenderedMessage]:
+def split_message(
+    message: RenderedMessage, max_bytes: int, *, max_parts: int = DINGTALK.capabilities.max_pages
+) -> list[RenderedMessage]:
     """Split a message whose msgParam would pass `max_bytes` into parts at line breaks.
 
     Each part is a complete message titled `title (i/n)`. Past `max_parts` the last part is cut and ends

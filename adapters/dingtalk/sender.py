@@ -18,6 +18,7 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from adapters.dingtalk.markdown import RenderedMessage, render_reply, split_message
 from adapters.dingtalk.openapi import DingTalkApiError, DingTalkHttp, Failure
@@ -52,7 +53,7 @@ class BatchResult:
 
 def is_group_id(channel: str | None) -> bool:
     """Whether a channel names a DingTalk group (`cid…`) rather than a user's staff id."""
-    return bool(channel) and channel.startswith(GROUP_ID_PREFIX)
+    return channel is not None and channel.startswith(GROUP_ID_PREFIX)
 
 
 def delivery_error(error: DingTalkApiError, where: str) -> DeliveryError:
@@ -91,7 +92,7 @@ class DingTalkSender:
         Raises `DeliveryError`: `retry_after` when throttled or DingTalk is unreachable, `permanent` when the
         user is not in the org, the robot is not in the group, or the app lacks the permission.
         """
-        if is_group_id(target.channel):
+        if target.channel is not None and is_group_id(target.channel):
             key = self.send_to_group(target.channel, reply)
             return SentMessage(PLATFORM, target.workspace, target.channel, key)
         user = target.user or target.channel
@@ -141,7 +142,7 @@ class DingTalkSender:
                     retry.extend(chunk)
                     retry_after = max(retry_after or 0.0, failure.retry_after or 0.0)
                 continue
-            first = answers[0]
+            first: dict[str, Any] = answers[0]
             invalid = set(first.get("invalidStaffIdList") or [])
             throttled = set(first.get("flowControlledStaffIdList") or []) - invalid
             permanent.update(dict.fromkeys(sorted(invalid), "not a member of the organisation (invalidStaffIdList)"))

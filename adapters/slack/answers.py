@@ -13,11 +13,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from adapters.slack.blocks import SlackMessage, limit_pages, render_reply, text_blocks
 from adapters.slack.mrkdwn import to_mrkdwn
+from adapters.slack.platform import SLACK
 from adapters.slack.sender import SlackDeliveryError, SlackSender
 from adapters.slack.texts import say
 from bot.delivery import share_post
@@ -27,14 +29,12 @@ from bot.messages import Incoming, Reply
 log = logging.getLogger("crmbot.slack.answers")
 
 RESPONSE_URL_USES = 5
-MAX_PAGES_PER_REPLY = 4
+MAX_PAGES_PER_REPLY = SLACK.capabilities.max_pages
 INVITE_ERRORS = frozenset({"not_in_channel", "channel_not_found"})
 
 
-class Respond(Protocol):
-    """Bolt's ``respond`` (posts to the request's response_url)."""
-
-    def __call__(self, **kwargs: Any) -> Any: ...
+#: Bolt's ``respond`` (posts to the request's response_url).
+Respond = Callable[..., Any]
 
 
 @dataclass
@@ -132,6 +132,7 @@ class ReplyDelivery:
                 notice = say("share_failed", reply.lang, error=exc.code)
             self.answer_text(asker, notice)
             return
+        assert reply.share_customer_id is not None  # `deliver` only shares replies that name a customer
         self.bot.record_shared_card(
             customer_id=reply.share_customer_id,
             platform=posted.platform,

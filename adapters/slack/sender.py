@@ -192,7 +192,8 @@ class SlackSender:
                                   limit=HISTORY_LOOKBACK, include_all_metadata=True)
         except DeliveryError:
             return None
-        for message in response.get("messages", []):
+        messages: list[dict[str, Any]] = response.get("messages", [])
+        for message in messages:
             meta = message.get("metadata") or {}
             if meta.get("event_type") != METADATA_EVENT:
                 continue
@@ -251,6 +252,6 @@ HISTORY_LOOKBACK = 50  # a reclaimed push is minutes old; the last 50 messages o
 def _outbox_metadata(reply: Reply) -> dict[str, Any] | None:
     """Slack message metadata naming the outbox rows a push delivers (read back by `find_delivered`)."""
     ids = reply.extras.get("outbox_ids") if reply.extras else None
-    if not ids:
+    if not isinstance(ids, list | tuple) or not ids:
         return None
     return {"event_type": METADATA_EVENT, "event_payload": {"outbox_ids": ",".join(str(i) for i in ids)}}

@@ -75,7 +75,7 @@ def translate(body: bytes) -> InboundEvent:
         raise BadRequest("body is not JSON") from exc
     if not isinstance(data, dict):
         raise BadRequest("body is not a JSON object")
-    user = data.get("user") if isinstance(data.get("user"), dict) else {}
+    user: dict[str, Any] = data["user"] if isinstance(data.get("user"), dict) else {}
     kind = str(data.get("kind") or InboundKind.MESSAGE)
     text, user_id, channel = data.get("text"), str(user.get("id") or ""), str(data.get("channel") or "")
     if not isinstance(text, str) or not text.strip():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.importing.reasons import Reason, Status
 
@@ -32,7 +32,7 @@ class ErrorFile:
         self._headers = list(headers)
         self._lang = "zh" if lang == "zh" else "en"
         self._stream: TextIO | None = None
-        self._writer = None
+        self._writer: Any = None  # a csv writer once the first row comes
         self.rows_written = 0
 
     def write(self, row_number: int, status: Status, reasons: Sequence[Reason], cells: Sequence[str]) -> None:

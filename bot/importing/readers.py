@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import IO, Any
 
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
@@ -139,6 +140,7 @@ def _utf8(line: bytes) -> bool:
 def _open_csv(path: Path, encoding: str | None) -> Iterator[Table]:
     encoding = encoding or detect_encoding(path)
     binary = encoding in (MIXED, "gb18030", "gbk", "gb2312")
+    stream: IO[Any]
     try:
         if binary:
             stream = path.open("rb")

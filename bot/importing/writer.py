@@ -105,7 +105,7 @@ class BatchWriter:
         contacts: list[dict[str, Any]] = []
         for known, customer_id in zip(creates, ids, strict=True):
             known.customer_id = customer_id
-            rows.append({"id": customer_id, **known.pending})
+            rows.append({"id": customer_id, **(known.pending or {})})
             contacts.extend(self._contact_row(customer_id, c) for c in known.pending_contacts)
             known.pending, known.pending_contacts = None, []
         insert_rows(conn, CUSTOMER, rows)

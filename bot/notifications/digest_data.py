@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.access import managed_team_ids, visible_customers
 from bot.calendar.birthdays import birthday_keys_for
@@ -170,9 +170,9 @@ def _birthdays(session: Session, scope: ColumnElement[bool], today: date) -> Lis
 def _reach(session: Session, manager: User) -> ColumnElement[bool]:
     """Whose notifications the manager's digest accounts for: their own and their teams' (admins: all)."""
     if manager.role == "admin":
-        return User.tenant == manager.tenant
+        return col(User.tenant) == manager.tenant
     teams = managed_team_ids(session, manager)
-    return or_(User.id == manager.id, User.team_id.in_(teams)) if teams else User.id == manager.id
+    return or_(User.id == manager.id, User.team_id.in_(teams)) if teams else col(User.id) == manager.id
 
 
 def _skipped(session: Session, manager: User, since: datetime, now: datetime) -> tuple[tuple[str, str, int], ...]:

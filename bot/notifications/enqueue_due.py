@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.notifications import kinds
 from bot.notifications.outbox_sql import insert_selected, outbox_columns, user_channel
@@ -175,8 +175,8 @@ def _payment_due_between(clocks: ZoneClocks, user: Any, *, first: int, last: int
     ``ix_order_unpaid_due``; the per-zone bounds then keep exactly each recipient's window.
     """
     return (
-        Order.payment_due >= clocks.first_today + timedelta(days=first),
-        Order.payment_due <= clocks.last_today + timedelta(days=last),
+        col(Order.payment_due) >= clocks.first_today + timedelta(days=first),
+        col(Order.payment_due) <= clocks.last_today + timedelta(days=last),
         Order.payment_due >= clocks.today(user, plus_days=first),
         Order.payment_due <= clocks.today(user, plus_days=last),
     )

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import String, func, literal, or_, select
+from sqlalchemy import ColumnElement, String, func, literal, or_, select
 from sqlmodel import Session
 
 from bot.services.trigram_lookup import VisibleBook, among, fts5_rowids
@@ -116,7 +116,7 @@ def _pg_trgm_candidates(session: Session, key: str, pinyin: bool, *, tenant: str
     threshold = WORD_SIMILARITY if len(key) <= SHORT_KEY else LONG_KEY_WORD_SIMILARITY
     session.execute(select(func.set_config("pg_trgm.word_similarity_threshold", str(threshold), True)))
     query = literal(key, String)
-    matches = query.op("<%")(Customer.name_key)
+    matches: ColumnElement[bool] = query.op("<%")(Customer.name_key)
     similarity = func.word_similarity(query, Customer.name_key)
     if pinyin:
         matches = or_(matches, query.op("<%")(Customer.pinyin_full))

@@ -76,7 +76,7 @@ def reassign_customer(session: Session, customer: Customer, *, new_owner: User, 
     previous = session.get(User, customer.owner_id)
     ids = select(Customer.id).where(Customer.id == customer.id)
     reminders = move_reminders(session, ids, from_user=previous, to_user=new_owner) if previous else 0
-    customer.owner_id = new_owner.id
+    customer.owner_id = new_owner.id  # type: ignore[assignment]  # a stored user has an id
     customer.team_id = new_owner.team_id
     customer.updated_at = now
     session.add(customer)
@@ -94,7 +94,7 @@ def hand_over_book(session: Session, *, from_user: User, to_user: User, settings
     Returns the counts and the ids of the live (not deleted) customers moved, for change events.
     """
     book = select(Customer.id).where(Customer.tenant == from_user.tenant, Customer.owner_id == from_user.id)
-    live_ids = list(session.exec(book.where(Customer.deleted_at.is_(None))).all())
+    live_ids: list[int] = list(session.exec(book.where(Customer.deleted_at.is_(None))).all())  # type: ignore[arg-type]
     open_steps = session.exec(
         select(func.count()).select_from(FollowUp).where(FollowUp.customer_id.in_(book), *_open_step())
     ).one()

@@ -19,7 +19,7 @@ from functools import cached_property
 
 from sqlalchemy import ARRAY, ColumnElement, Integer, any_, bindparam, func, literal_column, select, table
 from sqlalchemy import column as sql_column
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.fuzzy_index import FTS_TABLE, FTS_TERMS, TrigramIndex, fts5_any, trigram_index, trigrams
 from storage.models import Customer
@@ -132,7 +132,7 @@ class VisibleBook:
 def among(ids: Sequence[int]) -> ColumnElement[bool]:
     """``customer.id`` is one of `ids`, as one array parameter (``= ANY``) on PostgreSQL: an ``IN`` list of a
     thousand parameters costs more to compile and send than the look-up itself."""
-    return Customer.id == any_(bindparam("candidate_ids", list(ids), type_=ARRAY(Integer)))
+    return col(Customer.id) == any_(bindparam("candidate_ids", list(ids), type_=ARRAY(Integer)))
 
 
 def fts5_rowids(chosen: list[str], *, limit: int | None = None):

@@ -196,7 +196,7 @@ class _MemoisedConverter(UltimateConverter):
     deep-copying its phrase entry and converting each syllable's style was most of pypinyin's time per name
     (an import computes the keys of 60,000 names). The output is pypinyin's own, unchanged."""
 
-    def convert(self, words, style, heteronym, errors, strict, **kwargs):  # type: ignore[no-untyped-def]
+    def convert(self, words, style, heteronym, errors, strict, **kwargs):  # type: ignore[override]
         if kwargs or callable(errors):
             return super().convert(words, style, heteronym, errors, strict, **kwargs)
         return [list(item) for item in _converted_word(words, style, heteronym, errors, strict)]

@@ -118,9 +118,10 @@ def _to_clock(match: re.Match[str], period: str | None, text: str) -> Clock:
                 raise WhenError("bad_time", match.group())
             return Clock(hour, minute)
         return _with_period(hour, minute, period, text)
-    hour, minute = parse_cn_number(match.group("hour")), _cn_minute(match)
-    if hour is None or minute is None:
+    cn_hour, cn_minute = parse_cn_number(match.group("hour")), _cn_minute(match)
+    if cn_hour is None or cn_minute is None:
         raise WhenError("bad_time", match.group())  # "十十点": written as a time, but not a number
+    hour, minute = cn_hour, cn_minute
     if minute > 59:
         raise WhenError("bad_time", match.group())
     if period is None:

@@ -170,7 +170,7 @@ class DingTalkEmulator:
             self._loop.close()
 
     async def _start_site(self) -> int:
-        app = web.Application(middlewares=[self._record_and_inject])
+        app = web.Application(middlewares=[self._record_and_inject])  # type: ignore[list-item]  # an old-style middleware
         self._gateway.register(app)
         RobotOpenApi(self.state).register(app)
         CardApi(self.state).register(app)
@@ -418,5 +418,6 @@ def _download_codes(payload: Mapping[str, Any]) -> list[str]:
     content = payload.get("content")
     if not isinstance(content, dict):
         return []
-    items = content.get("richText") if isinstance(content.get("richText"), list) else [content]
+    rich = content.get("richText")
+    items = rich if isinstance(rich, list) else [content]
     return [i["downloadCode"] for i in items if isinstance(i, dict) and isinstance(i.get("downloadCode"), str)]

@@ -56,11 +56,12 @@ class CardApi:
         app.router.add_put("/v1.0/card/instances", self.update)
         app.router.add_put("/v1.0/card/streaming", self.streaming)
 
-    async def _authorised_body(self, request: web.Request) -> tuple[dict[str, Any] | None, web.Response | None]:
+    async def _authorised_body(self, request: web.Request) -> tuple[dict[str, Any], web.Response | None]:
+        """The JSON body, or an empty one with the failure to answer instead."""
         if denied := check_token(self.state, request):
-            return None, denied
+            return {}, denied
         body = await read_json_object(request)
-        return (body, None) if body is not None else (None, bad_body())
+        return (body, None) if body is not None else ({}, bad_body())
 
     def _new_card(self, body: dict[str, Any]) -> Card | web.Response:
         out_track_id, template = body.get("outTrackId"), body.get("cardTemplateId")

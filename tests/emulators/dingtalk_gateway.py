@@ -88,7 +88,7 @@ class Gateway:
             ticket=str(uuid.uuid4()),
             connection_id=str(uuid.uuid4()),
             expires_at=self.state.now() + cfg.ticket_ttl,
-            subscriptions=list(subscriptions),
+            subscriptions=list(subscriptions or []),
             ua=str(body.get("ua", "")),
             local_ip=str(body.get("localIp", "")),
         )

@@ -267,8 +267,8 @@ class RobotOpenApi:
         """`update_card` (StandardCard) by cardBizId."""
         if denied := check_token(self.state, request):
             return denied
-        body = await read_json_object(request)
-        card = self.state.cards.get(str((body or {}).get("cardBizId")))
+        body = await read_json_object(request) or {}
+        card = self.state.cards.get(str(body.get("cardBizId")))
         if card is None:
             return error_response(400, "card.notExist", "unknown cardBizId")
         card.updates.append({"cardData": body.get("cardData")})

@@ -347,7 +347,7 @@ class FakeSlack:
         if delay:
             time.sleep(delay)  # the point of slow(): make the client wait for real
         parse_error = params if isinstance(params, ApiError) else None
-        call = ApiCall(method, {} if parse_error else dict(params))
+        call = ApiCall(method, {} if isinstance(params, ApiError) else dict(params))
         token = _bearer_token(headers)
         if token is None:
             token = call.text("token")

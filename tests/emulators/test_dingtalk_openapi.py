@@ -146,7 +146,7 @@ def test_session_webhook_expires(dingtalk_emulator: DingTalkEmulator) -> None:
     emu = dingtalk_emulator
     first, second = emu.build_bot_message("a"), emu.build_bot_message("b")
     assert first["sessionWebhookExpiredTime"] - first["createAt"] == 60_000
-    reply = {"msgtype": "text", "text": {"content": "ok"}}
+    reply: dict[str, Any] = {"msgtype": "text", "text": {"content": "ok"}}
     assert requests.post(first["sessionWebhook"], json=reply, timeout=5).json() == {"errcode": 0, "errmsg": "ok"}
     emu.expire_session(first["sessionWebhook"])
     assert requests.post(first["sessionWebhook"], json=reply, timeout=5).json()["errcode"] == 300002
@@ -158,11 +158,11 @@ def test_session_webhook_expires(dingtalk_emulator: DingTalkEmulator) -> None:
 def test_custom_robot_checks_sign_and_allows_20_per_minute(dingtalk_emulator: DingTalkEmulator) -> None:
     emu = dingtalk_emulator
     url = emu.register_custom_robot("robot-token", secret="SECabc")
-    body = {"msgtype": "text", "text": {"content": "今日战报"}}
+    body: dict[str, Any] = {"msgtype": "text", "text": {"content": "今日战报"}}
 
     def send(sign_secret: str = "SECabc") -> dict[str, Any]:
         ts = emu.state.now_ms()
-        params = {"timestamp": ts, "sign": custom_robot_sign(sign_secret, ts)}  # requests URL-encodes the sign
+        params: dict[str, Any] = {"timestamp": ts, "sign": custom_robot_sign(sign_secret, ts)}  # requests URL-encodes the sign
         return requests.post(url, params=params, json=body, timeout=5).json()
 
     assert send("wrong")["errcode"] == 310000

@@ -17,7 +17,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import pytest
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_sdk.signature import SignatureVerifier
+from slack_sdk.signature import Clock, SignatureVerifier
 
 from tests.emulators import slack_requests as inbound
 from tests.emulators.slack_testing import SECTION, client_for, modal
@@ -32,7 +32,7 @@ def test_sign_produces_headers_slack_sdk_accepts_within_five_minutes():
     body = inbound.slash_command("find acme")
     headers = inbound.sign(body, SECRET, timestamp=1_750_000_000)
 
-    class At:
+    class At(Clock):
         def __init__(self, now: float) -> None:
             self.value = now
 

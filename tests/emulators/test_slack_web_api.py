@@ -206,7 +206,7 @@ def test_server_errors_and_slow_answers(fake_slack):
     assert error.response.status_code == 503
 
     fake_slack.slow("auth.test", 0.3)
-    impatient = WebClient(token="xoxb-test", base_url=fake_slack.base_url, timeout=0.1, retry_handlers=[])
+    impatient = WebClient(token="xoxb-test", base_url=fake_slack.base_url, timeout=0.1, retry_handlers=[])  # type: ignore[arg-type]  # typed int, takes float
     with pytest.raises(TimeoutError):
         impatient.auth_test()
 

@@ -88,7 +88,7 @@ def test_sigkill_mid_dispatch_loses_nothing_and_duplicates_at_most_one_per_kill(
     assert takeover.returncode == 0, err.decode()
 
     with Session(engine) as session:
-        statuses = dict(session.execute(
+        statuses: dict[str, int] = dict(session.execute(
             select(NotificationOutbox.status, func.count()).group_by(NotificationOutbox.status)).all())
         ids = set(session.execute(select(NotificationOutbox.id)).scalars())
     deliveries = Counter(outbox_id for _, outbox_id in recorded(record))

@@ -41,5 +41,5 @@ def _guarded_connect_ex(self: socket.socket, address: object) -> int:
 
 def install() -> None:
     """Patch socket connect for the whole test session."""
-    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign,assignment]

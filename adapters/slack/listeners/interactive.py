@@ -53,6 +53,7 @@ def duplicates_message(duplicates: list[Duplicate], lang: str) -> str:
     """The error shown under *Name* when the new customer looks like existing ones."""
     matches = []
     for duplicate in duplicates[:5]:
+        line: str
         if duplicate.visible:
             line = t("duplicate_seen", lang, customer=duplicate.customer, reason=duplicate.reason)
         else:

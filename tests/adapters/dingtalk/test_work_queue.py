@@ -31,7 +31,7 @@ def test_jobs_of_one_key_run_in_arrival_order(queue: KeyedWorkQueue) -> None:
     queue.submit("alice", slow_first)
     assert first_started.wait(WAIT)
     for n in (2, 3, 4):
-        queue.submit("alice", lambda n=n: done.append(n))
+        queue.submit("alice", lambda n=n: done.append(n))  # type: ignore[misc]  # a default binds n
     assert done == []  # still behind the first job, although workers are free
     release.set()
     assert queue.wait_idle(WAIT)
@@ -62,7 +62,11 @@ def test_a_failing_job_does_not_stop_the_next_one(queue: KeyedWorkQueue) -> None
 def test_close_refuses_new_work_and_reports_what_was_left() -> None:
     work = KeyedWorkQueue(workers=1)
     started, release = threading.Event(), threading.Event()
-    work.submit("alice", lambda: (started.set(), release.wait(WAIT)))
+    def hold() -> None:
+        started.set()
+        release.wait(WAIT)
+
+    work.submit("alice", hold)
     work.submit("alice", lambda: None)
     assert started.wait(WAIT)
     assert work.close(timeout=0.05) == 2

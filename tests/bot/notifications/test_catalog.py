@@ -27,7 +27,8 @@ def declared_kind_names() -> set[str]:
 
 
 def test_every_kind_constant_has_a_catalog_entry():
-    assert declared_kind_names() == set(KINDS)
+    # A kind's name may also live in its own module; a name in `kinds` without an entry is a half-made kind.
+    assert declared_kind_names() <= set(KINDS)
     assert kinds.FOLLOWUP_DUE in KINDS and kinds.DIGEST_WEEKLY in KINDS
 
 
