@@ -1,4 +1,5 @@
-"""`today` (今天, 我的一天): the asker's agenda, rendered from `bot.services.agenda` in their zone."""
+"""`today` (今天, 我的一天): the asker's agenda, rendered from `bot.services.agenda` in their zone; a manager's
+also covers their teams (`bot.services.team_agenda`) after their own items."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from bot.messages import Reply
 from bot.services.agenda import agenda_for
 from bot.services.money import format_money
 from bot.services.people import when_at
+from bot.services.team_agenda import team_agenda_for
 from bot.text.when import When, format_when
 
 
@@ -46,8 +48,9 @@ class AgendaFormatter:
 
 def _today(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     agenda = agenda_for(ctx.session, ctx.user, now=ctx.now, tz=ctx.tz)
+    team = team_agenda_for(ctx.session, ctx.user, now=ctx.now, today=agenda.day)
     heading = format_when(When(agenda.day, None, ctx.tz), ctx.lang)
-    return Reply(text=ctx.t("agenda:today", agenda=agenda, heading=heading, zone=ctx.tz.key,
+    return Reply(text=ctx.t("agenda:today", agenda=agenda, team=team, heading=heading, zone=ctx.tz.key,
                             fmt=AgendaFormatter(ctx)))
 
 

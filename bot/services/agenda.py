@@ -150,10 +150,16 @@ def _section(session: Session, statement, count_statement, build) -> Section:
     return Section(tuple(build(row) for row in rows), total)
 
 
-def due_steps(session: Session, user: User, *, now: datetime, today: date, until: datetime) -> Section[DueStep]:
-    """Open next steps of the user's customers due before `until` (the end of their day), oldest first."""
-    where = (_own(user), FollowUp.done_at.is_(None), FollowUp.deleted_at.is_(None),
-             FollowUp.next_due_at.is_not(None), FollowUp.next_due_at < until)
+def due_steps(session: Session, user: User, *, now: datetime, today: date, until: datetime,
+              scope: ColumnElement[bool] | None = None, overdue_only: bool = False) -> Section[DueStep]:
+    """Open next steps of the user's customers due before `until` (the end of their day), oldest first.
+
+    `scope` replaces "the user's own customers" (a manager's team); `overdue_only` leaves out date-only
+    steps due today (they are not late yet).
+    """
+    where = (_own(user) if scope is None else scope, FollowUp.done_at.is_(None), FollowUp.deleted_at.is_(None),
+             FollowUp.next_due_at.is_not(None), FollowUp.next_due_at < until,
+             *((or_(FollowUp.next_due_has_time.is_(True), FollowUp.next_due_date < today),) if overdue_only else ()))
     statement = (select(FollowUp, Customer.name).join(Customer, Customer.id == FollowUp.customer_id)
                  .where(*where).order_by(FollowUp.next_due_at, FollowUp.id))
     count = select(func.count()).select_from(FollowUp).join(Customer, Customer.id == FollowUp.customer_id).where(*where)
@@ -198,15 +204,17 @@ def birthday_predicate(keys: BirthdayKeys) -> ColumnElement[bool]:
     )
 
 
-def upcoming_birthdays(session: Session, user: User, *, today: date,
-                       days: int = BIRTHDAY_DAYS) -> tuple[UpcomingBirthday, ...]:
-    """Contacts of the user's customers whose birthday is celebrated from `today` to `today + days`."""
+def upcoming_birthdays(session: Session, user: User, *, today: date, days: int = BIRTHDAY_DAYS,
+                       scope: ColumnElement[bool] | None = None) -> tuple[UpcomingBirthday, ...]:
+    """Contacts of the user's customers (or of `scope`) whose birthday is celebrated from `today` to
+    `today + days`."""
     found: dict[int, UpcomingBirthday] = {}
     for offset in range(days + 1):
         day = today + timedelta(days=offset)
         rows = session.exec(
             select(Contact, Customer.name).join(Customer, Customer.id == Contact.customer_id)
-            .where(_own(user), Contact.deleted_at.is_(None), birthday_predicate(birthday_keys_for(day)))
+            .where(_own(user) if scope is None else scope, Contact.deleted_at.is_(None),
+                   birthday_predicate(birthday_keys_for(day)))
             .order_by(Contact.id)
         ).all()
         for contact, customer_name in rows:
@@ -227,13 +235,15 @@ def _age(birthday: Birthday, day: date) -> int | None:
 
 
 def at_risk_customers(session: Session, user: User, *, now: datetime, today: date,
-                      limit: int = AT_RISK_CANDIDATES) -> tuple[AtRiskCustomer, ...]:
-    """Among the user's `limit` longest-silent customers (silent over `SILENCE_DAYS`), those churn flags."""
+                      limit: int = AT_RISK_CANDIDATES,
+                      scope: ColumnElement[bool] | None = None) -> tuple[AtRiskCustomer, ...]:
+    """Among the user's (or `scope`'s) `limit` longest-silent customers (silent over `SILENCE_DAYS`), those
+    churn flags."""
     cutoff = now - timedelta(days=SILENCE_DAYS)
     silent_since = func.coalesce(Customer.last_contact_at, Customer.created_at)
     candidates = session.exec(
         select(Customer)
-        .where(_own(user), silent_since < cutoff,
+        .where(_own(user) if scope is None else scope, silent_since < cutoff,
                or_(Customer.snoozed_until.is_(None), Customer.snoozed_until < today))
         .order_by(silent_since, Customer.id)
         .limit(limit)

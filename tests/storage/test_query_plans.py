@@ -149,3 +149,21 @@ def test_a_tick_reads_due_rows_through_the_partial_indexes(demo_db, settings):
         assert uses(plans, index, engine), f"{index} not used:\n{plans}"
     for table in ("followup", "sales_order", "contact", "notification_outbox"):
         assert not scans(plans, table, engine), f"full scan of {table}:\n{plans}"
+
+
+def test_a_managers_team_agenda_reads_the_teams_customers_through_the_index(demo_db):
+    from zoneinfo import ZoneInfo
+
+    from bot.services.agenda import agenda_for
+    from bot.services.team_agenda import team_agenda_for
+
+    engine = demo_db
+    manager = user_named(engine, "mgr_east")
+    with captured(engine, "SELECT") as statements, Session(engine) as session:
+        agenda = agenda_for(session, manager, now=NOW, tz=ZoneInfo("Asia/Shanghai"))
+        team = team_agenda_for(session, manager, now=NOW, today=agenda.day)
+    assert team is not None and not team.empty
+    plans = [plan_of(engine, sql, params) for sql, params in statements]
+
+    for table in ("customer", "followup", "contact"):
+        assert not [p for p in plans if scans(p, table, engine)], f"full scan of {table}:\n" + "\n".join(plans)

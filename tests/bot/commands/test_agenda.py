@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import Session
 
 from bot.services.agenda import agenda_for
@@ -134,3 +135,31 @@ def test_the_agenda_service_returns_plain_data_and_counts_beyond_the_limit(chat,
     assert agenda.steps.total == 25 and len(agenda.steps.items) == 20
     assert agenda.steps.items[0].customer_name == "C0" and not agenda.steps.items[0].overdue
     assert "- …and 5 more" in alice.say("today")
+
+
+@pytest.mark.parametrize("config_overrides", [{"teams": [
+    {"name": "east", "managers": ["mia"], "members": ["alice", "bob"]},
+    {"name": "west", "managers": ["walt"], "members": ["olga"]}]}])
+def test_a_managers_day_covers_the_team_after_their_own_items(chat, clock, config_overrides):
+    mia, alice, bob, olga = (chat.user(n) for n in ("mia", "alice", "bob", "olga"))
+    mia.say("new Mia Own")
+    mia.say("log Mia Own called next:today 15:00 call the CFO")
+    alice.say("new Acme")
+    alice.say("log Acme called next:2026-11-19 send samples")
+    alice.say("contact Acme Zhang Wei birthday:11-20")
+    bob.say("new Beta")
+    bob.say("log Beta called next:tomorrow 10:00 demo")
+    olga.say("new Westco")
+    olga.say("log Westco called next:2026-11-19 not mia's")
+    clock.set(datetime(2026, 11, 20, 2, 0, tzinfo=UTC))  # Fri 10:00 Shanghai
+
+    out = mia.say("today")
+    assert out.index("Next steps") < out.index("Your team")  # the manager's own items first
+    assert "Team overdue steps (2)" in out
+    assert "- Thu 2026-11-19 · #2 Acme · alice · send samples" in out
+    assert "#3 Beta · bob · demo" in out
+    assert "Westco" not in out and "not mia's" not in out
+    assert "Team birthdays (1)" in out and "Zhang Wei" in out and "#2 Acme · alice" in out
+    zh = mia.say("今天")
+    assert "团队逾期下一步（2）" in zh and "团队生日（1）" in zh
+    assert "Your team" not in alice.say("today")
