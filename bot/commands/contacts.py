@@ -206,8 +206,8 @@ SPECS = (
         name="contact",
         aliases=("联系人", "contacts", "关键联系人"),
         summary={"en": "add or edit a key contact of a customer; without a name, list them; "
-                       "`<name> delete` removes one (`<name> restore` brings it back)",
-                 "zh": "添加或修改客户的关键联系人；不写姓名则列出联系人；`<姓名> 删除` 移除（`<姓名> 恢复` 找回）"},
+                       "\"<name> delete\" removes one (\"<name> restore\" brings it back)",
+                 "zh": "添加或修改客户的关键联系人；不写姓名则列出联系人；「<姓名> 删除」移除（「<姓名> 恢复」找回）"},
         handler=_contact,
         args=(Arg("customer", ArgKind.CUSTOMER), Arg("name", ArgKind.TEXT, required=False, max_length=120)),
         options=CONTACT_OPTIONS,

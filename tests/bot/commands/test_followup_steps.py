@@ -20,7 +20,7 @@ def test_a_note_without_next_keeps_the_open_step_and_says_so(chat, engine):
     alice.say("log Umbrella called next:friday 10:00 send the quote")
     out = alice.say("log Umbrella they emailed a question")
     assert "Logged a note for Umbrella" in out
-    assert "Still open: send the quote" in out and "done #1" in out
+    assert "Still open: send the quote" in out and "Close it with done #1." in out
     assert _open_steps(engine) == ["send the quote"]
     with Session(engine) as session:
         customer = session.exec(select(Customer)).one()
