@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from bot.errors import report_error
 from bot.notifications.catalog import enqueue_steps
-from bot.notifications.catch_up import catch_up_days, record_pass
+from bot.notifications.catch_up import catch_up_days, last_pass, record_pass
 from bot.notifications.local_time import QuietHours, local_moments
 from bot.notifications.team_channels import sync_team_channels
 from bot.notifications.zone_clocks import ZoneClocks
@@ -61,10 +61,11 @@ class Enqueuer:
         quiet = QuietHours.parse(self.settings.scheduler.quiet_hours)
         with unit_of_work(self.engine, write=False) as session:
             moments = local_moments(session, self.settings, now)
-            reach = catch_up_days(session, now)
+            last = last_pass(session)
         if not moments:
             return report
-        clocks = ZoneClocks(tuple(moments), self.settings, quiet, now, catch_up_days=reach)
+        clocks = ZoneClocks(tuple(moments), self.settings, quiet, now, catch_up_days=catch_up_days(last, now),
+                            last_pass=last)
         hour = now.replace(minute=0, second=0, microsecond=0)
         complete = True
         for step in enqueue_steps():

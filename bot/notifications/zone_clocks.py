@@ -14,7 +14,7 @@ statement still reads its partial index once, and the exact per-zone condition f
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -40,6 +40,7 @@ class ZoneClocks:
     quiet: QuietHours | None
     now: datetime  # the tick's instant (UTC)
     catch_up_days: int = CATCH_UP_DAYS  # how far back missed occasions are still enqueued (see catch_up)
+    last_pass: datetime | None = None  # the previous complete pass, when there was one (see catch_up)
 
     def __post_init__(self) -> None:
         if not self.moments:
@@ -67,13 +68,12 @@ class ZoneClocks:
     def only(self, keep: Callable[[LocalMoment], bool]) -> ZoneClocks | None:
         """The zones `keep` accepts (e.g. those where it is Monday), or None when it accepts none."""
         kept = tuple(m for m in self.moments if keep(m))
-        return ZoneClocks(kept, self.settings, self.quiet, self.now) if kept else None
+        return replace(self, moments=kept) if kept else None
 
     def by_local_date(self) -> dict[date, ZoneClocks]:
         """The zones grouped by their local date (a tick spans two dates at most around midnight)."""
         days = sorted({m.today for m in self.moments})
-        return {day: ZoneClocks(tuple(m for m in self.moments if m.today == day), self.settings, self.quiet,
-                                self.now) for day in days}
+        return {day: replace(self, moments=tuple(m for m in self.moments if m.today == day)) for day in days}
 
     def not_before_in(self, moment: LocalMoment) -> datetime:
         """When rows enqueued now for someone in `moment`'s zone may go out: now, or the end of quiet hours."""

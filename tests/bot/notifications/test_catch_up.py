@@ -66,3 +66,22 @@ def test_a_short_gap_after_normal_ticking_still_catches_up(world):
     world.step(world.customer("Acme", alice), due_date=date(2026, 11, 15), step="send the quote")
 
     assert delivered(world.tick(local(SH, 2026, 11, 18, 10))) == [("followup_due", "alice")]
+
+
+def test_greetings_of_days_the_bot_missed_are_recorded_as_stale_and_counted(world):
+    alice = world.user("alice", tz=SH, team="east")
+    world.user("maria", tz=SH, team="east", role="manager")
+    acme = world.customer("Acme", alice)
+    missed = world.contact(acme, "Zhang Wei", month=11, day=14)
+    today = world.contact(acme, "Li Lei", month=11, day=18)
+    world.tick(local(SH, 2026, 11, 10, 10))
+
+    world.tick(local(SH, 2026, 11, 18, 9, 30))  # down from the 10th to the 18th
+
+    rows = {row.subject_id: row for row in world.outbox() if row.kind == "birthday"}
+    assert rows[missed].status == "dead" and rows[missed].last_error.startswith("stale:")
+    assert rows[today].status == "sent"  # today's greeting still goes out
+    assert not [t for t in world.sender.texts("alice") if "Zhang Wei" in t]
+    world.tick(local(SH, 2026, 11, 19, 9, 30))
+    [digest] = [t for t in world.sender.texts("maria") if "Daily digest · 2026-11-18" in t]
+    assert "1 × birthday greeting: stale" in digest
