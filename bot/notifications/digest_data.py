@@ -178,13 +178,14 @@ def _reach(session: Session, manager: User) -> ColumnElement[bool]:
 def _skipped(session: Session, manager: User, since: datetime, now: datetime) -> tuple[tuple[str, str, int], ...]:
     """Notifications given up on purpose in the window, counted per kind and reason (stale / obsolete)."""
     outbox = NotificationOutbox
+    reach = _reach(session, manager)
     rows: list[tuple[str, str, int]] = []
     for pattern in NOT_FAILURES:
         found = session.execute(
             select(outbox.kind, func.count())
             .join(User, User.id == outbox.recipient_id)
             .where(outbox.status == "dead", outbox.created_at >= since, outbox.created_at <= now,
-                   outbox.last_error.like(pattern), _reach(session, manager))
+                   outbox.last_error.like(pattern), reach)
             .group_by(outbox.kind).order_by(outbox.kind)
         ).all()
         rows += [(kind, pattern.rstrip(":%"), count) for kind, count in found]
