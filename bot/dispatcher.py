@@ -30,6 +30,7 @@ from bot.observability import count, request_scope
 from bot.render import Markdown, escape_md, pick_language, t
 from bot.services.chat_groups import GroupDirectory
 from bot.services.customers import resolve_customer
+from bot.text.hygiene import storable, unstorable
 from bot.users import find_user, resolve_user
 from config.settings import Settings
 from storage.models import ProcessedMessage, SharedCard, User
@@ -88,6 +89,7 @@ class Bot:
             return self._handle(incoming)
 
     def _handle(self, incoming: Incoming) -> list[Reply]:
+        incoming = _storable_identity(incoming)
         try:
             with unit_of_work(self.engine) as session:
                 thread_customer: int | None = None
@@ -105,6 +107,10 @@ class Bot:
                 user = resolve_user(session, incoming, self.settings)
                 if thread_customer is not None and not threads.may_log(session, user, thread_customer):
                     return []
+                problem = unstorable(incoming.text)
+                if problem is not None:  # a NUL byte or broken Unicode: say so instead of failing in the driver
+                    lang = self._language(user, storable(incoming.text, broken=""))
+                    return [Reply(text=t("unreadable_text", lang, problem=problem), ok=False, lang=lang)]
                 replies, events = self._run(session, user, incoming)
                 if thread_customer is not None and all(reply.ok for reply in replies):
                     replies = [replace(reply, quiet=True) for reply in replies]
@@ -223,6 +229,15 @@ class Bot:
         with unit_of_work(self.engine) as session:
             result = session.exec(delete(ProcessedMessage).where(ProcessedMessage.processed_at < cutoff))
             return result.rowcount or 0
+
+
+def _storable_identity(incoming: Incoming) -> Incoming:
+    """`incoming` with the platform's identifiers and names safe to store (see `bot.text.hygiene.storable`);
+    the text itself is checked apart, so its user gets a clear answer."""
+    fields = ("workspace", "channel", "user_id", "message_id", "thread", "user_name", "user_timezone", "group_title")
+    changed = {name: storable(value) for name in fields
+               if isinstance(value := getattr(incoming, name), str) and storable(value) != value}
+    return replace(incoming, **changed) if changed else incoming
 
 
 def _one_user(session: Session, asker: User, ref: str, platform: str) -> User:

@@ -7,9 +7,13 @@ Events API requests all arrive at the one URL.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import io
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -21,7 +25,7 @@ from slack_bolt.request.internals import build_context
 from waitress import wasyncore
 from waitress.server import create_server
 
-from bot.observability import prometheus_text
+from bot.observability import count, prometheus_text
 
 log = logging.getLogger("crmbot.slack.http")
 
@@ -29,6 +33,10 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 METRICS_PATH = "/metrics"
 HTTP_THREADS = 16
+# Slack's own payloads stay far below this (a modal submission is a few kB); anything larger is refused unread.
+MAX_BODY_BYTES = 1_048_576
+# Slack signs with the current time and asks receivers to refuse requests older than five minutes.
+SIGNATURE_WINDOW_S = 300
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -60,18 +68,109 @@ class SlackHttpRequest(BoltRequest):
 
 
 class SlackEventsHandler(SlackRequestHandler):
-    """Bolt's WSGI adapter, building `SlackHttpRequest`s."""
+    """Bolt's WSGI adapter, building `SlackHttpRequest`s; a signed body that is not JSON or a form is a 400."""
 
     def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
-        return self.app.dispatch(
-            SlackHttpRequest(body=request.get_body(), query=request.query_string, headers=request.get_headers())
-        )
+        try:
+            slack_request = SlackHttpRequest(body=request.get_body(), query=request.query_string,
+                                             headers=request.get_headers())
+        except (ValueError, TypeError, AttributeError):  # JSON errors are ValueErrors; a JSON list has no .get
+            return BoltResponse(status=400, body="malformed request body")
+        return self.app.dispatch(slack_request)
 
 
-def make_wsgi_app(app: App, health: Callable[[], bool]) -> WsgiApp:
+class RequestRefused(Exception):
+    """A request turned away before Bolt sees it: the HTTP status and a short reason (no body was parsed)."""
+
+    def __init__(self, status: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def verified_body(environ: dict[str, Any], signing_secret: str | None, *, now: float | None = None) -> bytes:
+    """The raw body of a Slack request, read only after its size and signature headers pass.
+
+    Order matters: the declared length is checked first (over `MAX_BODY_BYTES`: 413 without reading a byte),
+    then the presence, format and age of ``X-Slack-Request-Timestamp`` and ``X-Slack-Signature`` (401), then
+    exactly the declared bytes are read and the HMAC compared in constant time (401). Nothing parses the
+    body before this returns, and it must be UTF-8 (400) because Bolt decodes it as such.
+    """
+    raw_length = (environ.get("CONTENT_LENGTH") or "0").strip()
+    if not raw_length.isdigit():
+        raise RequestRefused("400 Bad Request", "bad Content-Length")
+    length = int(raw_length)
+    if length > MAX_BODY_BYTES:
+        raise RequestRefused("413 Content Too Large", f"body of {length} bytes (limit {MAX_BODY_BYTES})")
+    if signing_secret:
+        stamp = (environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or "").strip()
+        signature = (environ.get("HTTP_X_SLACK_SIGNATURE") or "").strip()
+        if not stamp or not signature:
+            raise RequestRefused("401 Unauthorized", "missing signature headers")
+        if not (stamp.isascii() and stamp.isdigit()) or len(stamp) > 12:
+            raise RequestRefused("401 Unauthorized", "non-numeric timestamp")
+        current = time.time() if now is None else now
+        if abs(current - int(stamp)) > SIGNATURE_WINDOW_S:
+            raise RequestRefused("401 Unauthorized", "stale timestamp")
+    body = _read_exactly(environ.get("wsgi.input"), length)
+    if signing_secret:
+        basestring = b"v0:" + stamp.encode() + b":" + body
+        expected = "v0=" + hmac.new(signing_secret.encode(), basestring, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
+            raise RequestRefused("401 Unauthorized", "bad signature")
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RequestRefused("400 Bad Request", "body is not UTF-8") from None
+    return body
+
+
+def _read_exactly(stream: Any, length: int) -> bytes:
+    if stream is None or length == 0:
+        return b""
+    chunks: list[bytes] = []
+    remaining = length
+    while remaining > 0:
+        chunk = stream.read(min(remaining, 65_536))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def slack_request_guard(bolt: WsgiApp, signing_secret: str | None) -> WsgiApp:
+    """A WSGI layer in front of Bolt: only POSTs whose size and signature pass (`verified_body`) reach it.
+
+    A refused request is answered with its status and a one-word reason and logged on one line; whatever a
+    stranger sends, nothing behind this point runs and no traceback is logged.
+    """
+
+    def guard(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            if environ.get("REQUEST_METHOD") != "POST":
+                raise RequestRefused("405 Method Not Allowed", f"method {environ.get('REQUEST_METHOD')}")
+            body = verified_body(environ, signing_secret)
+        except RequestRefused as refused:
+            count("slack_requests_refused_total")
+            log.info("refused a request to %s: %s", EVENTS_PATH, refused.reason)
+            answer = refused.reason.encode()
+            headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(answer)))]
+            if refused.status.startswith("405"):
+                headers.append(("Allow", "POST"))
+            start_response(refused.status, headers)
+            return [answer]
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        return bolt(environ, start_response)
+
+    return guard
+
+
+def make_wsgi_app(app: App, health: Callable[[], bool], *, signing_secret: str | None) -> WsgiApp:
     """``/healthz`` (200 when ``health()`` holds, else 503) and ``/metrics`` (Prometheus text) in front of
-    Bolt's handler for ``/slack/events``."""
-    bolt = SlackEventsHandler(app, path=EVENTS_PATH)
+    Bolt's handler for ``/slack/events``, which only sees requests `slack_request_guard` let through."""
+    bolt = slack_request_guard(SlackEventsHandler(app, path=EVENTS_PATH), signing_secret)
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == METRICS_PATH and environ.get("REQUEST_METHOD") == "GET":
@@ -85,6 +184,9 @@ def make_wsgi_app(app: App, health: Callable[[], bool]) -> WsgiApp:
             start_response("200 OK" if healthy else "503 Service Unavailable",
                            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
+        if environ.get("PATH_INFO") != EVENTS_PATH:
+            start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
+            return [b"not found"]
         return bolt(environ, start_response)
 
     return wsgi
@@ -102,7 +204,10 @@ class HttpServer:
     """A waitress server on ``host:port`` (port 0 picks a free one) running in a background thread."""
 
     def __init__(self, app: WsgiApp, *, host: str, port: int, threads: int = HTTP_THREADS) -> None:
-        self._server = create_server(app, host=host, port=port, threads=threads, ident="crmbot")
+        # waitress refuses larger bodies itself (413) while receiving them, chunked ones included, so an
+        # oversized upload is never buffered whole; it counts ">= limit", hence the + 1.
+        self._server = create_server(app, host=host, port=port, threads=threads, ident="crmbot",
+                                     max_request_body_size=MAX_BODY_BYTES + 1)
         self.host = host
         self.port = int(self._server.effective_port)
         self._thread: threading.Thread | None = None

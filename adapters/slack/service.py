@@ -54,7 +54,8 @@ class SlackService:
             self.socket.connect()
             log.info("Slack connected in Socket Mode")
             return
-        self.http = HttpServer(make_wsgi_app(self.app, self._healthy), host=settings.http_host, port=settings.http_port)
+        wsgi = make_wsgi_app(self.app, self._healthy, signing_secret=settings.slack.signing_secret)
+        self.http = HttpServer(wsgi, host=settings.http_host, port=settings.http_port)
         self.http.start()
 
     def stop(self) -> None:

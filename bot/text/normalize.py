@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from bot.text.hygiene import clean_text
+
 __all__ = ["COMMAND_MARKERS", "normalize_text"]
 
 #: A leading character some users put before a command out of habit (Slack's ``/``, DingTalk's ``#``).
@@ -20,7 +22,7 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff\u00ad"))
 
 
 def normalize_text(text: str) -> str:
-    """Return ``text`` NFKC-normalised, trimmed, with whitespace runs collapsed to one space and one
+    """Return ``text`` without control characters or terminal escapes, NFKC-normalised, trimmed, with whitespace runs collapsed to one space and one
     leading command marker removed.
 
     The marker (``/``, ``#`` or ``!``, full-width forms included) is removed only when a non-digit
@@ -28,7 +30,8 @@ def normalize_text(text: str) -> str:
     customer id) is kept. A marker followed by a space is removed with the space (``/ new`` → ``new``).
     Commas, including the Chinese ``，`` (which NFKC turns into ``,``), are left for the tokenizer.
     """
-    folded = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    # Escape codes and control characters go first, so "\x1b[31mAcme" is "Acme", not "[31mAcme".
+    folded = unicodedata.normalize("NFKC", clean_text(text)).translate(_INVISIBLE)
     collapsed = " ".join(folded.split())
     if len(collapsed) >= 2 and collapsed[0] in COMMAND_MARKERS and not collapsed[1].isdecimal():
         return collapsed[1:].lstrip()
