@@ -1,4 +1,10 @@
-"""Writing rows to CSV or XLSX as they come, so exporting 60,000 customers needs no more memory than 2,000."""
+"""Writing rows to CSV or XLSX as they come, so exporting 60,000 customers needs no more memory than 2,000.
+
+Cells are formula-safe (OWASP "CSV injection"): a customer named ``=HYPERLINK(…)`` or ``@SUM(A1)`` must not
+become a live formula in whoever opens the export. CSV cells starting with ``= + - @``, tab or CR get a
+leading ``'`` (the importer removes it again); XLSX cells are typed as strings, with Excel's quote prefix so
+editing them keeps them text. Control characters (which XLSX cannot hold) are removed first.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,8 @@ from typing import Protocol
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+
+from bot.text.hygiene import FORMULA_STARTS, clean_text, formula_safe
 
 FORMATS = ("csv", "xlsx")
 
@@ -65,7 +73,7 @@ class _CsvSink:
         self._writer = writer
 
     def write(self, row: Sequence[object]) -> None:
-        self._writer.writerow(["" if value is None else value for value in row])
+        self._writer.writerow([_csv_cell(value) for value in row])
 
 
 class _XlsxSink:
@@ -74,4 +82,25 @@ class _XlsxSink:
 
     def write(self, row: Sequence[object]) -> None:
         # Text, not numbers: a phone as a number loses its "+" and leading zeros in Excel.
-        self._sheet.append(["" if value is None else value for value in row])
+        self._sheet.append([self._cell(value) for value in row])
+
+    def _cell(self, value: object) -> object:
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            return value
+        text = value if value.isprintable() else clean_text(value, multiline=True)
+        if not text.startswith(FORMULA_STARTS):
+            return text
+        cell = WriteOnlyCell(self._sheet, value=text)
+        cell.data_type = "s"  # openpyxl would store "=…" as a formula
+        cell.quotePrefix = True
+        return cell
+
+
+def _csv_cell(value: object) -> object:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return value
+    return formula_safe(value if value.isprintable() else clean_text(value, multiline=True))

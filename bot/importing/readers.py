@@ -26,6 +26,7 @@ from typing import IO, Any
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
 from bot.importing.reasons import Reason
+from bot.text.hygiene import formula_safe
 
 _SNIFF_BYTES = 64 * 1024
 _CHUNK = 1024 * 1024
@@ -419,6 +420,7 @@ def merged_ranges(worksheet: CalamineSheet) -> list[tuple[int, int, int, int]]:
 
 
 _HIDDEN_ROW = (LineIssue(Reason("hidden_row")),)
+_MAY_LOOK_LIKE_A_FORMULA = frozenset("='\t\r\n ")
 
 
 def _xlsx_rows(rows: Iterator[list[object]], merges: list[tuple[int, int, int, int]],
@@ -441,6 +443,13 @@ def _xlsx_rows(rows: Iterator[list[object]], merges: list[tuple[int, int, int, i
                     anchor_values[(number, col)] = cells[col - 1]
                 elif (anchor := covered.get((number, col))) is not None and cells[col - 1] in (None, ""):
                     cells[col - 1] = anchor_values.get(anchor)
+        for col, cell in enumerate(cells):
+            if cell.__class__ is str and cell[:1] in _MAY_LOOK_LIKE_A_FORMULA:
+                # A string cell is text, never a formula (calamine gives formulas' values): quote it the way a
+                # CSV export does, so the formula rules that read CSV cells give back exactly this text.
+                text = cell.strip()  # type: ignore[union-attr]
+                if text[:1] in "='":
+                    cells[col] = formula_safe(text)
         if seen is not None:
             seen[0] = number
         yield number, cells, (_HIDDEN_ROW if number in hidden_rows else _NO_ISSUES)

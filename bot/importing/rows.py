@@ -20,11 +20,13 @@ from bot.commands.fields import CHOICE_WORDS, format_tags
 from bot.importing.readers import LineIssue
 from bot.importing.reasons import Reason
 from bot.services.customers import search_keys
+from bot.text.hygiene import formula_restored, storable
 from bot.text.identity import normalize_email, normalize_phone
 from storage.models import Contact, Customer
 
 _PHONE_LIST = re.compile(r"\s*[/;,，；、|\n]\s*")
 _TEXT_FIELDS = ("industry", "region", "address", "source", "notes")
+_MULTILINE_FIELDS = frozenset({"address", "notes"})
 
 
 def _limit(table, column: str) -> int:
@@ -95,7 +97,7 @@ def first_value(values: Mapping[str, Sequence[str]], name: str) -> str:
 def prepare_row(row_number: int, values: Mapping[str, Sequence[str]]) -> PreparedRow | RejectedRow:
     """Validate and normalise one row; ``values`` maps a field to its cell texts in column order."""
     try:
-        return _prepare(row_number, values)
+        return _prepare(row_number, clean_cells(values))
     except RowRejected as rejected:
         return RejectedRow(row_number, rejected.reason)
 
@@ -145,7 +147,7 @@ def _formula_value(cell: str, field_name: str, set_aside: list[Reason]) -> str:
     """The value a person sees for a formula-like cell; a formula without a value is set aside (noted)."""
     if cell[0] == "'":
         # An export's guard against formula injection ('=…, '+…): the apostrophe is not part of the value.
-        return cell[1:] if len(cell) > 1 and cell[1] in "=+-@" else cell
+        return formula_restored(cell)
     if cell[0] == "#":
         if cell.upper() in _CELL_ERRORS:
             set_aside.append(Reason("cell_error", {"field": field_name, "value": cell}))
@@ -166,6 +168,15 @@ def keep_in_notes(row: PreparedRow, lines: Sequence[str]) -> None:
     existing = row.values.get("notes")
     text = "\n".join([*([existing] if existing else []), *lines])
     row.values["notes"] = text[: _CUSTOMER_LIMITS["notes"]]
+
+
+def clean_cells(values: Mapping[str, Sequence[str]]) -> Mapping[str, Sequence[str]]:
+    """The cells as the chat would store them: escape codes and control characters removed (line breaks kept
+    in multi-line fields), broken Unicode as U+FFFD. (The CSV reader already removed NUL bytes with a note.)"""
+    if all(text.isprintable() for texts in values.values() for text in texts):
+        return values  # nearly every row: nothing to do
+    return {field_name: [storable(text, multiline=field_name in _MULTILINE_FIELDS).strip() for text in texts]
+            for field_name, texts in values.items()}
 
 
 def _prepare(row_number: int, values: Mapping[str, Sequence[str]]) -> PreparedRow:

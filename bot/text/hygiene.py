@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clean_or_none", "clean_text", "storable", "unstorable"]
+__all__ = ["FORMULA_STARTS", "clean_or_none", "clean_text", "formula_restored", "formula_safe", "storable", "unstorable"]
 
 # ANSI / ECMA-48 sequences as terminals read them: CSI (ESC [ … final byte, or the 8-bit CSI U+009B),
 # OSC and the other string commands (ESC ] … ended by BEL or ESC \), and two-byte ESC sequences.
@@ -49,13 +49,39 @@ def unstorable(text: str) -> str | None:
     return None
 
 
-def storable(text: str, *, broken: str = "\ufffd") -> str:
-    """`text` made safe to store without asking anyone: control characters removed, broken Unicode as
-    `broken` (U+FFFD). For identifiers and names that platforms send, where refusing would lock a person out."""
-    return clean_text(_SURROGATE.sub(broken, text))
+def storable(text: str, *, broken: str = "\ufffd", multiline: bool = False) -> str:
+    """`text` made safe to store without asking anyone: control characters removed (see `clean_text`),
+    broken Unicode as `broken` (U+FFFD). For identifiers and names that platforms send, where refusing would
+    lock a person out, and for spreadsheet cells."""
+    return clean_text(_SURROGATE.sub(broken, text), multiline=multiline)
 
 
 def clean_or_none(text: str | None) -> str | None:
     """`storable` for optional values."""
     return None if text is None else storable(text)
 
+
+
+# ---- spreadsheet cells -------------------------------------------------------------------------------------
+
+# What makes Excel, LibreOffice or Google Sheets read a typed or CSV-imported cell as a formula (OWASP's
+# "CSV injection" list): = + - @, and tab / carriage return, which some of them skip before looking.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(text: str) -> str:
+    """`text` as a CSV cell no spreadsheet evaluates: a leading ``'`` before a formula start.
+
+    Text that already starts with quotes followed by a formula start gets one more quote, so
+    `formula_restored` gives back exactly the original text for every input.
+    """
+    if text.lstrip("'").startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def formula_restored(text: str) -> str:
+    """The text `formula_safe` was given (a cell without its protecting quote)."""
+    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
