@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from adapters.platforms import discover
 from bot.clock import Clock, SystemClock
 from bot.dispatcher import Bot
 from bot.observability import current_request_id
 from bot.ports import Sender
-from config.settings import Settings, load_settings
+from config.settings import ConfigError, Settings, load_settings
 from storage.db import create_db_engine
-from storage.migrate import upgrade_database
+from storage.migrate import SchemaTooNew, check_schema, upgrade_database
 
 
 @dataclass
@@ -37,12 +43,81 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None, m
     settings = settings or load_settings()
     configure_logging(settings.log_level)
     discover()  # registers every platform adapter's capabilities with the core
-    engine = create_db_engine(settings.resolved_database_url)
-    if migrate:
-        upgrade_database(engine)
+    engine = open_database(settings, migrate=migrate)
     clock = clock or SystemClock()
     bot = Bot(engine=engine, settings=settings, clock=clock)
     return Runtime(settings=settings, engine=engine, bot=bot, clock=clock)
+
+
+def database_setting(settings: Settings) -> str:
+    """The setting that chose the database, for error messages: ``database_url`` or ``data_dir``."""
+    return "database_url" if settings.database_url else "data_dir"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def open_database(settings: Settings, *, migrate: bool = True, notice: TextIO | None = None) -> Engine:
+    """The engine for the configured database, connected and (with ``migrate``) migrated.
+
+    Everything that can go wrong here is the configuration's or the environment's, so it becomes one
+    `ConfigError` line naming the setting: a data folder that is a file, cannot be created or written, a
+    database that does not answer or is not a database, a schema from a newer crmbot. A SQLite file
+    created now is announced on ``notice`` (stderr), so nobody wonders where their data went.
+    """
+    url = settings.resolved_database_url
+    setting = database_setting(settings)
+    path = sqlite_file(url)
+    is_new = path is not None and not path.exists()
+    if path is not None:
+        _check_folder(path, setting)
+    try:
+        engine = create_db_engine(url)
+        if migrate:
+            upgrade_database(engine)
+        else:
+            check_schema(engine)
+    except SchemaTooNew as exc:
+        raise ConfigError(f"{setting}: {exc}") from None
+    except DBAPIError as exc:
+        raise ConfigError(f"{setting}: cannot use the database {_safe(url)}: {_first_line(exc.orig or exc)}") from None
+    except (SQLAlchemyError, OSError) as exc:
+        raise ConfigError(f"{setting}: cannot use the database {_safe(url)}: {_first_line(exc)}") from None
+    if is_new and path is not None and path.exists():
+        print(f"crmbot: created a new database at {path.resolve()} (`crmbot db info` shows where data lives; "
+              "set CRM_DATA_DIR or database_url to use another)", file=notice or sys.stderr)
+    return engine
+
+
+def _check_folder(path: Path, setting: str) -> None:
+    folder = path.parent
+    if path.is_dir():
+        raise ConfigError(f"{setting}: {path} is a folder, not a database file")
+    for parent in (folder, *folder.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise ConfigError(f"{setting}: {parent} is not a directory (cannot keep the database in {folder})")
+            break
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{setting}: cannot create the data folder {folder} ({exc.strerror or exc})") from None
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.R_OK | os.W_OK)):
+        raise ConfigError(f"{setting}: the data folder {folder} is not writable")
+
+
+def _safe(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
 
 
 class _RequestIdFilter(logging.Filter):

@@ -1,13 +1,15 @@
 """The `crmbot` command line: run, chat, db, and the admin tools each feature adds.
 
 Each subcommand lives in its own module under `adapters/cli_commands/` exposing ``register(subparsers)``;
-this file only assembles them and turns configuration errors into one clear line and exit status 2.
+this file only assembles them and turns configuration errors into one clear line and exit status 2, and a
+reader that stopped reading (`crmbot chat … | head`) into a quiet exit.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -40,6 +42,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _closed_pipe()
+
+
+# What a shell reports for a process ended by SIGPIPE (128 + 13), like `yes | head` does.
+EXIT_CLOSED_PIPE = 141
+
+
+def _closed_pipe() -> int:
+    """stdout's reader went away: end without a traceback, and keep Python's own final flush of stdout from
+    raising again at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return EXIT_CLOSED_PIPE
 
 
 if __name__ == "__main__":

@@ -9,12 +9,13 @@ very function `crmbot tick` runs.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from adapters.bootstrap import Runtime
 from adapters.console.chat import PLATFORM as CONSOLE
 from adapters.console.chat import ConsoleSender
-from bot.notifications.dispatch import DispatchOptions
+from bot.notifications.dispatch import Delivery, DispatchOptions
 from schedules.tick import NotificationTick, TickReport, default_worker_id
 from schedules.ticker import NotificationTicker
 
@@ -25,10 +26,12 @@ def ensure_console_sender(runtime: Runtime, out: TextIO | None = None) -> None:
         runtime.add_sender(ConsoleSender(out or sys.stdout))
 
 
-def tick_once(runtime: Runtime, *, options: DispatchOptions | None = None) -> TickReport:
-    """Exactly one enqueue + dispatch pass at `runtime.clock.now()` through `runtime.senders`."""
+def tick_once(runtime: Runtime, *, options: DispatchOptions | None = None,
+              on_delivered: Callable[[Delivery], None] | None = None) -> TickReport:
+    """Exactly one enqueue + dispatch pass at `runtime.clock.now()` through `runtime.senders`;
+    ``on_delivered`` is called for each delivery as soon as its send succeeded."""
     tick = NotificationTick(engine=runtime.engine, settings=runtime.settings, clock=runtime.clock,
-                            senders=runtime.senders, options=options)
+                            senders=runtime.senders, options=options, on_delivered=on_delivered)
     return tick()
 
 

@@ -7,12 +7,15 @@ own docs use (``SLACK_BOT_TOKEN``, ``DINGTALK_CLIENT_ID`` ...); everything else 
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import platformdirs
 from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
@@ -25,7 +28,35 @@ Language = Literal["zh", "en"]
 
 # Values that ship in examples and docs; refusing them outside development stops a copy-pasted config
 # from going live with a secret everybody knows.
-PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "xoxb-your-token", "your-secret", "secret", "placeholder"})
+PLACEHOLDER_SECRETS = frozenset({
+    "changeme", "change-me", "change_me", "xoxb-your-token", "your-secret", "secret", "placeholder", "token",
+    "password", "example", "todo", "tbd", "none", "null",
+})
+# README-style shapes: an ellipsis anywhere (`xoxb-...`, `ding...`, `...`), a platform prefix followed only by
+# dots or x's (`xoxb-xxxxxxxxxxxx`), "your-…" words (`xoxb-your-bot-token`), `<angle brackets>`.
+_PLACEHOLDER_SHAPES = re.compile(
+    r".*(?:\.\.\.|…).*"
+    r"|(?:xox[abpre]|xapp|ding)-?[.x…\-]*"
+    r"|.*\byour[-_ ].*"
+    r"|<.*>"
+    r"|x{3,}",
+    re.IGNORECASE,
+)
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DATABASE_SCHEMES = ("sqlite", "postgresql")
+APP_NAME = "crmbot"
+
+
+def is_placeholder(value: str) -> bool:
+    """Whether a secret is one of the examples people copy from docs instead of the real thing."""
+    text = value.strip()
+    return text.lower() in PLACEHOLDER_SECRETS or _PLACEHOLDER_SHAPES.fullmatch(text) is not None
+
+
+def default_data_dir() -> Path:
+    """The per-user data folder (``~/.local/share/crmbot`` on Linux, the platform's equivalent elsewhere), so
+    the database does not depend on the folder a command happens to run in."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
 class ConfigError(Exception):
@@ -137,7 +168,8 @@ class Settings(BaseSettings):
 
     env: Literal["development", "production"] = "development"
     database_url: str | None = None
-    data_dir: Path = Path("data")
+    # Unset: the per-user folder (`default_data_dir`); set CRM_DATA_DIR to keep data somewhere else.
+    data_dir: Path | None = None
     http_host: str = "127.0.0.1"
     http_port: int = Field(3000, ge=0, le=65535)
     log_level: str = "INFO"
@@ -181,6 +213,34 @@ class Settings(BaseSettings):
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
         return tuple(sources)
 
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS or not isinstance(logging.getLevelName(level), int):
+            raise ValueError(f"unknown log level {value!r} (use one of {', '.join(LOG_LEVELS)})")
+        return level
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value.strip())
+        except (ArgumentError, ValueError):
+            raise ValueError("not a database URL (expected e.g. postgresql+psycopg://user@host/db or "
+                             "sqlite:///path/crmbot.db)") from None
+        if url.get_backend_name() not in DATABASE_SCHEMES:
+            raise ValueError(f"unsupported database {url.get_backend_name()!r} (use postgresql+psycopg:// or "
+                             "sqlite:///)")
+        if url.get_backend_name() == "postgresql" and not url.database:
+            raise ValueError("the URL names no database (…/<database> at the end)")
+        return value.strip()
+
     @model_validator(mode="after")
     def _merge_platform_variables(self) -> Settings:
         pairs = [
@@ -202,14 +262,16 @@ class Settings(BaseSettings):
         if self.env == "development":
             return self
         secrets = {
-            "slack.bot_token": self.slack.bot_token,
-            "slack.signing_secret": self.slack.signing_secret,
-            "slack.app_token": self.slack.app_token,
-            "dingtalk.client_secret": self.dingtalk.client_secret,
+            "slack.bot_token (SLACK_BOT_TOKEN)": self.slack.bot_token,
+            "slack.signing_secret (SLACK_SIGNING_SECRET)": self.slack.signing_secret,
+            "slack.app_token (SLACK_APP_TOKEN)": self.slack.app_token,
+            "dingtalk.client_id (DINGTALK_CLIENT_ID)": self.dingtalk.client_id,
+            "dingtalk.client_secret (DINGTALK_CLIENT_SECRET)": self.dingtalk.client_secret,
         }
         for name, value in secrets.items():
-            if value and value.strip().lower() in PLACEHOLDER_SECRETS:
-                raise ValueError(f"{name} is a placeholder; set the real secret (refused when env=production)")
+            if value and is_placeholder(value):
+                raise ValueError(f"{name} is a placeholder ({value.strip()[:24]!r}); set the real value "
+                                 "(refused when env=production)")
         return self
 
     @model_validator(mode="after")
@@ -223,11 +285,16 @@ class Settings(BaseSettings):
     # -- derived values ------------------------------------------------------------------------------
 
     @property
+    def resolved_data_dir(self) -> Path:
+        """The data folder: ``CRM_DATA_DIR`` (``data_dir``) or the per-user default."""
+        return self.data_dir if self.data_dir is not None else default_data_dir()
+
+    @property
     def resolved_database_url(self) -> str:
         """The database to use: ``CRM_DATABASE_URL`` or a SQLite file under the data folder."""
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.data_dir / 'crmbot.db').as_posix()}"
+        return f"sqlite:///{(self.resolved_data_dir / 'crmbot.db').as_posix()}"
 
     @property
     def slack_enabled(self) -> bool:

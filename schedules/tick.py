@@ -9,13 +9,13 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
 from bot.clock import Clock
-from bot.notifications.dispatch import Dispatcher, DispatchOptions, DispatchReport
+from bot.notifications.dispatch import Delivery, Dispatcher, DispatchOptions, DispatchReport
 from bot.notifications.enqueue import Enqueuer, EnqueueReport
 from bot.ports import Sender
 from config.settings import Settings
@@ -49,11 +49,12 @@ class NotificationTick:
         clock: Clock,
         senders: Mapping[str, Sender],
         options: DispatchOptions | None = None,
+        on_delivered: Callable[[Delivery], None] | None = None,
     ) -> None:
         self.clock = clock
         self.options = options or DispatchOptions.from_settings(settings, worker_id=default_worker_id())
         self.enqueuer = Enqueuer(engine, settings)
-        self.dispatcher = Dispatcher(engine, settings, clock, senders, self.options)
+        self.dispatcher = Dispatcher(engine, settings, clock, senders, self.options, on_delivered=on_delivered)
 
     def __call__(self) -> TickReport:
         """Run one pass; errors in single kinds or rows are reported and never stop the pass."""

@@ -26,6 +26,8 @@ def create_db_engine(url: str, *, echo: bool = False, **kwargs: Any) -> Engine:
     """
     if not is_sqlite(url):
         kwargs.setdefault("pool_pre_ping", True)
+        # A server that never answers (wrong host, firewall) fails in seconds instead of hanging start-up.
+        kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
         return create_engine(url, echo=echo, **kwargs)
 
     parsed = make_url(url)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -19,17 +21,45 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+class SchemaTooNew(Exception):
+    """The database was migrated by a newer crmbot: its revision is unknown to this code."""
+
+    def __init__(self, revision: str, head: str | None) -> None:
+        super().__init__(f"the database is at schema revision {revision}, which this crmbot does not know "
+                         f"(its newest is {head}); it was migrated by a newer version: upgrade crmbot")
+        self.revision = revision
+        self.head = head
+
+
+def head_revision() -> str | None:
+    """The newest revision this code knows."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def _check_known(connection, script: ScriptDirectory) -> None:
+    current = MigrationContext.configure(connection).get_current_revision()
+    if current is not None and current not in {rev.revision for rev in script.walk_revisions()}:
+        raise SchemaTooNew(current, script.get_current_head())
+
+
 def upgrade_database(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to `revision` (idempotent; creates every table on a fresh database)."""
+    """Bring the database to `revision` (idempotent; creates every table on a fresh database).
+
+    Raises `SchemaTooNew` rather than Alembic's "Can't locate revision" when a newer crmbot migrated it."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
+        _check_known(connection, ScriptDirectory.from_config(cfg))
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
 
 
+def check_schema(engine: Engine) -> None:
+    """Connect and raise `SchemaTooNew` if the database's revision is unknown (no migration)."""
+    with engine.connect() as connection:
+        _check_known(connection, ScriptDirectory.from_config(alembic_config("sqlite://")))
+
+
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, or None when it was never migrated."""
-    from alembic.runtime.migration import MigrationContext
-
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()

@@ -4,6 +4,7 @@ clock, the core bot, and a guard that fails any test reaching beyond 127.0.0.1."
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import UTC, datetime
 
 import pytest
@@ -28,6 +29,9 @@ for _name in list(os.environ):
     if _name.startswith(("CRM_", "SLACK_", "DINGTALK_")) or _name.lower().endswith("_proxy"):
         os.environ.pop(_name)
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+# The per-user data folder (platformdirs reads XDG_DATA_HOME) points into a temporary folder, so no test, and
+# no subprocess a test starts, ever touches the developer's own crmbot data; each test gets its own below.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="crmbot-tests-data-")
 
 # A Wednesday morning in Shanghai: 2026-11-18 10:00 +08:00.
 DEFAULT_NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
@@ -43,8 +47,10 @@ def _no_network_escapes():
 
 @pytest.fixture(autouse=True)
 def _isolated_cwd(tmp_path, monkeypatch):
-    """Each test runs in its own folder, so ./crmbot.toml and ./data never leak between tests."""
+    """Each test runs in its own folder with its own per-user data folder, so ./crmbot.toml and the default
+    database never leak between tests."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user-data"))
 
 
 @pytest.fixture(scope="session")

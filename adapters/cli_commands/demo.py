@@ -11,8 +11,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "demo",
         help="fill an empty database with generated demo data",
         description="Generate teams, managers, reps in several time zones, customers with contacts (solar and "
-        "lunar birthdays), two years of follow-ups and orders. The same seed gives the same data. Then try "
-        "`crmbot chat --as mgr_east` (a manager) or `--as admin`.",
+        "lunar birthdays), two years of follow-ups and orders. The same seed gives the same data. It needs an "
+        "empty database: point CRM_DATA_DIR at a new folder (e.g. CRM_DATA_DIR=/tmp/crm-demo crmbot demo) and "
+        "use the same CRM_DATA_DIR for `crmbot chat`. It prints a rep, a manager and an admin to log in as.",
     )
     parser.add_argument("--customers", type=int, default=2000, help="how many customers (default 2000)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
@@ -45,5 +46,11 @@ def handle(args: argparse.Namespace) -> int:
     print(f"Demo data for tenant {report.tenant!r}: {report.teams} teams, {report.users} users, "
           f"{report.customers:,} customers, {report.contacts:,} contacts, {report.followups:,} follow-ups, "
           f"{report.orders:,} orders ({report.seconds:.1f} s).")
-    print("Try: crmbot chat --as mgr_east   (a manager)   or   crmbot chat --as admin")
+    print("Try it as:")
+    for role, name in report.logins:
+        print(f"  crmbot chat --as {name:<14} # {role}: {ROLE_WORDS.get(role, '')}")
     return 0
+
+
+ROLE_WORDS = {"rep": "sees their own customers", "manager": "that rep's manager, sees the team",
+              "admin": "sees everything, manages roles"}

@@ -1,12 +1,15 @@
-"""`crmbot tick [--now ISO-8601]`: one scheduler pass (enqueue + dispatch), for cron-style deployments and tests.
+"""`crmbot tick [--now ISO-8601] [--verbose]`: one scheduler pass (enqueue + dispatch), for cron-style
+deployments and tests.
 
-Prints one line per notification delivered: ``delivered <kind> <recipient> <occasion>``. Without platform
-credentials the console sender prints the pushes themselves too.
+Prints exactly one line per notification delivered, ``delivered <kind> <recipient> <occasion>``, flushed the
+moment its send succeeded, so a pass that is killed still shows what it did. With ``--verbose`` the pushes
+to terminal users are printed too; a summary goes to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import UTC, datetime
 
@@ -15,6 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("tick", help="run one scheduler pass: enqueue and deliver due notifications")
     parser.add_argument("--now", type=parse_instant, default=None,
                         help="pretend it is this instant (ISO-8601 with offset, e.g. 2026-11-18T09:00+08:00)")
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="also print the pushes for terminal users (their bodies)")
     parser.set_defaults(handler=handle)
 
 
@@ -34,23 +39,31 @@ def handle(args: argparse.Namespace) -> int:
     from adapters.scheduling import ensure_console_sender, tick_once
     from adapters.services import platform_services
     from bot.clock import FixedClock, SystemClock
+    from bot.notifications.dispatch import Delivery
 
     clock = FixedClock(args.now) if args.now else SystemClock()
     runtime = bootstrap(clock=clock)
     services = platform_services(runtime)  # built, not started: building registers each platform's sender
-    ensure_console_sender(runtime)
+    # Terminal users' pushes count as delivered either way; their bodies are printed only when asked for.
+    discard = None if args.verbose else open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (closed below)
+    ensure_console_sender(runtime, discard or sys.stdout)
+
+    def delivered(delivery: Delivery) -> None:
+        print(delivery.line(), flush=True)
+
     try:
-        report = tick_once(runtime)
+        report = tick_once(runtime, on_delivered=delivered)
     finally:
+        if discard is not None:
+            discard.close()
         for service in services:
             try:
                 service.stop()  # never started; this only closes what building it opened
             except Exception as exc:
                 print(f"crmbot tick: stopping {service.name}: {exc}", file=sys.stderr)
-    for delivery in report.dispatched.delivered:
-        print(delivery.line(), flush=True)
     dispatched = report.dispatched
     print(f"tick: enqueued {report.enqueued.total}, delivered {len(dispatched.delivered)}, "
           f"retrying {len(dispatched.retried) + len(dispatched.deferred)}, dead {len(dispatched.dead)}",
           file=sys.stderr)
     return 0
+

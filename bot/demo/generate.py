@@ -46,6 +46,8 @@ class DemoReport:
     followups: int
     orders: int
     seconds: float
+    # Who to try it as: ("rep", name), ("manager", name), ("admin", name); the rep is in the manager's team.
+    logins: tuple[tuple[str, str], ...] = ()
 
 
 def generate_demo(
@@ -72,6 +74,7 @@ def generate_demo(
     with writer.begin() as conn:
         _refuse_non_empty(conn, tenant)
         organisation = create_organisation(conn, tenant=tenant, customers=customers, rng=random.Random(seed), now=now)
+        logins = _logins(conn, organisation)
     totals = {"contacts": 0, "followups": 0, "orders": 0}
     reps = organisation.reps
     for start in range(0, customers, CHUNK):
@@ -93,8 +96,18 @@ def generate_demo(
     return DemoReport(
         tenant=tenant, users=1 + len(organisation.managers) + len(reps), teams=len(organisation.team_ids),
         customers=customers, contacts=totals["contacts"], followups=totals["followups"], orders=totals["orders"],
-        seconds=time.perf_counter() - started,
+        seconds=time.perf_counter() - started, logins=logins,
     )
+
+
+def _logins(conn, organisation) -> tuple[tuple[str, str], ...]:
+    """A rep of the first team, that team's manager, and the admin, by the names `crmbot chat --as` takes."""
+    first_team = organisation.team_ids[0]
+    rep = next(r for r in organisation.reps if r.team_id == first_team)
+    wanted = (("rep", rep.id), ("manager", organisation.managers[first_team]), ("admin", organisation.admin_id))
+    names = dict(conn.execute(select(User.__table__.c.id, User.__table__.c.name).where(
+        User.__table__.c.id.in_([user_id for _, user_id in wanted]))).all())
+    return tuple((role, names[user_id]) for role, user_id in wanted)
 
 
 def _refuse_non_empty(conn, tenant: str) -> None:
@@ -104,7 +117,7 @@ def _refuse_non_empty(conn, tenant: str) -> None:
         User.__table__.c.tenant == tenant, User.__table__.c.name == ADMIN_NAME)).first()
     if existing or admin is not None:
         raise DemoError(f"tenant {tenant!r} already has data ({existing} customers); generate the demo into an "
-                        "empty database (set CRM_DATABASE_URL or CRM_DATA_DIR to a new location)")
+                        "empty database: point CRM_DATA_DIR at a new folder, e.g. CRM_DATA_DIR=/tmp/crm-demo crmbot demo")
 
 
 def _write_batch(conn, batch: list[DemoCustomer]) -> dict[str, int]:

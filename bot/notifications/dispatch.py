@@ -10,7 +10,7 @@ its other units in this pass are deferred to after the wait instead of being tri
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -85,8 +85,11 @@ class Dispatcher:
     """Delivers claimed notifications through `senders` (platform name → Sender)."""
 
     def __init__(self, engine: Engine, settings: Settings, clock: Clock, senders: Mapping[str, Sender],
-                 options: DispatchOptions) -> None:
+                 options: DispatchOptions, on_delivered: Callable[[Delivery], None] | None = None) -> None:
+        """``on_delivered`` hears of each delivery the moment its send succeeded (before it is marked), so
+        a caller like `crmbot tick` can report it even if the process is killed later in the pass."""
         self.engine = engine
+        self.on_delivered = on_delivered
         self.settings = settings
         self.clock = clock
         self.senders = senders
@@ -141,18 +144,25 @@ class Dispatcher:
                 throttled[unit.target.key()] = self.clock.now() + timedelta(seconds=exc.retry_after)
             self._failed(unit, str(exc), permanent=exc.permanent, retry_after=exc.retry_after, report=report)
             return
+        except BrokenPipeError:
+            raise  # this process's own output went away (a console push piped into `head`): not a delivery error
         except Exception as exc:  # a sender bug: report it once, treat it as transient
             ref = report_error(exc, {"job": "dispatch", "target": unit.target.key(), "outbox_ids": ids})
             self._failed(unit, f"unexpected error ({ref})", permanent=False, retry_after=None, report=report)
             return
-        mark_sent(self.engine, ids, now=self.clock.now(), provider_msg_id=first.message_id if first else None)
-        count("notifications_sent_total", len(ids))
-        for row in unit.rows:
-            report.delivered.append(Delivery(
-                outbox_id=row.id, kind=row.kind, recipient=unit.audience_label,
-                occasion=occasion_label(row.kind, row.subject_id, row.due_date), target=unit.target.key(),
-                message_id=first.message_id if first else None, summary=unit.summary,
-            ))
+        deliveries = [Delivery(
+            outbox_id=row.id, kind=row.kind, recipient=unit.audience_label,
+            occasion=occasion_label(row.kind, row.subject_id, row.due_date), target=unit.target.key(),
+            message_id=first.message_id if first else None, summary=unit.summary,
+        ) for row in unit.rows]
+        try:
+            if self.on_delivered is not None:
+                for delivery in deliveries:
+                    self.on_delivered(delivery)
+        finally:  # even if reporting failed (a closed pipe), the rows were sent: mark them
+            mark_sent(self.engine, ids, now=self.clock.now(), provider_msg_id=first.message_id if first else None)
+            count("notifications_sent_total", len(ids))
+            report.delivered.extend(deliveries)
 
     def _send_pages(self, sender: Sender, unit: SendUnit) -> SentMessage | None:
         first: SentMessage | None = None

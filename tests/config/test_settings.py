@@ -10,9 +10,12 @@ import pytest
 from config.settings import ConfigError, load_settings
 
 
-def test_defaults_use_sqlite_under_data(tmp_path):
+def test_defaults_use_sqlite_in_the_per_user_data_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
     settings = load_settings()
-    assert settings.resolved_database_url == "sqlite:///data/crmbot.db"
+    assert settings.resolved_database_url == f"sqlite:///{tmp_path}/share/crmbot/crmbot.db"
+    monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "elsewhere"))
+    assert load_settings().resolved_database_url == f"sqlite:///{tmp_path}/elsewhere/crmbot.db"
     assert settings.defaults.timezone == "Asia/Shanghai"
     assert not settings.slack_enabled and not settings.dingtalk_enabled
 

@@ -24,14 +24,20 @@ def booked(engine, settings, clock, database_url, monkeypatch):
     return {"step": step, "contact": contact, "world": world, "alice": alice}
 
 
-def test_tick_prints_one_line_per_delivered_notification_and_the_pushes(booked, capsys):
+def test_tick_prints_exactly_one_line_per_delivered_notification(booked, capsys):
     assert main(["tick", "--now", "2026-11-18T10:00:00+08:00"]) == 0
-    out = capsys.readouterr().out
-    lines = [line for line in out.splitlines() if line.startswith("delivered ")]
-    assert sorted(lines) == sorted([
+    captured = capsys.readouterr()
+    assert sorted(captured.out.splitlines()) == sorted([
         f"delivered followup_due alice followup#{booked['step']}@2026-11-18",
         f"delivered birthday alice contact#{booked['contact']}@2026-11-18",
     ])
+    assert "tick: enqueued" in captured.err  # the summary is not on stdout
+
+
+def test_tick_verbose_also_prints_the_pushes(booked, capsys):
+    assert main(["tick", "--now", "2026-11-18T10:00:00+08:00", "--verbose"]) == 0
+    out = capsys.readouterr().out
+    assert len([line for line in out.splitlines() if line.startswith("delivered ")]) == 2
     assert "[to alice]" in out and "send the quote" in out and "Zhang Wei" in out
 
 

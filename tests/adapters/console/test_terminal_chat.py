@@ -42,7 +42,10 @@ def test_piped_session_creates_finds_logs_and_refuses_bad_input(tmp_path):
     assert "电话沟通" in out  # the card's latest follow-ups
     assert '"gold" is not a valid tier' in out
     assert "Traceback" not in out + result.stderr
-    assert (tmp_path / "data" / "crmbot.db").exists()
+    # The per-user data folder (XDG_DATA_HOME/crmbot here), wherever the command ran, announced once.
+    database = tmp_path / "user-data" / "crmbot" / "crmbot.db"
+    assert database.exists()
+    assert f"created a new database at {database}" in result.stderr
 
 
 def test_second_user_cannot_see_the_first_users_customers(tmp_path):
