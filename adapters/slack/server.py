@@ -50,12 +50,19 @@ def parse_slack_body(raw: str, content_type: str | None) -> dict[str, Any]:
     """
     if not raw:
         return {}
-    if content_type == "application/json" or raw.startswith("{"):
-        return json.loads(raw)
+    if content_type == "application/json" or raw.startswith(("{", "[")):
+        return _json_object(raw)
     form = dict(parse_qsl(raw, keep_blank_values=True))
     if "payload" in form:
-        return json.loads(form["payload"])
+        return _json_object(form["payload"])
     return form
+
+
+def _json_object(raw: str) -> dict[str, Any]:
+    value = json.loads(raw)
+    if not isinstance(value, dict):  # Slack only ever sends objects; a list or a number is not a request
+        raise ValueError("the JSON body is not an object")
+    return value
 
 
 class SlackHttpRequest(BoltRequest):
@@ -74,7 +81,7 @@ class SlackEventsHandler(SlackRequestHandler):
         try:
             slack_request = SlackHttpRequest(body=request.get_body(), query=request.query_string,
                                              headers=request.get_headers())
-        except (ValueError, TypeError, AttributeError):  # JSON errors are ValueErrors; a JSON list has no .get
+        except (ValueError, TypeError, AttributeError):  # JSON errors are ValueErrors too
             return BoltResponse(status=400, body="malformed request body")
         return self.app.dispatch(slack_request)
 
