@@ -103,7 +103,7 @@ def test_demo_prints_a_rep_a_manager_and_an_admin_to_log_in_as(monkeypatch, caps
 
     engine = create_engine(f"sqlite:///{tmp_path / 'demo' / 'crmbot.db'}")
     with engine.connect() as conn:
-        roles: dict[str, str] = dict(conn.execute(text("SELECT name, role FROM app_user")).tuples().all())
+        roles: dict[str, str] = {row[0]: row[1] for row in conn.execute(text("SELECT name, role FROM app_user"))}
     engine.dispose()
     assert {role: roles[name] for role, name in logins.items()} == {"rep": "rep", "manager": "manager",
                                                                    "admin": "admin"}
