@@ -83,6 +83,7 @@ def handle(args: argparse.Namespace) -> int:
         options = ImportOptions(
             on_duplicate=args.on_duplicate, dry_run=args.dry_run, mapping=mapping, errors_path=args.errors,
             encoding=args.encoding, sheet=args.sheet, lang=args.lang or runtime.settings.defaults.language,
+            timezone=runtime.settings.defaults.timezone, morning_hour=runtime.settings.defaults.morning_hour,
         )
         bar = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
         try:
@@ -106,9 +107,12 @@ def print_report(report, *, user_name: str, stream: TextIO | None = None) -> Non
     title = "Dry run (nothing written)" if report.dry_run else "Imported"
     out(f"{title}: {report.source.name} as {user_name}, duplicates: {report.on_duplicate}")
     if report.header_map is not None:
-        out("  columns: " + ", ".join(report.header_map.describe()))
-        if report.header_map.ignored:
-            out("  ignored columns: " + ", ".join(report.header_map.ignored))
+        if report.header_map.profile:
+            out(f"  layout: {report.header_map.profile}" + (" (one person a row: contacts under their company)"
+                                                           if report.header_map.contacts else ""))
+        out("  columns:")
+        for header, meaning in report.header_map.every_column():
+            out(f"    {header} → {meaning}" if meaning else f"    {header} → ignored")
     verb = "would be " if report.dry_run else ""
     out(f"  lines: {report.lines:,} = {report.before_header + (1 if report.header_map else 0):,} up to the header"
         f" + {report.rows:,} rows + {report.blank_rows:,} blank + {report.continued_lines:,} inside multi-line cells"
@@ -118,7 +122,7 @@ def print_report(report, *, user_name: str, stream: TextIO | None = None) -> Non
     if report.set_aside:
         out(f"  cells set aside (kept in the notes, listed in the error file): {report.set_aside:,}")
     if not report.dry_run:
-        out(f"  contacts added: {report.contacts_created:,}")
+        out(f"  contacts added: {report.contacts_created:,}  follow-ups and next steps added: {report.followups_created:,}")
     if report.error_file is not None:
         counts = ", ".join(f"{code} {n:,}" for code, n in sorted(report.reasons.items(), key=lambda kv: -kv[1]))
         out(f"  rows to look at: {report.error_file} ({counts})")

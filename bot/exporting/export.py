@@ -1,11 +1,13 @@
-"""`export_customers`: the customers a user may see, with contacts and last follow-up, to CSV or XLSX.
+"""`export_customers`: the customers a user may see, with contacts, orders and last follow-up, to CSV or XLSX.
 
 Only admins and managers export (a rep's book leaving the system is a manager's decision); every export
 is recorded in the audit log. Customers are read in id order, 2,000 at a time, as column tuples (no ORM
 entities): one query for the customers, one for their contacts, one for their latest follow-ups.
 
 Headers are the importer's own (客户名称, 电话, 负责人, 联系人, 生日 … or name, phone, owner …) and choice
-values are words the importer reads back, so an exported file can be edited and imported again.
+values are words the importer reads back, so an exported file can be edited and imported again: the id
+column makes the importer match the row to its customer first, ``tier set by`` keeps levels set by hand
+apart from computed ones, and contacts, orders, the open next step and the last follow-up come back.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from bot.calendar.birthdays import Birthday, format_birthday
 from bot.clock import Clock, SystemClock
 from bot.exporting.sheets import format_of, open_sheet
 from config.settings import Settings
-from storage.models import AuditLog, Contact, Customer, FollowUp, Team, User
+from storage.models import AuditLog, Contact, Customer, FollowUp, Order, Team, User
 from storage.uow import unit_of_work
 
 CHUNK = 2000
@@ -34,13 +36,15 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("id", "id", "编号"), ("name", "name", "客户名称"), ("kind", "kind", "类型"), ("industry", "industry", "行业"),
     ("region", "region", "地区"), ("address", "address", "地址"), ("phone", "phone", "电话"),
     ("email", "email", "邮箱"), ("source", "source", "来源"), ("tags", "tags", "标签"), ("owner", "owner", "负责人"),
-    ("team", "team", "团队"), ("tier", "tier", "等级"), ("stage", "stage", "阶段"),
+    ("team", "team", "团队"), ("tier", "tier", "等级"), ("tier_source", "tier set by", "等级来源"),
+    ("stage", "stage", "阶段"),
     ("next_step", "next step", "下一步"), ("next_followup", "next follow-up", "下次跟进"),
     ("last_contact", "last contact", "最近联系"), ("contact_name", "contact", "联系人"),
     ("contact_title", "title", "职位"), ("contact_phone", "contact phone", "联系人电话"),
     ("contact_email", "contact email", "联系人邮箱"), ("birthday", "birthday", "生日"),
     ("more_contacts", "more contacts", "其他联系人"), ("last_followup_at", "last follow-up at", "最近跟进时间"),
-    ("last_followup", "last follow-up", "最近跟进"), ("notes", "notes", "备注"), ("timezone", "timezone", "时区"),
+    ("last_followup", "last follow-up", "最近跟进"), ("orders", "orders", "订单"), ("notes", "notes", "备注"),
+    ("timezone", "timezone", "时区"),
     ("created_at", "created at", "创建时间"),
 )  # fmt: skip
 _WORDS_ZH = {
@@ -51,7 +55,8 @@ _WORDS_ZH = {
 }
 _CUSTOMER_COLUMNS = (
     Customer.id, Customer.name, Customer.kind, Customer.industry, Customer.region, Customer.address, Customer.phone,
-    Customer.email, Customer.source, Customer.tags, Customer.tier, Customer.stage, Customer.next_step,
+    Customer.email, Customer.source, Customer.tags, Customer.tier, Customer.tier_manual, Customer.stage,
+    Customer.next_step,
     Customer.next_followup_at, Customer.last_contact_at, Customer.notes, Customer.timezone, Customer.created_at,
 )  # fmt: skip
 
@@ -97,10 +102,11 @@ def export_customers(
             ids = [row.id for row in chunk]
             contacts_by_customer = _contacts(session, ids)
             last = _last_followups(session, ids)
+            orders = _orders(session, ids)
             for row in chunk:
                 people = contacts_by_customer.get(row.id, [])
                 contacts += len(people)
-                sheet.write(_line(row, people, last.get(row.id), lang=lang, tz=tz))
+                sheet.write(_line(row, people, last.get(row.id), lang=lang, tz=tz, orders=orders.get(row.id, [])))
                 customers += 1
     now = (clock or SystemClock()).now()
     with unit_of_work(engine) as session:
@@ -167,13 +173,34 @@ def _last_followups(session: Session, ids: list[int]) -> dict[int, tuple]:
     return {row[0]: row[1:] for row in rows}
 
 
-def _line(row, contacts: list, last: tuple | None, *, lang: str, tz: ZoneInfo) -> list[object]:
+def _orders(session: Session, ids: list[int]) -> dict[int, list]:
+    """Each customer's orders, oldest first (one query per chunk)."""
+    rows = session.exec(
+        select(Order.customer_id, Order.ordered_on, Order.amount, Order.currency, Order.items)
+        .where(Order.customer_id.in_(ids), Order.deleted_at.is_(None))
+        .order_by(Order.customer_id, Order.ordered_on, Order.id)
+    ).all()
+    grouped: dict[int, list] = {}
+    for row in rows:
+        grouped.setdefault(row.customer_id, []).append(row)
+    return grouped
+
+
+def describe_order(order) -> str:
+    """``2024-03-01 5000.00 CNY · 10 pumps``: what the importer reads back into an order."""
+    text = f"{order.ordered_on.isoformat()} {order.amount:.2f} {order.currency}"
+    return f"{text} · {order.items}" if order.items else text
+
+
+def _line(row, contacts: list, last: tuple | None, *, lang: str, tz: ZoneInfo, orders: list = ()) -> list[object]:
     first = contacts[0] if contacts else None
     values = {
         "id": row.id, "name": row.name, "kind": _word("kind", row.kind, lang), "industry": row.industry,
         "region": row.region, "address": row.address, "phone": row.phone, "email": row.email, "source": row.source,
         "tags": ",".join(t for t in (row.tags or "").split(",") if t), "owner": row.owner, "team": row.team,
         "tier": _word("tier", row.tier, lang), "stage": _word("stage", row.stage, lang), "next_step": row.next_step,
+        "tier_source": _TIER_SOURCE[lang][bool(row.tier_manual)],
+        "orders": "; ".join(describe_order(order) for order in orders) or None,
         "next_followup": _local(row.next_followup_at, tz), "last_contact": _local(row.last_contact_at, tz),
         "contact_name": first.name if first else None, "contact_title": first.title if first else None,
         "contact_phone": first.phone if first else None, "contact_email": first.email if first else None,
@@ -184,6 +211,9 @@ def _line(row, contacts: list, last: tuple | None, *, lang: str, tz: ZoneInfo) -
         "notes": row.notes, "timezone": row.timezone, "created_at": _local(row.created_at, tz),
     }  # fmt: skip
     return [values[key] for key, _, _ in COLUMNS]
+
+
+_TIER_SOURCE = {"zh": {True: "手动", False: "自动"}, "en": {True: "manual", False: "auto"}}
 
 
 def _word(kind: str, value: str | None, lang: str) -> str | None:

@@ -5,6 +5,7 @@ row is a few dictionary look-ups instead of queries (60,000 rows would otherwise
 Rows created by the import are added as they are accepted, so the file is checked against itself too.
 
 A row is a duplicate of a customer with:
+0. the id a crmbot export gave it (an edited export re-imported), or
 1. the same normalised phone, or
 2. the same normalised email, or
 3. the same name key (``Acme Ltd.`` = ``ACME``) or the same full pinyin (``阿里巴巴`` = ``Alibaba``,
@@ -43,6 +44,8 @@ class Known:
     industry: str | None = None
     pending: dict[str, Any] | None = None
     pending_contacts: list[PreparedContact] = field(default_factory=list)
+    pending_followups: list[dict[str, Any]] = field(default_factory=list)
+    pending_orders: list[Any] = field(default_factory=list)
 
     def target(self) -> tuple[str, int, str]:
         """How reasons name it: ``("customer", id, name)`` once written, else ``("row", n, name)``."""
@@ -55,6 +58,7 @@ class DuplicateIndex:
     """Normalised keys of every known customer of one tenant, for exact look-ups."""
 
     def __init__(self) -> None:
+        self._by_id: dict[int, Known] = {}
         self._by_phone: dict[str, Known] = {}
         self._by_email: dict[str, Known] = {}
         self._by_name_key: dict[str, list[Known]] = {}
@@ -78,6 +82,8 @@ class DuplicateIndex:
 
     def add(self, known: Known, *, name_key: str, pinyin: str) -> None:
         """Make ``known`` findable by its keys (the first customer holding a phone or email keeps it)."""
+        if known.customer_id is not None:
+            self._by_id.setdefault(known.customer_id, known)
         if known.phone:
             self._by_phone.setdefault(known.phone, known)
         if known.email:
@@ -104,7 +110,11 @@ class DuplicateIndex:
         self.add(known, name_key=row.values["name_key"], pinyin=row.values["pinyin_full"])
 
     def match(self, row: PreparedRow) -> tuple[Known, str] | None:
-        """The customer ``row`` duplicates and why (``phone``, ``email``, ``name``, ``pinyin``), or None."""
+        """The customer ``row`` duplicates and why (``id``, ``phone``, ``email``, ``name``, ``pinyin``), or None.
+
+        The id a crmbot export carries is matched first: the row is that customer, whatever was edited."""
+        if row.crm_id is not None and (known := self._by_id.get(row.crm_id)) is not None:
+            return known, "id"
         phone, email = row.values["phone"], row.values["email"]
         if phone and (known := self._by_phone.get(phone)) is not None:
             return known, "phone"

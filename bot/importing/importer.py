@@ -10,23 +10,34 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot import platforms
 from bot.clock import Clock, SystemClock
+from bot.importing.activity import Placement, customer_dates, followup_row
 from bot.importing.duplicates import DuplicateIndex
 from bot.importing.error_file import ErrorFile, default_error_path
 from bot.importing.headers import HeaderMap
 from bot.importing.owners import OwnerDirectory
-from bot.importing.pipeline import RawRow, choose_workers, prepared_chunks, raw_chunks, read_header
+from bot.importing.pipeline import (
+    RawRow,
+    choose_workers,
+    prepared_chunks,
+    raw_chunks,
+    read_header,
+    with_date_order,
+)
 from bot.importing.readers import open_table
 from bot.importing.reasons import Reason
-from bot.importing.rows import PreparedRow, RejectedRow
-from bot.importing.writer import BatchWriter
+from bot.importing.rows import FileContext, PreparedRow, RejectedRow
+from bot.importing.values import DateOrder
+from bot.importing.writer import BatchWriter, MergeExtras
 from storage.fuzzy_index import settle_after_bulk_insert
 from storage.models import User
 
@@ -53,6 +64,8 @@ class ImportOptions:
     batch_size: int = 10_000  # rows per transaction; re-running after an interruption repeats at most these
     workers: int | None = None
     platform: str = platforms.LOCAL
+    timezone: str = "Asia/Shanghai"  # where an owner without a zone of their own places the file's dates
+    morning_hour: int = 9  # when a next step without a time is due, for an owner without their own hour
 
     def __post_init__(self) -> None:
         if self.on_duplicate not in DUPLICATE_POLICIES:
@@ -81,6 +94,7 @@ class ImportReport:
     rejected: int = 0
     noted: int = 0
     contacts_created: int = 0
+    followups_created: int = 0
     error_file: Path | None = None
     audit_id: int | None = None
     seconds: float = 0.0
@@ -93,6 +107,7 @@ class ImportReport:
             "rows": self.rows, "created": self.created, "merged": self.merged, "skipped": self.skipped,
             "rejected": self.rejected, "noted": self.noted, "contacts_created": self.contacts_created,
             "blank_rows": self.blank_rows, "lines": self.lines, "set_aside": self.set_aside,
+            "followups_created": self.followups_created,
             "error_file": str(self.error_file) if self.error_file else None,
         }  # fmt: skip
 
@@ -142,21 +157,25 @@ def import_customers(
     writer = BatchWriter(engine, tenant=user.tenant, user_id=user.id, platform=options.platform, now=now,
                          dry_run=options.dry_run)  # type: ignore[arg-type]
     with open_table(source, encoding=options.encoding, sheet=options.sheet) as table:
-        header_map, rows = read_header(table, options.mapping)
-        header_end = table.lines_read()  # the header's last line: the readers are lazy
+        header_map, rows, header_end = read_header(table, options.mapping)
         header_continued = table.continued_lines
         report.header_map = header_map
         errors = ErrorFile(options.errors_path or default_error_path(source), header_map.headers, lang=options.lang)
-        run = _Run(report, index, owners, writer, errors, options.on_duplicate)
+        run = _Run(report, index, owners, writer, errors, options, contacts_file=header_map.contacts)
         workers = choose_workers(options.workers, table.estimated_rows)
         try:
             chunk_rows = min(options.batch_size, PREPARED_CHUNK_ROWS)
-            chunks = raw_chunks(rows, header_map, chunk_rows, fixed_width=table.kind == "csv")
+            order = DateOrder()
+            chunks = with_date_order(raw_chunks(rows, header_map, chunk_rows, fixed_width=table.kind == "csv"),
+                                     header_map.columns, order)
+            first = next(chunks, None)  # reads ahead until the file shows how it writes a/b/yyyy dates
+            context = FileContext(header_map.headers, day_first=order.day_first, contacts=header_map.contacts)
             unwritten = 0
             # Workers prepare the next batch while this process writes the last one.
             ahead = -(-options.batch_size // chunk_rows) + workers
-            for chunk in prepared_chunks(chunks, header_map.columns, workers=workers, ahead=ahead,
-                                           labels=header_map.headers):
+            all_chunks = chain([first] if first is not None else [], chunks)
+            for chunk in prepared_chunks(all_chunks, header_map.columns, workers=workers, ahead=ahead,
+                                         context=context):
                 run.process(chunk.raw, chunk.prepared)
                 report.blank_rows += chunk.blank_rows
                 unwritten += len(chunk.raw)
@@ -184,9 +203,13 @@ class _Run:
     """The per-row decisions of one import (kept apart from I/O set-up for readability)."""
 
     def __init__(self, report: ImportReport, index: DuplicateIndex, owners: OwnerDirectory, writer: BatchWriter,
-                 errors: ErrorFile, policy: DuplicatePolicy) -> None:
+                 errors: ErrorFile, options: ImportOptions, *, contacts_file: bool = False) -> None:
         self.report, self.index, self.owners = report, index, owners
-        self.writer, self.errors, self.policy = writer, errors, policy
+        self.writer, self.errors, self.policy = writer, errors, options.on_duplicate
+        self.options = options
+        self.contacts_file = contacts_file
+        self._now = writer.now
+        self._places: dict[tuple[str | None, int | None], Placement] = {}
         # Rows merged into stored customers wait here until their batch is written and the notes known.
         self._waiting: dict[int, tuple[list[str], list[Reason]]] = {}
 
@@ -201,17 +224,45 @@ class _Run:
             self.report.set_aside += len(item.set_aside)
             self._decide(raw_row, item)
 
+    def _place(self, timezone: str | None, morning_hour: int | None) -> Placement:
+        key = (timezone, morning_hour)
+        if key not in self._places:
+            try:
+                tz = ZoneInfo(timezone or self.options.timezone)
+            except (ValueError, KeyError):
+                tz = ZoneInfo(self.options.timezone)
+            self._places[key] = Placement(tz, self.options.morning_hour if morning_hour is None else morning_hour)
+        return self._places[key]
+
+    def _activity(self, row: PreparedRow, owner) -> tuple[dict, dict | None]:
+        if row.activity is None:
+            return {}, None
+        place = self._place(owner.timezone, owner.morning_hour)
+        dates = customer_dates(row.activity, place, self._now)
+        followup = followup_row(row.activity, place, author_id=owner.user_id, now=self._now,
+                                file_name=self.report.source.name, lang=self.options.lang,
+                                platform=self.options.platform)
+        return dates, followup
+
     def _decide(self, raw_row: RawRow, row: PreparedRow) -> None:
         match = self.index.match(row)
-        if match is not None and self.policy != "create":
+        # A people export lists a company once per person: those rows add contacts to one customer.
+        joins = (match is not None and self.contacts_file and match[1] in ("name", "pinyin")
+                 and match[0].visible and match[0].customer_id is None)
+        if match is not None and (self.policy != "create" or joins):
             known, why = match
-            if self.policy == "skip" or not known.visible:
+            if (self.policy == "skip" and not joins) or not known.visible:
                 code = "duplicate" if known.visible else "duplicate_hidden"
                 self._outcome(raw_row.cells, row.row_number, "skipped", [Reason(code, {"target": known.target(), "why": why})])
                 self.report.skipped += 1
                 return
             self.report.merged += 1
-            notes = self.writer.merge(known, row)
+            extras = MergeExtras(overwrite=why == "id")
+            owner = self.owners.resolve(row.owner_ref) if row.owner_ref else None
+            if owner is not None and owner.note is None and not joins:
+                extras.owner_id, extras.team_id = owner.user_id, owner.team_id
+            extras.dates, extras.followup = self._activity(row, owner or self.owners.resolve(None))
+            notes = self.writer.merge(known, row, extras)
             self.index.add_row(known, row)
             if notes is None:  # decided when the batch is written
                 self._waiting[row.row_number] = (raw_row.cells, row.notes)
@@ -223,7 +274,8 @@ class _Run:
             self.report.skipped += 1
             return
         owner = self.owners.resolve(row.owner_ref)
-        known = self.writer.create(row, owner_id=owner.user_id, team_id=owner.team_id)
+        dates, followup = self._activity(row, owner)
+        known = self.writer.create(row, owner_id=owner.user_id, team_id=owner.team_id, dates=dates, followup=followup)
         self.index.add_row(known, row)
         self.report.created += 1
         notes = [*row.notes, *([owner.note] if owner.note else [])]
@@ -252,6 +304,7 @@ class _Run:
         """Write what is left and the final audit summary."""
         self.writer.finish(self._summary("done"))
         self.report.contacts_created = self.writer.contacts_created
+        self.report.followups_created = self.writer.followups_created
 
     def _summary(self, status: str) -> dict[str, object]:
         self.report.contacts_created = self.writer.contacts_created

@@ -1,8 +1,10 @@
 """What `--on-duplicate merge` does to a customer: fill its blanks from the row, never overwrite.
 
 Blank fields take the row's value; tags are united; notes are appended unless already there; a value the
-customer already has and the row contradicts is kept, with a note naming both. The name and the owner
-never change. A contact of the same name is completed, otherwise the row's contact is added.
+customer already has and the row contradicts is kept, with a note naming both. The name never changes.
+A contact of the same name is completed, otherwise the row's contact is added. The owner column and a
+contact's changed phone are applied (and audited) by the writer. A row matched by the id of a crmbot
+export is that customer's own line: what differs is an edit and is applied (``overwrite``).
 """
 
 from __future__ import annotations
@@ -17,13 +19,20 @@ from bot.importing.rows import PreparedContact, PreparedRow
 FILLABLE = ("phone", "email", "industry", "region", "address", "source", "timezone")
 # Have a default rather than a blank: taken from the row only while the customer still has the default.
 DEFAULTED = {"kind": "company", "tier": "normal", "stage": "lead"}
-MERGED_COLUMNS = (*FILLABLE, *DEFAULTED, "tier_manual", "tags", "notes")
+MERGED_COLUMNS = (*FILLABLE, *DEFAULTED, "tier_manual", "tags", "notes", "name", "name_key", "pinyin_full",
+                  "pinyin_initials")
 
 
-def merge_values(current: dict[str, Any], row: PreparedRow, target: tuple[str, int, str]) -> tuple[dict[str, Any], list[Reason]]:
-    """The changed columns of ``current`` after merging ``row`` into it, and notes on kept values."""
+def merge_values(current: dict[str, Any], row: PreparedRow, target: tuple[str, int, str], *,
+                 overwrite: bool = False) -> tuple[dict[str, Any], list[Reason]]:
+    """The changed columns of ``current`` after merging ``row`` into it, and notes on kept values.
+
+    ``overwrite`` (the row is the customer's own exported line, matched by its id): every value the row
+    has and the customer has differently is the edit, and is applied."""
     changes: dict[str, Any] = {}
     notes: list[Reason] = []
+    if overwrite:
+        return _overwrite(current, row), []
     for column in FILLABLE:
         incoming, existing = row.values.get(column), current.get(column)
         if not incoming or incoming == existing:
@@ -54,10 +63,35 @@ def merge_values(current: dict[str, Any], row: PreparedRow, target: tuple[str, i
     return changes, notes
 
 
+def _overwrite(current: dict[str, Any], row: PreparedRow) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for column in (*FILLABLE, "name", "kind", "stage", "tags", "notes"):
+        incoming = row.values.get(column)
+        if incoming is None or column not in current:
+            continue
+        if column == "tags" and {t.casefold() for t in incoming.split(",") if t} == {
+                t.casefold() for t in (current.get("tags") or "").split(",") if t}:
+            continue
+        if incoming != (current.get(column) or (None if column != "tags" else "")):
+            changes[column] = incoming
+    if "name" in changes:
+        for key in ("name_key", "pinyin_full", "pinyin_initials"):
+            changes[key] = row.values[key]
+    tier = row.values.get("tier")
+    if tier is not None and tier != current.get("tier"):
+        changes["tier"], changes["tier_manual"] = tier, row.values.get("tier_manual", True)
+    return changes
+
+
 def merge_tags(existing: str, incoming: str) -> str:
-    """``,a,b,`` ∪ ``,b,c,`` → ``,a,b,c,`` (order kept, stored form of ``format_tags``)."""
+    """``,a,b,`` ∪ ``,b,c,`` → ``,a,b,c,`` (order kept, stored form of ``format_tags``; case kept, a tag
+    differing only in case is the same tag)."""
     tags = [t for t in existing.split(",") if t]
-    tags += [t for t in incoming.split(",") if t and t not in tags]
+    seen = {t.casefold() for t in tags}
+    for tag in (t for t in incoming.split(",") if t):
+        if tag.casefold() not in seen:
+            tags.append(tag)
+            seen.add(tag.casefold())
     return f",{','.join(tags)}," if tags else ""
 
 

@@ -1,7 +1,8 @@
 """Who owns an imported customer: the owner column matched to a user, within what the importer may assign.
 
-An owner cell may hold a user's name, display name, platform id (``U024BE7LH``, ``staff01``) or
-``platform:id`` (``slack:U024BE7LH``). Admins may assign to anyone in the tenant, managers to the members
+An owner cell may hold a user's name, display name, platform id (``U024BE7LH``, ``staff01``),
+``platform:id`` (``slack:U024BE7LH``) or an e-mail address (an identity that is that address, else the user
+whose login is its local part: ``alice@acme.com`` is alice). Admins may assign to anyone in the tenant, managers to the members
 of their teams, reps only to themselves. Anything that cannot be honoured goes to the importing user, with
 a note saying why, so the row is still imported.
 """
@@ -24,6 +25,8 @@ class Owner:
     user_id: int
     team_id: int | None
     note: Reason | None = None
+    timezone: str | None = None
+    morning_hour: int | None = None
 
 
 class OwnerDirectory:
@@ -46,7 +49,8 @@ class OwnerDirectory:
             self._register(identity.external_id, user)
             self._register(f"{identity.platform}:{identity.external_id}", user)
         self._cache: dict[str | None, Owner] = {}
-        self._default = Owner(importer.id, importer.team_id)  # type: ignore[arg-type]
+        self._default = Owner(importer.id, importer.team_id, timezone=importer.timezone,  # type: ignore[arg-type]
+                              morning_hour=importer.morning_hour)
 
     def _register(self, key: str | None, user: User) -> None:
         if not key:
@@ -66,6 +70,9 @@ class OwnerDirectory:
         if not text:
             return self._default
         matches = self._by_key.get(text.lstrip("@").casefold(), [])
+        if not matches and "@" in text.strip("@"):
+            # An e-mail address: the identity that is that address, else the user whose login is its local part.
+            matches = self._by_key.get(text.split("@", 1)[0].casefold(), [])
         me = self._importer.display_name or self._importer.name
         if not matches:
             return self._fallback("owner_unknown", text, me)
@@ -76,7 +83,7 @@ class OwnerDirectory:
             return self._fallback("owner_inactive", text, me)
         if not self._may_assign(user):
             return self._fallback("owner_not_allowed", text, me)
-        return Owner(user.id, user.team_id)  # type: ignore[arg-type]
+        return Owner(user.id, user.team_id, timezone=user.timezone, morning_hour=user.morning_hour)  # type: ignore[arg-type]
 
     def _may_assign(self, user: User) -> bool:
         if user.id == self._importer.id or self._importer.role == "admin":
@@ -84,4 +91,5 @@ class OwnerDirectory:
         return self._importer.role == "manager" and user.team_id is not None and user.team_id in self._managed
 
     def _fallback(self, code: str, value: str, me: str) -> Owner:
-        return Owner(self._default.user_id, self._default.team_id, Reason(code, {"value": value, "user": me}))
+        return Owner(self._default.user_id, self._default.team_id, Reason(code, {"value": value, "user": me}),
+                     self._default.timezone, self._default.morning_hour)

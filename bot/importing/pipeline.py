@@ -13,11 +13,13 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from itertools import chain
 
-from bot.importing.headers import HeaderError, HeaderMap, map_headers, names_the_customer
+from bot.importing.headers import HeaderError, HeaderMap, header_score, map_headers, names_the_customer
 from bot.importing.readers import LineIssue, Row, Table, cell_text
 from bot.importing.reasons import Reason
-from bot.importing.rows import PreparedRow, RejectedRow, prepare_chunk
+from bot.importing.rows import FileContext, PreparedRow, RejectedRow, prepare_chunk
+from bot.importing.values import DateOrder
 
 # The header row may sit under a title row or two ("2026 客户清单"); look this far for it.
 HEADER_SEARCH_ROWS = 20
@@ -45,28 +47,46 @@ class PreparedChunk:
     blank_rows: int
 
 
-def read_header(table: Table, overrides: Mapping[str, str] | None) -> tuple[HeaderMap, Iterator[Row]]:
-    """Find the header row (the first that names the customer column) and map it; returns the remaining rows.
+def read_header(table: Table, overrides: Mapping[str, str] | None) -> tuple[HeaderMap, Iterator[Row], int]:
+    """Find the header row and map it; returns the rows after it and the header's last physical line.
 
-    From then on the table's reader knows the row width and which columns may hold line breaks."""
+    The header is the row that can name the customer and has the most recognised headers among the first
+    rows (a title row above it has none, and a data row, holding phones, e-mails or dates, never counts).
+    The first such row with two or more recognised headers is taken at once, so the usual file is read
+    straight through; from then on the table's reader knows the row width and which columns may hold line
+    breaks."""
     rows = iter(table.rows)
     first_nonblank: tuple[int, list[str]] | None = None
+    best: tuple[int, int, list[str], int] | None = None  # (score, row number, texts, lines read)
+    seen: list[tuple[Row, int]] = []
     for _ in range(HEADER_SEARCH_ROWS):
         try:
-            number, cells, _issues = next(rows)
+            row = next(rows)
         except StopIteration:
             break
+        seen.append((row, table.lines_read()))
+        number, cells, _issues = row
         texts = [cell_text(c) for c in cells]
         if not any(texts):
             continue
         first_nonblank = first_nonblank or (number, texts)
-        if names_the_customer(texts, overrides):
-            header_map = map_headers(texts, number, overrides)
-            _teach(table, header_map)
-            return header_map, rows
-    if first_nonblank is None:
-        raise HeaderError("the file has no header row (it is empty)")
-    return map_headers(first_nonblank[1], first_nonblank[0], overrides), rows  # raises with the headers seen
+        if not names_the_customer(texts, overrides):
+            continue
+        score = header_score(texts, overrides)
+        if best is None or score > best[0]:
+            best = (score, number, texts, table.lines_read())
+        if score >= 2:
+            break
+    if best is None:
+        if first_nonblank is None:
+            raise HeaderError("the file has no header row (it is empty)")
+        map_headers(first_nonblank[1], first_nonblank[0], overrides)  # raises with the headers seen
+        raise HeaderError("no header row found")  # pragma: no cover - map_headers raised
+    _score, number, texts, header_end = best
+    header_map = map_headers(texts, number, overrides)
+    _teach(table, header_map)
+    after = [row for row, _lines in seen if row[0] > number]
+    return header_map, chain(after, rows), header_end
 
 
 # Columns whose cells may plausibly hold line breaks; a break anywhere else means a quote ran on.
@@ -139,24 +159,53 @@ def _payload(chunk: list[RawRow]) -> list[tuple[int, list[str], tuple[LineIssue,
 
 
 def prepared_chunks(chunks: Iterator[tuple[list[RawRow], int]], columns: tuple[tuple[int, str], ...], *,
-                    workers: int, ahead: int = 0, labels: tuple[str, ...] = ()) -> Iterator[PreparedChunk]:
+                    workers: int, ahead: int = 0, context: FileContext = FileContext()) -> Iterator[PreparedChunk]:
     """Prepare each chunk (cells mapped to fields by ``columns``), in ``workers`` processes when ``workers > 1``;
     results keep the file's order. The workers may run up to ``ahead`` chunks (at least two each) ahead of the
     consumer, so they keep working while it writes a batch."""
     if workers <= 1:
         for raw, blank in chunks:
-            yield PreparedChunk(raw, prepare_chunk(_payload(raw), columns, labels), blank)
+            yield PreparedChunk(raw, prepare_chunk(_payload(raw), columns, context), blank)
         return
     with ProcessPoolExecutor(max_workers=workers, initializer=_yield_cpu) as pool:
         in_flight: deque[tuple[list[RawRow], int, Future]] = deque()
         for raw, blank in chunks:
-            in_flight.append((raw, blank, pool.submit(prepare_chunk, _payload(raw), columns, labels)))
+            in_flight.append((raw, blank, pool.submit(prepare_chunk, _payload(raw), columns, context)))
             if len(in_flight) > max(workers * 2, ahead):
                 done_raw, done_blank, future = in_flight.popleft()
                 yield PreparedChunk(done_raw, future.result(), done_blank)
         while in_flight:
             done_raw, done_blank, future = in_flight.popleft()
             yield PreparedChunk(done_raw, future.result(), done_blank)
+
+
+# Fields holding dates; their a/b/yyyy spellings tell whether the file writes the day or the month first.
+DATE_FIELDS = frozenset(("birthday", "last_contact", "next_followup", "followup_at", "created"))
+# Rows read ahead, at most, to find that evidence before the first row is prepared.
+DATE_EVIDENCE_ROWS = 10_000
+
+
+def with_date_order(chunks: Iterator[tuple[list[RawRow], int]], columns: tuple[tuple[int, str], ...],
+                    order: DateOrder) -> Iterator[tuple[list[RawRow], int]]:
+    """The same chunks, after reading ahead (at most ``DATE_EVIDENCE_ROWS``) until ``order`` is decided by a
+    date that can only be day first or month first; every row is then read the same way."""
+    indexes = [index for index, field in columns if field in DATE_FIELDS]
+    if not indexes:
+        yield from chunks
+        return
+    held: list[tuple[list[RawRow], int]] = []
+    rows = 0
+    for chunk in chunks:
+        held.append(chunk)
+        for raw in chunk[0]:
+            for index in indexes:
+                if "/" in raw.cells[index] or "." in raw.cells[index] or "-" in raw.cells[index]:
+                    order.observe(raw.cells[index])
+        rows += len(chunk[0])
+        if order.decided or rows >= DATE_EVIDENCE_ROWS:
+            break
+    yield from held
+    yield from chunks
 
 
 def _yield_cpu() -> None:

@@ -14,16 +14,6 @@ Status = Literal["rejected", "skipped", "note"]
 _MESSAGES: dict[str, dict[str, str]] = {
     # rejected: the row is not imported until it is fixed
     "name_missing": {"en": "the customer name is empty", "zh": "客户名称为空"},
-    "too_long": {"en": "{field} is longer than {max} characters", "zh": "{field} 超过 {max} 个字符"},
-    "bad_phone": {"en": "phone {value!r} is not a valid phone number", "zh": "电话“{value}”不是有效的号码"},
-    "bad_email": {"en": "email {value!r} is not a valid address", "zh": "邮箱“{value}”不是有效的地址"},
-    "bad_contact_phone": {"en": "contact phone {value!r} is not one valid phone number",
-                          "zh": "联系人电话“{value}”不是一个有效的号码"},
-    "bad_contact_email": {"en": "contact email {value!r} is not a valid address", "zh": "联系人邮箱“{value}”不是有效的地址"},
-    "bad_choice": {"en": "{field} {value!r} is not one of: {choices}", "zh": "{field}“{value}”不是以下之一：{choices}"},
-    "bad_birthday": {"en": "birthday {value!r} cannot be read ({detail})", "zh": "生日“{value}”无法识别（{detail}）"},
-    "bad_timezone": {"en": "time zone {value!r} is unknown (use e.g. Asia/Shanghai)",
-                     "zh": "时区“{value}”无效（例如 Asia/Shanghai）"},
     "unclosed_quote": {"en": "a quote opened on this line never closes (it ran over the next {lines} lines, "
                              "which were read again on their own)",
                        "zh": "本行的引号没有闭合（它吞掉了后面 {lines} 行，那些行已逐行重新读取）"},
@@ -46,6 +36,19 @@ _MESSAGES: dict[str, dict[str, str]] = {
                           "zh": "你不能把客户分配给“{value}”，已分配给 {user}"},
     "owner_inactive": {"en": "owner {value!r} is deactivated; assigned to {user}",
                        "zh": "负责人“{value}”已停用，已分配给 {user}"},
+    # set aside: the row imports, the value is kept in the notes
+    "bad_phone": {"en": "phone {value!r} is not a valid phone number; kept in the notes",
+                  "zh": "电话“{value}”不是有效的号码，已记入备注"},
+    "bad_email": {"en": "email {value!r} is not a valid address; kept in the notes",
+                  "zh": "邮箱“{value}”不是有效的地址，已记入备注"},
+    "bad_contact_phone": {"en": "contact phone {value!r} is not a valid phone number; kept in the notes",
+                          "zh": "联系人电话“{value}”不是有效的号码，已记入备注"},
+    "bad_contact_email": {"en": "contact email {value!r} is not a valid address; kept in the notes",
+                          "zh": "联系人邮箱“{value}”不是有效的地址，已记入备注"},
+    "bad_birthday": {"en": "birthday {value!r} cannot be read ({detail}); kept in the notes",
+                     "zh": "生日“{value}”无法识别（{detail}），已记入备注"},
+    "bad_timezone": {"en": "time zone {value!r} is unknown (use e.g. Asia/Shanghai); kept in the notes",
+                     "zh": "时区“{value}”无效（例如 Asia/Shanghai），已记入备注"},
     "extra_phones": {"en": "more phone numbers kept in the notes: {value}", "zh": "其余号码已记入备注：{value}"},
     "merged": {"en": "merged into {target}", "zh": "已合并到{target}"},
     "short_row": {"en": "only {fields} of the header's {expected} fields; the missing ones are blank",
@@ -56,6 +59,16 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "line_undecodable": {"en": "the line has bytes no known encoding reads; they show as �",
                          "zh": "本行有无法识别的字节，已显示为 �"},
     "hidden_row": {"en": "the row is hidden in the sheet; imported anyway", "zh": "该行在表格中被隐藏，仍已导入"},
+    "bad_order": {"en": "order {value!r} cannot be read (date amount currency · items); kept in the notes",
+                  "zh": "订单“{value}”无法识别（日期 金额 币种 · 内容），已记入备注"},
+    "bad_date": {"en": "{field} {value!r} is not a date; kept in the notes", "zh": "{field}“{value}”不是日期，已记入备注"},
+    "value_as_tag": {"en": "{field} {value!r} is not a word crmbot knows; kept as a tag",
+                     "zh": "{field}“{value}”不是系统认识的取值，已作为标签保留"},
+    "too_long_kept": {"en": "{field} is longer than {max} characters; shortened, the whole text kept in the notes",
+                      "zh": "{field} 超过 {max} 个字符，已截短，全文记入备注"},
+    "owner_changed": {"en": "owner changed to {value} (was {kept})", "zh": "负责人已改为 {value}（原为 {kept}）"},
+    "contact_phone_changed": {"en": "contact {target} phone changed to {value} (was {kept})",
+                              "zh": "联系人{target}的电话已改为 {value}（原为 {kept}）"},
     "cell_error": {"en": "{field} holds the spreadsheet error {value}; left blank", "zh": "{field}是表格错误值 {value}，已留空"},
     "formula_set_aside": {"en": "{field} is a formula without a value ({value}); left blank, kept in the notes",
                           "zh": "{field}是没有计算结果的公式（{value}），已留空并记入备注"},
@@ -64,6 +77,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
 }
 
 _WHY: dict[str, dict[str, str]] = {
+    "id": {"en": "crmbot id", "zh": "编号"},
     "phone": {"en": "phone", "zh": "电话"},
     "email": {"en": "email", "zh": "邮箱"},
     "name": {"en": "name", "zh": "名称"},
@@ -71,6 +85,10 @@ _WHY: dict[str, dict[str, str]] = {
 }
 
 _FIELD_NAMES_ZH = {
+    "company": "公司", "province": "省", "city": "市", "district": "区", "country": "国家", "postal_code": "邮编",
+    "last_contact": "最近跟进时间", "next_followup": "下次跟进时间", "next_step": "下一步", "followup": "跟进记录",
+    "followup_at": "跟进时间", "created": "创建时间", "crm_id": "编号", "keep": "其他", "first_name": "名",
+    "last_name": "姓", "more_contacts": "其他联系人", "orders": "订单", "tier_source": "等级来源",
     "name": "客户名称", "kind": "类型", "industry": "行业", "region": "地区", "address": "地址", "phone": "电话",
     "email": "邮箱", "source": "来源", "tags": "标签", "owner": "负责人", "tier": "等级", "stage": "阶段",
     "notes": "备注", "timezone": "时区", "contact_name": "联系人", "contact_title": "职位",

@@ -13,7 +13,8 @@ batch's transaction, so even an interrupted import is on record with what it wro
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, insert, select, update
@@ -24,13 +25,29 @@ from bot.importing.merging import MERGED_COLUMNS, merge_contact, merge_values, s
 from bot.importing.reasons import Reason
 from bot.importing.rows import PreparedContact, PreparedRow
 from storage.db import bulk_write_cache, is_sqlite
-from storage.models import AuditLog, Contact, Customer
+from storage.models import AuditLog, Contact, Customer, FollowUp, Order
 
 CUSTOMER = Customer.__table__
 CONTACT = Contact.__table__
 AUDIT = AuditLog.__table__
+FOLLOWUP = FollowUp.__table__
+ORDER = Order.__table__
+# Customer columns a merge also reads: who owns it and its activity dates.
+_MERGE_STATE = ("owner_id", "team_id", "last_contact_at", "next_step", "next_followup_at")
 _CONTACT_COLUMNS = ("name", "title", "phone", "email", "birthday_month", "birthday_day", "birthday_is_lunar",
                     "birthday_is_leap_month", "birthday_year")
+
+
+@dataclass(slots=True)
+class MergeExtras:
+    """What a merge brings besides the row's values: an owner to move the customer to (``None``: keep),
+    the activity dates, the row's follow-up, and whether the row is the customer's own exported line."""
+
+    owner_id: int | None = None
+    team_id: int | None = None
+    dates: dict[str, Any] = field(default_factory=dict)
+    followup: dict[str, Any] | None = None
+    overwrite: bool = False
 
 
 class BatchWriter:
@@ -43,43 +60,58 @@ class BatchWriter:
         self._user_id = user_id
         self._platform = platform
         self._now = now
+        self.now = now
         self.dry_run = dry_run
         self._creates: list[Known] = []
-        self._merges: list[tuple[Known, PreparedRow]] = []
+        self._merges: list[tuple[Known, PreparedRow, MergeExtras]] = []
         self.audit_id: int | None = None
         self.contacts_created = 0
+        self.followups_created = 0
 
     @property
     def pending(self) -> int:
         """Rows waiting for the next flush."""
         return len(self._creates) + len(self._merges)
 
-    def create(self, row: PreparedRow, *, owner_id: int, team_id: int | None) -> Known:
-        """Queue a new customer from ``row``; the returned record is findable before it is written."""
+    def create(self, row: PreparedRow, *, owner_id: int, team_id: int | None, dates: dict[str, Any] | None = None,
+               followup: dict[str, Any] | None = None) -> Known:
+        """Queue a new customer from ``row`` (with its activity ``dates`` and ``followup``); the returned record
+        is findable before it is written."""
         values = dict(row.values)
         values.update(
             tenant=self._tenant, owner_id=owner_id, team_id=team_id,
             kind=values["kind"] or "company", tier=values["tier"] or "normal", stage=values["stage"] or "lead",
-            created_at=self._now, updated_at=self._now,
+            created_at=self._now, updated_at=self._now, last_contact_at=None, next_step=None, next_followup_at=None,
         )
+        values.update(dates or {})
         known = Known(None, row.row_number, values["name"], values["name_key"], values["phone"], values["email"],
                       visible=True, region=values["region"], industry=values["industry"], pending=values,
-                      pending_contacts=[row.contact] if row.contact else [])
+                      pending_contacts=list(row.contacts))
+        if followup is not None:
+            known.pending_followups.append(followup)
+        known.pending_orders.extend(row.orders)
         self._creates.append(known)
         return known
 
-    def merge(self, target: Known, row: PreparedRow) -> list[Reason] | None:
+    def merge(self, target: Known, row: PreparedRow, extras: MergeExtras | None = None) -> list[Reason] | None:
         """Merge ``row`` into ``target``. A customer still pending is changed at once (notes returned); one
         in the database is merged when the batch is flushed (its notes come back from ``flush``)."""
+        extras = extras or MergeExtras()
         if target.pending is not None:
-            changes, notes = merge_values(target.pending, row, target.target())
+            changes, notes = merge_values(target.pending, row, target.target(), overwrite=extras.overwrite)
             target.pending.update(changes)
-            if row.contact:
-                _merge_into_list(target.pending_contacts, row.contact)
+            target.pending.update(_later_dates(target.pending, extras.dates))
+            if extras.owner_id is not None:
+                target.pending.update(owner_id=extras.owner_id, team_id=extras.team_id)
+            for contact in row.contacts:
+                _merge_into_list(target.pending_contacts, contact)
+            if extras.followup is not None and not _same_followup(target.pending_followups, extras.followup):
+                target.pending_followups.append(extras.followup)
+            target.pending_orders.extend(o for o in row.orders if o not in target.pending_orders)
             return notes
         if target.customer_id is None:  # created earlier in a dry run: nothing stored to compare with
             return [Reason("merged", {"target": target.target()})]
-        self._merges.append((target, row))
+        self._merges.append((target, row, extras))
         return None
 
     def flush(self, summary: dict[str, Any]) -> list[tuple[int, list[Reason]]]:
@@ -89,7 +121,7 @@ class BatchWriter:
         if self.dry_run:
             notes = self._merge_notes_dry(merges)
             for known in creates:
-                known.pending, known.pending_contacts = None, []
+                known.pending, known.pending_contacts, known.pending_followups, known.pending_orders = None, [], [], []
             return notes
         with self._engine.connect() as conn, bulk_write_cache(conn), conn.begin():
             self._insert_customers(conn, creates)
@@ -103,59 +135,117 @@ class BatchWriter:
         ids = allocate_ids(conn, CUSTOMER, len(creates))
         rows: list[dict[str, Any]] = []
         contacts: list[dict[str, Any]] = []
+        followups: list[dict[str, Any]] = []
+        orders: list[dict[str, Any]] = []
         for known, customer_id in zip(creates, ids, strict=True):
             known.customer_id = customer_id
             rows.append({"id": customer_id, **(known.pending or {})})
             contacts.extend(self._contact_row(customer_id, c) for c in known.pending_contacts)
-            known.pending, known.pending_contacts = None, []
+            followups.extend({**f, "customer_id": customer_id} for f in known.pending_followups)
+            orders.extend(self._order_row(customer_id, o) for o in known.pending_orders)
+            known.pending, known.pending_contacts, known.pending_followups, known.pending_orders = None, [], [], []
         insert_rows(conn, CUSTOMER, rows)
         insert_rows(conn, CONTACT, contacts)
+        if followups:
+            conn.execute(insert(FOLLOWUP), followups)
+        if orders:
+            conn.execute(insert(ORDER), orders)
         self.contacts_created += len(contacts)
+        self.followups_created += len(followups)
+
+    def _order_row(self, customer_id: int, order) -> dict[str, Any]:
+        return {"customer_id": customer_id, "amount": order.amount, "currency": order.currency,
+                "ordered_on": order.ordered_on, "items": order.items, "payment_due": None, "paid_at": None,
+                "created_by": self._user_id, "created_at": self._now, "deleted_at": None}
 
     def _contact_row(self, customer_id: int, contact: PreparedContact) -> dict[str, Any]:
         return {"customer_id": customer_id, **contact_values(contact), "created_at": self._now, "updated_at": self._now}
 
-    def _apply_merges(self, conn, merges: list[tuple[Known, PreparedRow]]) -> list[tuple[int, list[Reason]]]:
+    def _apply_merges(self, conn, merges: list[tuple[Known, PreparedRow, MergeExtras]]) -> list[tuple[int, list[Reason]]]:
         if not merges:
             return []
-        ids = sorted({known.customer_id for known, _ in merges})
+        ids = sorted({known.customer_id for known, _, _ in merges})
         current = {row.id: dict(row._mapping) for row in conn.execute(
-            select(CUSTOMER.c.id, *(CUSTOMER.c[c] for c in MERGED_COLUMNS)).where(CUSTOMER.c.id.in_(ids)))}
+            select(CUSTOMER.c.id, *(CUSTOMER.c[c] for c in (*MERGED_COLUMNS, *_MERGE_STATE))).where(CUSTOMER.c.id.in_(ids)))}
+        before = {cid: dict(state) for cid, state in current.items()}
         contacts: dict[int, list[dict[str, Any]]] = {}
         for row in conn.execute(select(CONTACT).where(CONTACT.c.customer_id.in_(ids), CONTACT.c.deleted_at.is_(None))):
             contacts.setdefault(row.customer_id, []).append(dict(row._mapping))
+        texts: dict[int, list[dict[str, Any]]] = {}
+        for row in conn.execute(select(FOLLOWUP.c.customer_id, FOLLOWUP.c.text, FOLLOWUP.c.next_step,
+                                       FOLLOWUP.c.next_due_date).where(FOLLOWUP.c.customer_id.in_(ids),
+                                                                       FOLLOWUP.c.deleted_at.is_(None))):
+            texts.setdefault(row.customer_id, []).append(dict(row._mapping))
+        known_orders: dict[int, set[tuple]] = {}
+        for row in conn.execute(select(ORDER.c.customer_id, ORDER.c.ordered_on, ORDER.c.amount).where(
+                ORDER.c.customer_id.in_(ids), ORDER.c.deleted_at.is_(None))):
+            known_orders.setdefault(row.customer_id, set()).add((row.ordered_on, row.amount))
         notes: list[tuple[int, list[Reason]]] = []
         changed: set[int] = set()
         new_contacts: list[dict[str, Any]] = []
+        new_followups: list[dict[str, Any]] = []
+        new_orders: list[dict[str, Any]] = []
         contact_updates: dict[int, dict[str, Any]] = {}
-        for known, row in merges:
+        audits: list[dict[str, Any]] = []
+        for known, row, extras in merges:
             state = current.get(known.customer_id)
             if state is None:  # deleted meanwhile: nothing to merge into
                 continue
-            changes, row_notes = merge_values(state, row, known.target())
+            changes, row_notes = merge_values(state, row, known.target(), overwrite=extras.overwrite)
+            changes.update(_later_dates(state, extras.dates))
+            if extras.owner_id is not None and extras.owner_id != state["owner_id"]:
+                changes.update(owner_id=extras.owner_id, team_id=extras.team_id)
             state.update(changes)
             if changes:
                 changed.add(known.customer_id)
-            notes.append((row.row_number, row_notes))
-            if row.contact:
-                existing = next((c for c in contacts.get(known.customer_id, []) if same_contact(c["name"], row.contact.name)), None)
+            for contact in row.contacts:
+                existing = next((c for c in contacts.get(known.customer_id, []) if same_contact(c["name"], contact.name)), None)
                 if existing is None:
-                    record = self._contact_row(known.customer_id, row.contact)
+                    record = self._contact_row(known.customer_id, contact)
                     contacts.setdefault(known.customer_id, []).append(record)
                     new_contacts.append(record)
-                elif (fill := merge_contact(existing, row.contact)) and "id" in existing:
+                    continue
+                fill = merge_contact(existing, contact)
+                if contact.phone and existing.get("phone") and contact.phone != existing["phone"]:
+                    fill["phone"] = contact.phone  # a changed phone is the news the file brings
+                    row_notes.append(Reason("contact_phone_changed", {"target": existing["name"], "value": contact.phone,
+                                                                      "kept": existing["phone"]}))
+                if fill and "id" in existing:
+                    audits.append(self._audit_row("contact", existing["id"], {c: existing.get(c) for c in fill}, fill))
                     existing.update(fill)
                     contact_updates[existing["id"]] = existing
+            followup = extras.followup
+            if followup is not None and not _same_followup(texts.get(known.customer_id, []), followup):
+                new_followups.append({**followup, "customer_id": known.customer_id})
+                texts.setdefault(known.customer_id, []).append(followup)
+            for order in row.orders:
+                seen = known_orders.setdefault(known.customer_id, set())
+                if (order.ordered_on, order.amount) not in seen:
+                    seen.add((order.ordered_on, order.amount))
+                    new_orders.append(self._order_row(known.customer_id, order))
+            notes.append((row.row_number, row_notes))
+        for cid in sorted(changed):
+            old, new = before[cid], current[cid]
+            diff = [c for c in (*MERGED_COLUMNS, *_MERGE_STATE) if old.get(c) != new.get(c)]
+            audits.append(self._audit_row("customer", cid, {c: old.get(c) for c in diff}, {c: new.get(c) for c in diff}))
         if changed:
+            columns = (*MERGED_COLUMNS, *_MERGE_STATE)
             statement = update(CUSTOMER).where(CUSTOMER.c.id == bindparam("target_id")).values(
-                {c: bindparam(f"new_{c}") for c in (*MERGED_COLUMNS, "updated_at")})
+                {c: bindparam(f"new_{c}") for c in (*columns, "updated_at")})
             conn.execute(statement, [
-                {"target_id": cid, "new_updated_at": self._now, **{f"new_{c}": current[cid][c] for c in MERGED_COLUMNS}}
+                {"target_id": cid, "new_updated_at": self._now, **{f"new_{c}": current[cid][c] for c in columns}}
                 for cid in sorted(changed)
             ])
         if new_contacts:
             conn.execute(insert(CONTACT), new_contacts)
             self.contacts_created += len(new_contacts)
+        if new_followups:
+            conn.execute(insert(FOLLOWUP), new_followups)
+            self.followups_created += len(new_followups)
+        if new_orders:
+            conn.execute(insert(ORDER), new_orders)
+        if audits:
+            conn.execute(insert(AUDIT), audits)
         if contact_updates:
             statement = update(CONTACT).where(CONTACT.c.id == bindparam("target_id")).values(
                 {c: bindparam(f"new_{c}") for c in (*_CONTACT_COLUMNS, "updated_at")})
@@ -165,17 +255,24 @@ class BatchWriter:
             ])
         return notes
 
-    def _merge_notes_dry(self, merges: list[tuple[Known, PreparedRow]]) -> list[tuple[int, list[Reason]]]:
+    def _audit_row(self, entity: str, entity_id: int, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+        """One audit entry for a value an import merge changed (who, when, before and after)."""
+        dump = lambda values: json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)  # noqa: E731
+        return {"tenant": self._tenant, "user_id": self._user_id, "platform": self._platform,
+                "action": "import_merge", "entity": entity, "entity_id": entity_id, "before": dump(before),
+                "after": dump(after), "at": self._now}
+
+    def _merge_notes_dry(self, merges: list[tuple[Known, PreparedRow, MergeExtras]]) -> list[tuple[int, list[Reason]]]:
         if not merges:
             return []
-        ids = sorted({known.customer_id for known, _ in merges})
+        ids = sorted({known.customer_id for known, _, _ in merges})
         with self._engine.connect() as conn:
             current = {row.id: dict(row._mapping) for row in conn.execute(
                 select(CUSTOMER.c.id, *(CUSTOMER.c[c] for c in MERGED_COLUMNS)).where(CUSTOMER.c.id.in_(ids)))}
         notes = []
-        for known, row in merges:
+        for known, row, extras in merges:
             if (state := current.get(known.customer_id)) is not None:
-                changes, row_notes = merge_values(state, row, known.target())
+                changes, row_notes = merge_values(state, row, known.target(), overwrite=extras.overwrite)
                 state.update(changes)
                 notes.append((row.row_number, row_notes))
         return notes
@@ -201,6 +298,29 @@ class BatchWriter:
 def contact_values(contact: PreparedContact) -> dict[str, Any]:
     """The contact's columns (``dataclasses.asdict`` deep-copies: 35 µs a contact, a second per 30k rows)."""
     return {column: getattr(contact, column) for column in _CONTACT_COLUMNS}
+
+
+def _later_dates(state: dict[str, Any], dates: dict[str, Any]) -> dict[str, Any]:
+    """The activity columns ``dates`` move forward: a later last contact; a next step only where none is open."""
+    changes: dict[str, Any] = {}
+    last = dates.get("last_contact_at")
+    if last is not None and (state.get("last_contact_at") is None or _aware(last) > _aware(state["last_contact_at"])):
+        changes["last_contact_at"] = last
+    if dates.get("next_followup_at") is not None and state.get("next_followup_at") is None:
+        changes["next_followup_at"] = dates["next_followup_at"]
+        changes["next_step"] = dates.get("next_step")
+    return changes
+
+
+def _aware(at: datetime) -> datetime:
+    # SQLite hands back naive UTC datetimes.
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def _same_followup(existing: list[dict[str, Any]], followup: dict[str, Any]) -> bool:
+    """Whether the customer already has this follow-up (an export imported again brings its own back)."""
+    return any(f.get("text") == followup["text"] and f.get("next_step") == followup.get("next_step")
+               and f.get("next_due_date") == followup.get("next_due_date") for f in existing)
 
 
 def _merge_into_list(contacts: list[PreparedContact], incoming: PreparedContact) -> None:

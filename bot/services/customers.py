@@ -136,12 +136,12 @@ def _matches(session: Session, *, visible: ColumnElement[bool],
 def _in_tags_or_names(book: VisibleBook, *, query: str, limit: int) -> list[tuple[Customer, int]]:
     """Visible customers tagged `query` (rank 7) or, for two characters or more, with it in their name (rank 8).
 
-    Names match regardless of case (tags are stored lower-case); ``%`` and ``_`` are the user's characters,
+    Names and tags match regardless of case (imported tags keep the case they were written in); ``%`` and ``_`` are the user's characters,
     not wildcards. Where the trigram index can say which customers may match, only those are read; otherwise
     the visible customers are scanned.
     """
     in_names = len(query) >= 2
-    tagged = Customer.tags.contains(f",{query.lower()},", autoescape=True)
+    tagged = Customer.tags.icontains(f",{query},", autoescape=True)
     rank = case((tagged, 7), else_=8)
     found = or_(tagged, Customer.name.icontains(query, autoescape=True)) if in_names else tagged
     statement = select(Customer, rank).where(book.visible, found).order_by(rank).limit(limit)

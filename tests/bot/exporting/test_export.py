@@ -104,20 +104,92 @@ def test_every_export_is_in_the_audit_log(engine, settings, user, book, tmp_path
     assert json.loads(after) == {"contacts": 2, "customers": 1, "file": "east.csv", "format": "csv"}
 
 
+def _snapshot(engine) -> dict:
+    """What a person would compare after a round trip: customers, contacts, orders, follow-ups, next steps."""
+    with engine.connect() as conn:
+        customers = {row.name: tuple(row) for row in conn.execute(text(
+            "SELECT c.name, c.phone, c.tier, c.tier_manual, c.stage, c.tags, u.name AS owner, c.next_step "
+            "FROM customer c JOIN app_user u ON u.id = c.owner_id WHERE c.deleted_at IS NULL"))}
+        contacts = sorted(tuple(row) for row in conn.execute(text(
+            "SELECT cu.name, co.name, co.title, co.phone, co.birthday_month, co.birthday_day, co.birthday_is_lunar "
+            "FROM contact co JOIN customer cu ON cu.id = co.customer_id WHERE cu.deleted_at IS NULL")))
+        orders = sorted((row[0], str(row[1]), f"{row[2]:.2f}", row[3]) for row in conn.execute(text(
+            "SELECT cu.name, o.ordered_on, o.amount, o.items FROM sales_order o JOIN customer cu ON cu.id = o.customer_id")))
+        steps = sorted((row[0], row[1], str(row[2])) for row in conn.execute(text(
+            "SELECT cu.name, f.next_step, f.next_due_date FROM followup f JOIN customer cu ON cu.id = f.customer_id "
+            "WHERE f.next_due_at IS NOT NULL AND f.done_at IS NULL")))
+        last = {row[0]: row[1] for row in conn.execute(text(
+            "SELECT cu.name, f.text FROM followup f JOIN customer cu ON cu.id = f.customer_id ORDER BY f.happened_at"))}
+    return {"customers": customers, "contacts": contacts, "orders": orders, "steps": steps, "last": last}
+
+
+@pytest.fixture
+def busy_book(engine, user, book, clock):
+    """The book plus what a real one has: an order, an open next step, a level set by hand."""
+    from datetime import date
+    from decimal import Decimal
+
+    from storage.models import Order
+
+    now = clock.now()
+    with unit_of_work(engine) as session:
+        acme = session.get(Customer, book.id)
+        acme.tier_manual = True
+        due = now + timedelta(days=3)
+        acme.next_step, acme.next_followup_at = "send the quote", due
+        session.add(FollowUp(customer_id=acme.id, author_id=acme.owner_id, kind="call", text="asked for a quote",
+                             happened_at=now - timedelta(days=1), next_step="send the quote", next_due_at=due,
+                             next_due_date=due.date(), next_due_has_time=True))
+        session.add(Order(customer_id=acme.id, amount=Decimal("5000.00"), ordered_on=date(2026, 10, 1), items="10 pumps",
+                          created_by=acme.owner_id))
+    return book
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_an_exported_file_imports_again_as_the_same_customers(engine, settings, user, book, tmp_path, clock, lang):
+def test_an_exported_file_imports_into_an_empty_book_as_the_same_customers(engine, settings, user, busy_book, tmp_path,
+                                                                           clock, lang):
+    before = _snapshot(engine)
     exported = export_customers(engine, settings, user=user("boss"), path=tmp_path / f"all-{lang}.xlsx", lang=lang)
     with unit_of_work(engine) as session:
-        session.exec(text("DELETE FROM contact"))
-        session.exec(text("DELETE FROM followup"))
-        session.exec(text("DELETE FROM customer"))
+        for table in ("contact", "followup", "sales_order", "customer"):
+            session.exec(text(f"DELETE FROM {table}"))
 
     report = import_customers(engine, user=user("boss"), path=exported.path, options=ImportOptions(workers=1), clock=clock)
 
     assert (report.created, report.rejected, report.noted) == (2, 0, 0)
+    after = _snapshot(engine)
+    assert after["customers"] == {k: v for k, v in before["customers"].items() if k != "Gone Ltd"}
+    assert after["contacts"] == before["contacts"] and after["orders"] == before["orders"]
+    assert after["steps"] == before["steps"]
+    assert after["last"]["Acme"] == "asked for a quote"  # the last follow-up comes back, dated from the file
+
+
+def test_an_edited_export_changes_exactly_the_edited_cells(engine, settings, user, busy_book, tmp_path, clock):
+    exported = export_customers(engine, settings, user=user("boss"), path=tmp_path / "all.csv", lang="zh")
+    rows = read_csv(exported.path)
+    before = _snapshot(engine)
+    for row in rows:
+        if row["客户名称"] == "Acme":
+            row["电话"] = "13700137000"  # a new number: by phone alone it would be a new customer
+            row["负责人"] = "carol"
+            row["联系人电话"] = "13911112222"
+    with (tmp_path / "edited.csv").open("w", encoding="utf-8-sig", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+    report = import_customers(engine, user=user("boss"), path=tmp_path / "edited.csv",
+                              options=ImportOptions(workers=1, on_duplicate="merge"), clock=clock)
+
+    assert (report.created, report.merged) == (0, 2)
+    after = _snapshot(engine)
+    acme_before, acme_after = before["customers"]["Acme"], after["customers"]["Acme"]
+    changed = {i for i, (a, b) in enumerate(zip(acme_before, acme_after, strict=True)) if a != b}
+    assert changed == {1, 6}  # the phone and the owner, nothing else
+    assert acme_after[1] == "+8613700137000" and acme_after[6] == "carol"
+    assert after["customers"]["Globex"] == before["customers"]["Globex"]
+    assert ("Acme", "王芳", "采购经理", "+8613911112222", 3, 5, 1) in after["contacts"]
+    assert after["orders"] == before["orders"] and after["steps"] == before["steps"]
     with engine.connect() as conn:
-        acme = conn.execute(text("SELECT c.tier, c.stage, c.tags, u.name FROM customer c JOIN app_user u "
-                                 "ON u.id = c.owner_id WHERE c.name = 'Acme'")).one()
-        contact = conn.execute(text("SELECT name, birthday_month, birthday_day, birthday_is_lunar FROM contact")).one()
-    assert tuple(acme) == ("key", "repeat", ",vip,expo,", "alice")
-    assert tuple(contact) == ("王芳", 3, 5, 1)
+        audited = {row[0] for row in conn.execute(text("SELECT entity FROM audit_log WHERE action = 'import_merge'"))}
+    assert audited == {"customer", "contact"}

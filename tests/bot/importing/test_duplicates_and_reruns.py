@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import text
 
 from tests.bot.importing.spreadsheets import read_error_file, write_csv
 
@@ -72,7 +73,7 @@ def test_skip_leaves_the_existing_customer_alone(tmp_path, run_import, stored, e
     assert stored()["Acme"]["industry"] == "Retail" and "ACME Ltd." not in stored()
 
 
-def test_merge_fills_blanks_unites_tags_keeps_conflicts_and_adds_contacts(tmp_path, run_import, stored, existing):
+def test_merge_fills_blanks_unites_tags_keeps_conflicts_and_adds_contacts(tmp_path, run_import, stored, existing, engine):
     acme = existing("Acme", owner="alice", phone="+8613800138000", region="Shanghai", tags=",a,")
 
     report = run_import(sheet(tmp_path, ["Acme", "", "ops@acme.com", "Retail", "Beijing", "b, a", "Li Na", "03-02", "bob"]),
@@ -81,7 +82,12 @@ def test_merge_fills_blanks_unites_tags_keeps_conflicts_and_adds_contacts(tmp_pa
     customer = stored()["Acme"]
     assert report.merged == 1 and report.created == 0
     assert (customer["email"], customer["industry"], customer["tags"]) == ("ops@acme.com", "Retail", ",a,b,")
-    assert customer["region"] == "Shanghai" and customer["owner"] == "alice"  # kept; the owner never changes
+    assert customer["region"] == "Shanghai"  # kept, with a note
+    assert customer["owner"] == "bob"  # the owner column is the news: applied, and audited
+    with engine.connect() as conn:
+        [(before, after)] = conn.execute(text(
+            "SELECT before, after FROM audit_log WHERE action = 'import_merge' AND entity = 'customer'")).all()
+    assert json.loads(before)["owner_id"] != json.loads(after)["owner_id"]
     [note] = read_error_file(report.error_file)
     assert note["code"] == "merge_kept" and "Shanghai" in note["原因"] and "Beijing" in note["原因"]
     assert [(c["customer_id"], c["name"], c["birthday_month"]) for c in stored.contacts()] == [(acme, "Li Na", 3)]

@@ -26,7 +26,7 @@ MESSY_ROWS = [
     [13, "Northwind Logistics Co., Ltd.", "13900000000", "", "", "alice", "", "", "", "", "X13"],  # in the DB
 ]
 IMPORTED = {"杭州云帆科技有限公司", "上海远航物流有限公司", "深圳博达电子有限公司", "Acme Trading Ltd", "张伟",
-            "南京汇丰建材有限公司"}
+            "南京汇丰建材有限公司", "北京星辰贸易有限公司", "广州鼎盛食品有限公司", "成都嘉禾餐饮管理有限公司"}
 
 
 @pytest.fixture
@@ -41,15 +41,17 @@ def test_messy_xlsx_imports_every_good_row_and_explains_every_other(messy_xlsx, 
 
     customers = stored()
     assert set(customers) == IMPORTED | {"Northwind Logistics"}
-    assert (report.created, report.rejected, report.skipped, report.noted) == (6, 4, 3, 1)
+    assert (report.created, report.rejected, report.skipped, report.noted) == (9, 1, 3, 4)
+    assert report.set_aside == 3 and report.balanced
     assert report.blank_rows == 1
     assert report.header_map.header_row == 2
-    assert report.header_map.ignored == ("内部编码",)
+    assert report.header_map.ignored == ("序号", "内部编码")
 
     errors = {int(row["行号"]): row for row in read_error_file(report.error_file)}
     assert sorted(errors) == [4, 5, 6, 10, 11, 13, 14, 16]
     assert errors[4]["code"] == "name_missing" and errors[4]["处理结果"] == "未导入"
-    assert errors[5]["code"] == "bad_phone" and "12345" in errors[5]["原因"]
+    assert errors[5]["code"] == "bad_phone" and "12345" in errors[5]["原因"] and errors[5]["处理结果"] == "已导入（请核对）"
+    assert "12345" in customers["北京星辰贸易有限公司"]["notes"]  # the value is kept where a person will see it
     assert errors[6]["code"] == "duplicate" and "第 3 行" in errors[6]["原因"] and errors[6]["处理结果"] == "已跳过"
     assert errors[10]["code"] == "bad_email"
     assert errors[11]["code"] == "bad_birthday" and "2023-02-29" in errors[11]["原因"]
@@ -88,7 +90,7 @@ def test_gbk_csv_from_chinese_excel_imports_the_same(tmp_path, run_import, store
     report = run_import(path, as_="boss", lang="en")
 
     assert set(stored()) == IMPORTED | {"Northwind Logistics Co., Ltd."}
-    assert report.rejected == 4
+    assert report.rejected == 1
     reasons = {row["row"]: row["reason"] for row in read_error_file(report.error_file)}
     assert reasons["3"] == "the customer name is empty"
 

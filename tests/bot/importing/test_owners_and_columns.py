@@ -36,7 +36,7 @@ def test_a_manager_assigns_within_their_teams_and_a_rep_only_to_themselves(tmp_p
 
 @pytest.mark.parametrize(
     ("header", "field"),
-    [("客户名称*", "name"), ("Customer Name", "name"), ("公司", "name"), ("手机号码", "phone"), ("E-mail", "email"),
+    [("客户名称*", "name"), ("Customer Name", "name"), ("公司", "company"), ("手机号码", "phone"), ("E-mail", "email"),
      ("电话(必填)", "phone"), ("负责人", "owner"), ("Owner", "owner"), ("生日", "birthday"), ("出生日期", "birthday"),
      ("标签", "tags"), ("备注", "notes"), ("来源", "source"), ("地区", "region"), ("联系人", "contact_name"),
      ("职位", "contact_title"), ("Lead Source", "source"), ("序号", "ignore"), ("whatever", None)],
@@ -81,22 +81,45 @@ def test_several_numbers_in_one_cell_keep_the_first_and_note_the_rest():
 
     assert isinstance(row, PreparedRow)
     assert row.values["phone"] == "+8613800138000"
-    assert row.values["notes"] == "+861088886666"
+    assert row.values["notes"] == "phone: +861088886666"
     assert [n.code for n in row.notes] == ["extra_phones"]
 
 
-@pytest.mark.parametrize(
-    ("values", "code"),
-    [({"name": ["  "]}, "name_missing"), ({"name": ["A"], "phone": ["1-800-FLOWERS"]}, "bad_phone"),
-     ({"name": ["A"], "tier": ["gold"]}, "bad_choice"), ({"name": ["A"], "timezone": ["Mars/Base"]}, "bad_timezone"),
-     ({"name": ["A"], "birthday": ["农历2023年闰三月初一"]}, "bad_birthday"), ({"name": ["A" * 201]}, "too_long"),
-     ({"name": ["A"], "contact_email": ["x@"]}, "bad_contact_email")],
-)
-def test_invalid_values_reject_the_row_with_a_reason(values, code):
-    rejected = prepare_row(3, values)
+def test_only_a_row_with_nothing_to_name_the_customer_is_rejected():
+    rejected = prepare_row(3, {"name": ["  "], "company": [""], "contact_name": [""]})
 
-    assert isinstance(rejected, RejectedRow) and rejected.reason.code == code
-    assert rejected.reason.text("en") and rejected.reason.text("zh")
+    assert isinstance(rejected, RejectedRow) and rejected.reason.code == "name_missing"
+
+
+@pytest.mark.parametrize(
+    ("values", "code", "kept"),
+    [({"name": ["A"], "phone": ["1-800-FLOWERS"]}, "bad_phone", "1-800-FLOWERS"),
+     ({"name": ["A"], "timezone": ["Mars/Base"]}, "bad_timezone", "Mars/Base"),
+     ({"name": ["A"], "birthday": ["农历2023年闰三月初一"]}, "bad_birthday", "农历2023年闰三月初一"),
+     ({"name": ["A" * 201]}, "too_long_kept", "A" * 201),
+     ({"name": ["A"], "contact_email": ["x@"]}, "bad_contact_email", "x@"),
+     ({"name": ["A"], "last_contact": ["yesterday-ish"]}, "bad_date", "yesterday-ish")],
+)
+def test_a_value_that_cannot_be_placed_is_kept_in_the_notes_and_the_row_imports(values, code, kept):
+    row = prepare_row(3, values)
+
+    assert isinstance(row, PreparedRow)
+    assert [reason.code for reason in row.set_aside] == [code]
+    assert kept in row.values["notes"]
+    assert row.set_aside[0].text("en") and row.set_aside[0].text("zh")
+
+
+def test_vendor_words_map_to_stages_tiers_and_kinds_and_the_rest_become_tags():
+    row = prepare_row(3, {"name": ["A"], "stage": ["Customer - Direct"], "tier": ["A（重要客户）"],
+                          "kind": ["微信用户"], "tags": ["A类, vip, VIP"]})
+    assert isinstance(row, PreparedRow)
+    assert (row.values["stage"], row.values["tier"], row.values["kind"]) == ("first_purchase", "vip", "person")
+    assert row.values["tags"] == ",A类,vip,"  # the case as written, one tag whatever its case
+
+    odd = prepare_row(4, {"name": ["B"], "stage": ["Evaluation"], "kind": ["经销商"]})
+    assert isinstance(odd, PreparedRow)
+    assert odd.values["tags"] == ",经销商,Evaluation," and odd.values["stage"] is None
+    assert [n.code for n in odd.notes] == ["value_as_tag", "value_as_tag"]
 
 
 def test_every_reason_reads_in_both_languages():
