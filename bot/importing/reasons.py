@@ -62,6 +62,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "bad_order": {"en": "order {value!r} cannot be read (date amount currency · items); kept in the notes",
                   "zh": "订单“{value}”无法识别（日期 金额 币种 · 内容），已记入备注"},
     "bad_date": {"en": "{field} {value!r} is not a date; kept in the notes", "zh": "{field}“{value}”不是日期，已记入备注"},
+    "named_after_contact": {"en": "no customer name: the customer is the person {value!r}",
+                            "zh": "没有客户名称：以联系人“{value}”作为个人客户导入"},
     "value_as_tag": {"en": "{field} {value!r} is not a word crmbot knows; kept as a tag",
                      "zh": "{field}“{value}”不是系统认识的取值，已作为标签保留"},
     "too_long_kept": {"en": "{field} is longer than {max} characters; shortened, the whole text kept in the notes",

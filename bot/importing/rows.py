@@ -272,6 +272,8 @@ def _prepare(row_number: int, values: Mapping[str, Sequence[str]], labels: Mappi
         name = company
     elif person:
         name, kind_hint = person, "person"  # a person with no company is a customer of their own
+        if not contacts_file:
+            notes.append(Reason("named_after_contact", {"value": person}))
     else:
         raise RowRejected("name_missing")
     if len(name) > _CUSTOMER_LIMITS["name"]:

@@ -120,3 +120,11 @@ def test_the_file_decides_whether_slashed_dates_are_day_or_month_first(tmp_path,
 
     dates = {row["name"]: str(row["last_contact_at"]) for row in rows_of(engine, "SELECT * FROM customer")}
     assert dates["A"].startswith("2024-04-03") and dates["B"].startswith("2024-04-25")
+
+
+def test_the_documented_vendor_word_table_is_the_one_the_importer_uses():
+    from bot.importing.vocabulary import vocabulary_table
+
+    doc = (Path(__file__).parents[3] / "docs" / "importing.md").read_text(encoding="utf-8")
+    for field, value, words in vocabulary_table():
+        assert f"| {field} | {value} | {words} |" in doc
