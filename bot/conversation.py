@@ -17,14 +17,14 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from bot.access import can_change
-from bot.cards import customer_card
-from bot.context import CommandContext
 from bot.dispatcher import Bot, guess_language
 from bot.messages import Card, Incoming
 from bot.render import pick_language
 from bot.services.agenda import Agenda, agenda_for
 from bot.services.chat_groups import ChatGroup, groups_of
 from bot.services.customers import Duplicate, find_duplicates
+from bot.shared_cards import live_shared_cards
+from bot.shared_cards import shared_card_view as core_shared_card_view
 from bot.threads import shared_card_in
 from bot.users import resolve_user
 from storage.models import Customer, FollowUp, SharedCard, User, UserIdentity
@@ -40,6 +40,7 @@ __all__ = [
     "groups",
     "healthy",
     "likely_duplicates",
+    "live_shared_cards_of",
     "local_today",
     "may_change_customer",
     "shared_card_at",
@@ -148,27 +149,16 @@ def sharer_language(bot: Bot, shared: SharedCardRef) -> str:
 
 
 def shared_card_view(bot: Bot, shared: SharedCardRef) -> tuple[Card, str] | None:
-    """The card as it should look in the channel now, in the sharer's language; None if it is gone."""
+    """The card as it should look in the channel now, in the sharer's language (``bot.shared_cards`` decides:
+    the customer's redacted card, or that it was deleted or moved, without buttons); None if it is gone."""
     with unit_of_work(bot.engine, write=False) as session:
-        customer = session.get(Customer, shared.customer_id)
-        sharer = session.get(User, shared.shared_by)
-        if customer is None or sharer is None:
-            return None
-        identity = session.exec(
-            select(UserIdentity).where(UserIdentity.user_id == sharer.id, UserIdentity.platform == shared.platform)
-        ).first()
-        incoming = Incoming(
-            platform=shared.platform,
-            workspace=shared.workspace,
-            channel=shared.channel,
-            user_id=identity.external_id if identity else "",
-            text="",
-            is_direct=False,
-        )
-        lang = pick_language(sharer.language or bot.settings.defaults.language)
-        ctx = CommandContext(session=session, user=sharer, incoming=incoming, settings=bot.settings,
-                             clock=bot.clock, lang=lang)
-        return customer_card(ctx, customer, shared=True), lang
+        return core_shared_card_view(session, shared, settings=bot.settings, clock=bot.clock)
+
+
+def live_shared_cards_of(bot: Bot, platform: str, customer_id: int) -> list[SharedCardRef]:
+    """The customer's cards on ``platform`` that still show it: its follow-ups are echoed into their threads only."""
+    with Session(bot.engine) as session:
+        return [_ref(row) for row in live_shared_cards(session, customer_id, platform)]
 
 
 def followup_kind(bot: Bot, followup_id: int) -> str:

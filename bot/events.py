@@ -11,10 +11,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class CustomerChanged:
-    """A customer's profile, next step or ownership changed."""
+    """A customer's profile, next step or ownership changed.
+
+    ``why`` says when the change decides what the customer's shared cards may show (``bot.shared_cards``):
+    ``deleted``, ``restored`` or ``moved`` (to another owner); otherwise ``changed``."""
 
     customer_id: int
     tenant: str
+    why: str = "changed"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from bot.access import can_change
 from bot.commands.quoting import UnquotableValue, quote_value
 from bot.messages import InboundKind, Incoming
+from bot.shared_cards import card_state
 from storage.models import Customer, SharedCard, User
 
 
@@ -43,8 +44,8 @@ def as_log_command(session: Session, incoming: Incoming) -> tuple[Incoming, int]
     if not said or not incoming.thread:
         return None
     card = shared_card_in(session, incoming.platform, incoming.workspace, incoming.channel, incoming.thread)
-    if card is None:
-        return None
+    if card is None or card_state(session, card) != "live":
+        return None  # not a card's thread, or the card no longer shows its customer (deleted or moved)
     return replace(incoming, text=f"log #{card.customer_id} {_literal(said)}"), card.customer_id
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.bootstrap import Runtime
+from adapters.dingtalk.cards import SharedCardNotices
 from adapters.dingtalk.conversations import GroupDirectory
 from adapters.dingtalk.handler import EnqueueingChatbotHandler, MessageProcessor
 from adapters.dingtalk.openapi import DingTalkHttp, Timeouts
@@ -75,7 +76,16 @@ class DingTalkService:
         self.groups = GroupDirectory(runtime.bot)
         self.replier = Replier(self.http, self.sender, runtime.bot)
         self.queue: KeyedWorkQueue | None = None
+        self.cards = SharedCardNotices(runtime.bot, self.sender, submit=self._in_background)
+        self.cards.attach()
         self.runner: StreamRunner | None = None
+
+    def _in_background(self, job: Callable[[], None]) -> None:
+        # Card reposts share one queue key, so they stay in order; before start they run inline.
+        if self.queue is None:
+            job()
+        else:
+            self.queue.submit("shared-cards", job)
 
     def start(self) -> None:
         """Open the stream connection on its own thread and return."""

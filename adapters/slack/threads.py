@@ -26,6 +26,7 @@ from bot.conversation import (
     SharedCardRef,
     author_name,
     followup_kind,
+    live_shared_cards_of,
     shared_card_view,
     shared_cards_of,
     sharer_language,
@@ -83,7 +84,8 @@ class SharedCardThreads:
 
     def echo_followup(self, event: FollowUpLogged) -> None:
         """Post a follow-up into the threads of the customer's shared cards (not the one it came from)."""
-        cards = [c for c in shared_cards_of(self.bot, PLATFORM, event.customer_id) if not _came_from(event, c)]
+        # Only cards that still show the customer: not in channels of a team it has left, not once deleted.
+        cards = [c for c in live_shared_cards_of(self.bot, PLATFORM, event.customer_id) if not _came_from(event, c)]
         if not cards:
             return
         kind = followup_kind(self.bot, event.followup_id)

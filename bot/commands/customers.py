@@ -109,7 +109,9 @@ def _delete(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     customer.updated_at = ctx.now
     ctx.session.add(customer)
     ctx.audit("delete", "customer", customer.id, before=snapshot(customer))
-    ctx.publish(CustomerChanged(customer_id=customer.id, tenant=ctx.tenant))
+    # Its reminders, next steps and pushes wait with it (none is sent while it is deleted; `restore` brings
+    # them back); its shared cards show that it was deleted.
+    ctx.publish(CustomerChanged(customer_id=customer.id, tenant=ctx.tenant, why="deleted"))
     return Reply(text=ctx.t("deleted", customer=customer))
 
 
@@ -122,7 +124,7 @@ def _restore(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     customer.updated_at = ctx.now
     ctx.session.add(customer)
     ctx.audit("restore", "customer", customer.id, after=snapshot(customer))
-    ctx.publish(CustomerChanged(customer_id=customer.id, tenant=ctx.tenant))
+    ctx.publish(CustomerChanged(customer_id=customer.id, tenant=ctx.tenant, why="restored"))
     return Reply(text=ctx.t("restored", customer=customer))
 
 

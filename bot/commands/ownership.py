@@ -42,7 +42,7 @@ def _assign(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     reminders = reassign_customer(ctx.session, customer, new_owner=new_owner, settings=ctx.settings, now=ctx.now)
     ctx.audit("assign", "customer", customer.id, before=before,
               after={"owner_id": customer.owner_id, "team_id": customer.team_id, "reminders_moved": reminders})
-    ctx.publish(CustomerChanged(customer_id=customer.id, tenant=ctx.tenant))
+    ctx.publish(CustomerChanged(customer_id=customer.id, tenant=ctx.tenant, why="moved"))
     return Reply(text=ctx.t("ownership:assigned", customer=customer, previous=_label(previous) if previous else "?",
                             owner=_label(new_owner), reminders=reminders))
 
@@ -62,7 +62,7 @@ def _handover(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
               after={"owner_id": to_user.id, "customers": counts.customers, "open_steps": counts.open_steps,
                      "reminders": counts.reminders})
     for customer_id in moved_ids:
-        ctx.publish(CustomerChanged(customer_id=customer_id, tenant=ctx.tenant))
+        ctx.publish(CustomerChanged(customer_id=customer_id, tenant=ctx.tenant, why="moved"))
     return Reply(text=ctx.t("ownership:handed_over", source=_label(from_user), target=_label(to_user),
                             counts=counts))
 

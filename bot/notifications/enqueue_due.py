@@ -71,8 +71,11 @@ def enqueue_reminders_due(session: Session, clocks: ZoneClocks) -> int:
         ))
         .select_from(Reminder)
         .join(User, User.id == Reminder.assignee_id)
+        .outerjoin(Customer, Customer.id == Reminder.customer_id)
         .where(
             Reminder.done_at.is_(None), Reminder.deleted_at.is_(None),
+            # A reminder about a deleted customer waits with it: `restore` brings it back.
+            or_(Reminder.customer_id.is_(None), Customer.deleted_at.is_(None)),
             Reminder.due_at <= clocks.now,
             Reminder.due_at >= clocks.now - timedelta(days=clocks.catch_up_days),
             User.deactivated_at.is_(None),

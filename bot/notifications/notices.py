@@ -124,12 +124,15 @@ def render_followup_due(ctx: RenderContext, row: ClaimedNotification) -> Notice:
 def render_reminder_due(ctx: RenderContext, row: ClaimedNotification) -> Notice:
     found = ctx.session.execute(
         select(Reminder.text, Reminder.due_at, Reminder.due_date, Reminder.due_has_time, Reminder.done_at,
-               Reminder.deleted_at, Reminder.customer_id, Customer.name)
+               Reminder.deleted_at, Reminder.customer_id, Customer.name,
+               Customer.deleted_at.label("customer_deleted_at"))
         .outerjoin(Customer, Customer.id == Reminder.customer_id)
         .where(Reminder.id == row.subject_id)
     ).first()
     if found is None or found.deleted_at is not None:
         raise ObsoleteNotification("reminder deleted")
+    if found.customer_deleted_at is not None:
+        raise ObsoleteNotification("customer deleted")
     if found.done_at is not None:
         raise ObsoleteNotification("reminder already done")
     when = _when_text(ctx, found.due_at, found.due_date, found.due_has_time)

@@ -177,10 +177,11 @@ def due_reminders(session: Session, user: User, *, now: datetime, today: date, t
                   until: datetime) -> Section[DueReminder]:
     """The user's open reminders due before `until`, oldest first."""
     where = (Reminder.assignee_id == user.id, Reminder.done_at.is_(None), Reminder.deleted_at.is_(None),
-             Reminder.due_at < until)
+             Reminder.due_at < until, or_(Reminder.customer_id.is_(None), Customer.deleted_at.is_(None)))
     statement = (select(Reminder, Customer.name).outerjoin(Customer, Customer.id == Reminder.customer_id)
                  .where(*where).order_by(Reminder.due_at, Reminder.id))
-    count = select(func.count()).select_from(Reminder).where(*where)
+    count = (select(func.count()).select_from(Reminder).outerjoin(Customer, Customer.id == Reminder.customer_id)
+             .where(*where))
 
     def build(row) -> DueReminder:
         reminder, name = row

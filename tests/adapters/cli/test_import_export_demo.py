@@ -27,8 +27,9 @@ def test_import_prints_a_summary_and_writes_the_error_file(cli_env, capsys):
 
     out = capsys.readouterr().out
     assert "Imported: leads.csv as boss" in out
-    assert "created: 1" in out and "rejected: 2" in out
-    assert "客户名称 → name" in out
+    assert "created: 2" in out and "rejected: 1" in out  # a bad phone never costs the row
+    assert "lines: 4 = 1 up to the header + 3 rows + 0 blank" in out
+    assert "客户名称 → name" in out and "cells set aside" in out
     with (cli_env / "leads.errors.csv").open(encoding="utf-8-sig") as stream:
         assert [row["code"] for row in csv.DictReader(stream)] == ["name_missing", "bad_phone"]
 

@@ -64,3 +64,27 @@ def test_a_shared_card_is_posted_to_the_group_and_recorded(
         shared = session.exec(select(SharedCard)).one()
     assert (shared.customer_id, shared.channel, shared.message_id) == (
         customer.id, payload["conversationId"], posted["processQueryKey"])
+
+
+def test_deleting_a_shared_customer_posts_its_card_as_deleted_without_buttons(
+    dingtalk_service: DingTalkService, dingtalk_emulator: DingTalkEmulator, engine: Any
+) -> None:
+    ask(dingtalk_emulator, "新建 腾讯 电话:13800138000", conversation_type="2")
+    with Session(engine) as session:
+        customer = session.exec(select(Customer)).one()
+        user = session.exec(select(User)).one()
+    message = translate(dingtalk_emulator.build_bot_message("分享 腾讯", conversation_type="2"))
+    bot = dingtalk_service.runtime.bot
+    with Session(engine) as session:
+        ctx = CommandContext(session=session, user=user, incoming=message.incoming, settings=bot.settings,
+                             clock=bot.clock, lang="zh")
+        card = customer_card(ctx, session.get(Customer, customer.id), shared=True)
+    dingtalk_service.replier.deliver(message, [Reply(card=card, share_customer_id=customer.id, private=False)])
+    [shared_post] = dingtalk_emulator.wait_for(lambda: dingtalk_emulator.robot_messages, 5, "the shared card")
+
+    ask(dingtalk_emulator, "删除 腾讯")
+
+    posts = dingtalk_emulator.wait_for(lambda: dingtalk_emulator.robot_messages[1:], 5, "the card as deleted")
+    text = posts[-1]["msgParam"]["text"]
+    assert "已被删除" in text and "13800138000" not in text
+    assert "腾讯" in shared_post["msgParam"]["text"] and "dtmd://" not in text  # no buttons
