@@ -133,6 +133,17 @@ def _matches(session: Session, *, visible: ColumnElement[bool],
     return {customer.id: (rank, customer) for customer, rank in session.exec(statement).all()}
 
 
+def _tagged(session: Session, query: str) -> ColumnElement[bool]:
+    """Customers tagged ``query`` whatever its case: imported tags keep the case they were written in.
+
+    SQLite's LIKE already ignores ASCII case (and CJK has none); PostgreSQL's ILIKE does, and its trigram
+    index on ``tags`` serves ILIKE as it serves LIKE."""
+    if session.get_bind().dialect.name == "postgresql":
+        escaped = query.replace("/", "//").replace("%", "/%").replace("_", "/_")
+        return Customer.tags.ilike(f"%,{escaped},%", escape="/")
+    return Customer.tags.contains(f",{query},", autoescape=True)
+
+
 def _in_tags_or_names(book: VisibleBook, *, query: str, limit: int) -> list[tuple[Customer, int]]:
     """Visible customers tagged `query` (rank 7) or, for two characters or more, with it in their name (rank 8).
 
@@ -141,7 +152,7 @@ def _in_tags_or_names(book: VisibleBook, *, query: str, limit: int) -> list[tupl
     the visible customers are scanned.
     """
     in_names = len(query) >= 2
-    tagged = Customer.tags.icontains(f",{query},", autoescape=True)
+    tagged = _tagged(book.session, query)
     rank = case((tagged, 7), else_=8)
     found = or_(tagged, Customer.name.icontains(query, autoescape=True)) if in_names else tagged
     statement = select(Customer, rank).where(book.visible, found).order_by(rank).limit(limit)

@@ -148,3 +148,16 @@ def test_worker_processes_import_exactly_what_one_process_does(tmp_path, run_imp
     customers = stored()
     assert customers["杭州7号贸易有限公司"]["phone"] == "+8613900000007"
     assert len(stored.contacts()) == 120
+
+
+def test_imported_tags_keep_their_case_and_are_found_whatever_the_case(tmp_path, run_import, user, engine):
+    from sqlmodel import Session
+
+    from bot.services.customers import search_customers
+
+    run_import(write_csv(tmp_path / "t.csv", [["客户名称", "标签"], ["甲公司", "A类, VIP"]]))
+
+    with Session(engine) as session:
+        [found] = search_customers(session, user=user("boss"), query="a类")
+        assert found.tags == ",A类,VIP,"
+        assert [c.name for c in search_customers(session, user=user("boss"), query="vip")] == ["甲公司"]
