@@ -13,9 +13,11 @@ apart from computed ones, and contacts, orders, the open next step and the last 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -192,7 +194,7 @@ def describe_order(order) -> str:
     return f"{text} · {order.items}" if order.items else text
 
 
-def _line(row, contacts: list, last: tuple | None, *, lang: str, tz: ZoneInfo, orders: list = ()) -> list[object]:
+def _line(row, contacts: list, last: tuple | None, *, lang: str, tz: ZoneInfo, orders: Sequence[Any] = ()) -> list[object]:
     first = contacts[0] if contacts else None
     values = {
         "id": row.id, "name": row.name, "kind": _word("kind", row.kind, lang), "industry": row.industry,

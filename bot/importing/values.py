@@ -83,11 +83,11 @@ def parse_date(text: str, *, day_first: bool = False) -> ParsedDate | None:
         if (m := _NAMED_MDY.match(text)) and m.group(1).lower() in _MONTHS:
             return _build(int(m.group(3)), _MONTHS[m.group(1).lower()], int(m.group(2)), m.groups()[3:])
         if (m := _SERIAL.match(text)) and _SERIAL_RANGE[0] <= int(m.group(1)) <= _SERIAL_RANGE[1]:
-            day = _EXCEL_EPOCH + timedelta(days=int(m.group(1)))
+            serial_day = _EXCEL_EPOCH + timedelta(days=int(m.group(1)))
             if m.group(2):
                 seconds = round(float(f"0.{m.group(2)}") * 86_400)
-                return ParsedDate(day, (datetime.min + timedelta(seconds=min(seconds, 86_399))).time())
-            return ParsedDate(day)
+                return ParsedDate(serial_day, (datetime.min + timedelta(seconds=min(seconds, 86_399))).time())
+            return ParsedDate(serial_day)
     except ValueError:  # 2023-02-29, 25:00
         return None
     return None
