@@ -91,13 +91,15 @@ class Bot:
     def _handle(self, incoming: Incoming) -> list[Reply]:
         incoming = _storable_identity(incoming)
         try:
-            with unit_of_work(self.engine) as session:
-                thread_customer: int | None = None
-                if threads.is_thread_reply(incoming):
+            thread_customer: int | None = None
+            if threads.is_thread_reply(incoming):
+                # Most thread chatter is not on a shared card: one read settles it, without the write lock.
+                with unit_of_work(self.engine, write=False) as session:
                     command = threads.as_log_command(session, incoming)
-                    if command is None:  # not a shared card's thread, or nothing said: no writes at all
-                        return []
-                    incoming, thread_customer = command
+                if command is None:
+                    return []
+                incoming, thread_customer = command
+            with unit_of_work(self.engine) as session:
                 if incoming.message_id and not self._first_time(session, incoming):
                     return []
                 if incoming.remember_group and not incoming.is_direct:

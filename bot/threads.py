@@ -3,8 +3,8 @@
 A human reply in the thread of a card posted by `share` reaches `Bot.handle` as an `Incoming` of kind
 `InboundKind.THREAD_REPLY` (``thread`` = the card's message). If the author may change the customer it is
 logged by running ``log #<id> "<reply>"`` as that person — quoted, so the reply is the note word for word —
-in the same unit of work as the lookup and the dedupe; the replies come back `quiet` (a platform confirms
-with a reaction). Replies in other threads, and by anyone who may not change the customer, are left
+in one unit of work with the dedupe and the access check (the card lookup before it is a single read); the
+replies come back `quiet` (a platform confirms with a reaction). Replies in other threads, and by anyone who may not change the customer, are left
 alone: no answer, no log, no user created for them.
 """
 
