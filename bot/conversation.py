@@ -9,6 +9,7 @@ card looks now — they ask here, and the core answers with neutral values. Ever
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,7 +19,8 @@ from sqlmodel import Session, select
 
 from bot.access import can_change
 from bot.dispatcher import Bot, guess_language
-from bot.messages import Card, Incoming
+from bot.messages import Card, Incoming, Reply, SentMessage
+from bot.ports import DeliveryError, Sender
 from bot.render import pick_language
 from bot.services.agenda import Agenda, agenda_for
 from bot.services.chat_groups import ChatGroup, groups_of
@@ -29,6 +31,8 @@ from bot.threads import shared_card_in
 from bot.users import resolve_user
 from storage.models import Customer, FollowUp, SharedCard, User, UserIdentity
 from storage.uow import unit_of_work
+
+log = logging.getLogger("crmbot.conversation")
 
 __all__ = [
     "ChatGroup",
@@ -43,6 +47,7 @@ __all__ = [
     "live_shared_cards_of",
     "local_today",
     "may_change_customer",
+    "redraw_shared_cards",
     "shared_card_at",
     "shared_card_view",
     "shared_cards_of",
@@ -174,6 +179,27 @@ def agenda_of(bot: Bot, incoming: Incoming) -> Agenda:
         user = resolve_user(session, incoming, bot.settings)
         tz = ZoneInfo(user.timezone or bot.settings.defaults.timezone)
         return agenda_for(session, user, now=bot.clock.now(), tz=tz)
+
+
+def redraw_shared_cards(bot: Bot, sender: Sender, customer_id: int) -> int:
+    """Redraw in place every card of the customer shared on the sender's platform; returns how many were.
+
+    Each card is drawn as its sharer would see it, sensitive parts left out; a card that cannot be
+    updated (deleted message, bot removed) is logged and skipped.
+    """
+    redrawn = 0
+    for card in shared_cards_of(bot, sender.platform, customer_id):
+        view = shared_card_view(bot, card)
+        if view is None:
+            continue
+        drawn, lang = view
+        message = SentMessage(card.platform, card.workspace, card.channel, card.message_id)
+        try:
+            sender.update(message, Reply(card=drawn, private=False, lang=lang))
+            redrawn += 1
+        except DeliveryError as exc:
+            log.warning("could not update the shared card %s in %s: %s", card.message_id, card.channel, exc)
+    return redrawn
 
 
 def groups(bot: Bot, platform: str, workspace: str) -> list[ChatGroup]:

@@ -27,13 +27,12 @@ from bot.conversation import (
     author_name,
     followup_kind,
     live_shared_cards_of,
-    shared_card_view,
-    shared_cards_of,
+    redraw_shared_cards,
     sharer_language,
 )
 from bot.dispatcher import Bot
 from bot.events import CustomerChanged, Event, FollowUpLogged
-from bot.messages import InboundKind, Reply, SentMessage, Target
+from bot.messages import InboundKind, Reply, Target
 from bot.ports import DeliveryError
 from bot.render import Markdown, t
 
@@ -102,16 +101,7 @@ class SharedCardThreads:
 
     def refresh_cards(self, customer_id: int) -> None:
         """Redraw every shared card of the customer in place."""
-        for card in shared_cards_of(self.bot, PLATFORM, customer_id):
-            view = shared_card_view(self.bot, card)
-            if view is None:
-                continue
-            drawn, lang = view
-            message = SentMessage(PLATFORM, card.workspace, card.channel, card.message_id)
-            try:
-                self.sender.update(message, Reply(card=drawn, private=False, lang=lang))
-            except DeliveryError as exc:
-                log.warning("could not update the shared card %s in %s: %s", card.message_id, card.channel, exc)
+        redraw_shared_cards(self.bot, self.sender, customer_id)
 
 
 def _came_from(event: FollowUpLogged, card: SharedCardRef) -> bool:

@@ -34,8 +34,7 @@ from bot.delivery import share_post
 from bot.dispatcher import Bot
 from bot.errors import report_error
 from bot.events import CustomerChanged, Event
-from bot.messages import Reply, SentMessage, Target
-from bot.ports import DeliveryError
+from bot.messages import Reply, Target
 
 log = logging.getLogger("crmbot.webhook")
 
@@ -135,18 +134,8 @@ class WebhookService:
 
     def on_event(self, event: Event) -> None:
         """Core listener (after the commit): redraw the customer's shared cards when it changed."""
-        if self.sender is None or not isinstance(event, CustomerChanged):
-            return
-        for card in conversation.shared_cards_of(self.runtime.bot, PLATFORM, event.customer_id):
-            view = conversation.shared_card_view(self.runtime.bot, card)
-            if view is None:
-                continue
-            drawn, lang = view
-            message = SentMessage(PLATFORM, card.workspace, card.channel, card.message_id)
-            try:
-                self.sender.update(message, Reply(card=drawn, private=False, lang=lang))
-            except DeliveryError as exc:
-                log.warning("could not redraw the shared card %s in %s: %s", card.message_id, card.channel, exc)
+        if self.sender is not None and isinstance(event, CustomerChanged):
+            conversation.redraw_shared_cards(self.runtime.bot, self.sender, event.customer_id)
 
     def healthy(self) -> bool:
         """Whether the core reaches its database."""
