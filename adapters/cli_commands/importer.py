@@ -113,6 +113,8 @@ def print_report(report, *, user_name: str, stream: TextIO | None = None) -> Non
         out("  columns:")
         for header, meaning in report.header_map.every_column():
             out(f"    {header} → {meaning}" if meaning else f"    {header} → ignored")
+        if report.hidden_columns:
+            out("  hidden in the sheet (read all the same): " + ", ".join(report.hidden_columns))
     verb = "would be " if report.dry_run else ""
     out(f"  lines: {report.lines:,} = {report.before_header + (1 if report.header_map else 0):,} up to the header"
         f" + {report.rows:,} rows + {report.blank_rows:,} blank + {report.continued_lines:,} inside multi-line cells"

@@ -88,6 +88,7 @@ class ImportReport:
     before_header: int = 0  # title and blank lines above the header
     continued_lines: int = 0  # further lines of records whose quoted cells hold line breaks
     set_aside: int = 0  # cells a row could not use (kept in the notes, listed in the error file)
+    hidden_columns: tuple[str, ...] = ()  # headers of XLSX columns hidden in the sheet (imported all the same)
     created: int = 0
     merged: int = 0
     skipped: int = 0
@@ -158,6 +159,8 @@ def import_customers(
                          dry_run=options.dry_run)  # type: ignore[arg-type]
     with open_table(source, encoding=options.encoding, sheet=options.sheet) as table:
         header_map, rows, header_end = read_header(table, options.mapping)
+        hidden = {int(n) for n in table.details.get("hidden_columns", "").split(",") if n}
+        report.hidden_columns = tuple(h for i, h in enumerate(header_map.headers, start=1) if i in hidden and h)
         header_continued = table.continued_lines
         report.header_map = header_map
         errors = ErrorFile(options.errors_path or default_error_path(source), header_map.headers, lang=options.lang)

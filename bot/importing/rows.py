@@ -303,8 +303,8 @@ def _prepare(row_number: int, values: Mapping[str, Sequence[str]], labels: Mappi
     customer["timezone"] = _timezone_value(first_value(values, "timezone"), aside)
     customer["tags"] = _fit_tags(tags, aside)
     activity = _activity(values, day_first, aside)
-    if (created := first_value(values, "created")) and activity is not None:
-        activity.created = parse_date(created, day_first=day_first)
+    if activity is not None:
+        activity.created = _date_value(values, "created", day_first, aside)
     for index, text in enumerate(values.get("keep", ())):
         if text:
             aside.lines.append(f"{_keep_label(labels, index)}: {text}")

@@ -165,8 +165,11 @@ class BatchWriter:
         if not merges:
             return []
         ids = sorted({known.customer_id for known, _, _ in merges})
+        # Locked (PostgreSQL) until the batch commits: an edit made in the chat meanwhile waits instead of being
+        # overwritten by values read before it.
         current = {row.id: dict(row._mapping) for row in conn.execute(
-            select(CUSTOMER.c.id, *(CUSTOMER.c[c] for c in (*MERGED_COLUMNS, *_MERGE_STATE))).where(CUSTOMER.c.id.in_(ids)))}
+            select(CUSTOMER.c.id, *(CUSTOMER.c[c] for c in (*MERGED_COLUMNS, *_MERGE_STATE)))
+            .where(CUSTOMER.c.id.in_(ids)).order_by(CUSTOMER.c.id).with_for_update())}
         before = {cid: dict(state) for cid, state in current.items()}
         contacts: dict[int, list[dict[str, Any]]] = {}
         for row in conn.execute(select(CONTACT).where(CONTACT.c.customer_id.in_(ids), CONTACT.c.deleted_at.is_(None))):

@@ -96,15 +96,17 @@ def test_formula_cells_show_their_value_or_are_set_aside_in_the_notes(tmp_path, 
     assert errors_by_line(report)[2]["code"] == "formula_set_aside cell_error"
 
 
-def test_hidden_xlsx_rows_import_with_a_note(tmp_path, run_import, stored):
+def test_hidden_xlsx_rows_import_with_a_note_and_hidden_columns_are_named(tmp_path, run_import, stored):
     path = write_xlsx(tmp_path / "h.xlsx", [["客户名称", "电话"], ["甲公司", "13800000001"], ["乙公司", "13800000002"]])
     from openpyxl import load_workbook
 
     workbook = load_workbook(path)
     workbook.active.row_dimensions[3].hidden = True
+    workbook.active.column_dimensions["B"].hidden = True
     workbook.save(path)
 
     report = run_import(path, lang="en")
 
     assert set(stored()) == {"甲公司", "乙公司"} and report.balanced and report.lines == 3
     assert errors_by_line(report)[3]["code"] == "hidden_row"
+    assert report.hidden_columns == ("电话",) and stored()["乙公司"]["phone"] == "+8613800000002"

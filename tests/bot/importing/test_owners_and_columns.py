@@ -98,7 +98,8 @@ def test_only_a_row_with_nothing_to_name_the_customer_is_rejected():
      ({"name": ["A"], "birthday": ["农历2023年闰三月初一"]}, "bad_birthday", "农历2023年闰三月初一"),
      ({"name": ["A" * 201]}, "too_long_kept", "A" * 201),
      ({"name": ["A"], "contact_email": ["x@"]}, "bad_contact_email", "x@"),
-     ({"name": ["A"], "last_contact": ["yesterday-ish"]}, "bad_date", "yesterday-ish")],
+     ({"name": ["A"], "last_contact": ["yesterday-ish"]}, "bad_date", "yesterday-ish"),
+     ({"name": ["A"], "created": ["last spring"]}, "bad_date", "last spring")],
 )
 def test_a_value_that_cannot_be_placed_is_kept_in_the_notes_and_the_row_imports(values, code, kept):
     row = prepare_row(3, values)
