@@ -73,6 +73,8 @@ def read_header(table: Table, overrides: Mapping[str, str] | None) -> tuple[Head
         if not names_the_customer(texts, overrides):
             continue
         score = header_score(texts, overrides)
+        if score == 0:
+            continue  # it names the customer only by holding data (a phone, an e-mail, a date): a data row
         if best is None or score > best[0]:
             best = (score, number, texts, table.lines_read())
         if score >= 2:

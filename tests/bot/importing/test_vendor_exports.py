@@ -128,3 +128,13 @@ def test_the_documented_vendor_word_table_is_the_one_the_importer_uses():
     doc = (Path(__file__).parents[3] / "docs" / "importing.md").read_text(encoding="utf-8")
     for field, value, words in vocabulary_table():
         assert f"| {field} | {value} | {words} |" in doc
+
+
+def test_a_data_row_is_never_taken_for_the_header(tmp_path, run_import):
+    from bot.importing import HeaderError
+    from tests.bot.importing.spreadsheets import write_csv
+
+    path = write_csv(tmp_path / "x.csv", [["Kunde", "Telefon"], ["客户", "13800138000"], ["Name", "13800138001"]])
+
+    with pytest.raises(HeaderError, match="no column holds the customer name"):
+        run_import(path)
