@@ -25,7 +25,7 @@ from bot.commands.registry import CommandRegistry
 from bot.context import CommandContext
 from bot.errors import UserError, report_error
 from bot.events import Event
-from bot.messages import Incoming, Reply
+from bot.messages import InboundKind, Incoming, Reply
 from bot.observability import count, request_scope
 from bot.render import Markdown, escape_md, pick_language, t
 from bot.services.chat_groups import GroupDirectory
@@ -39,6 +39,10 @@ from storage.uow import unit_of_work
 log = logging.getLogger("crmbot.dispatcher")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 DEDUPE_TTL = timedelta(days=2)
+
+
+# Commands the platform wrote for the user (a card button, a form, a shortcut): their words are ours.
+_NOT_TYPED = frozenset({InboundKind.BUTTON, InboundKind.FORM, InboundKind.SHORTCUT})
 
 
 def guess_language(text: str) -> str:
@@ -148,7 +152,7 @@ class Bot:
             incoming=incoming,
             settings=self.settings,
             clock=self.clock,
-            lang=self._language(user, incoming.text),
+            lang=self._language(user, incoming.text, typed=incoming.kind not in _NOT_TYPED),
         )
         env = ParseEnv(
             now=ctx.now,
@@ -163,7 +167,7 @@ class Bot:
                 parsed = parse(incoming.text, self.registry, env)
                 if isinstance(parsed, ParseError):
                     return [self._parse_error_reply(ctx, parsed)], []
-                if user.language is None:
+                if user.language is None and incoming.kind not in _NOT_TYPED:
                     ctx.lang = self._language(user, parsed.alias_used)
                     if user.last_language != ctx.lang:
                         user.last_language = ctx.lang  # pushes follow the language the user types
@@ -177,13 +181,13 @@ class Bot:
         replies = [result] if isinstance(result, Reply) else list(result)
         return [r if r.lang == ctx.lang else replace(r, lang=ctx.lang) for r in replies], ctx.events
 
-    def _language(self, user: User, text: str) -> str:
+    def _language(self, user: User, text: str, *, typed: bool = True) -> str:
         """The reply language: the user's setting, else the command word they typed (never the language of
         a customer name further on; an unknown first word counts the same), else the language they typed last,
-        else the default."""
+        else the default. A button's or form's command was not typed: it says nothing about the language."""
         if user.language:
             return pick_language(user.language)
-        word = (command_word(text, self.registry) or split_command(text)[0]) if text else ""
+        word = (command_word(text, self.registry) or split_command(text)[0]) if text and typed else ""
         if _CJK.search(word) or re.search(r"[A-Za-z]", word):
             return guess_language(word)
         if user.last_language:

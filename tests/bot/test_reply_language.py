@@ -35,3 +35,18 @@ def test_permission_messages_name_the_role_that_is_needed(chat, config_overrides
     assert "Only managers and admins can use report (you are a rep)." in alice.say("report")
     assert "只有管理员可以使用「死信」（你的角色是主管）" in mia.say("死信")
     assert "只有主管和管理员可以使用「报表」（你的角色是销售）" in alice.say("报表")
+
+
+def test_a_card_button_answers_in_the_language_the_user_types(bot):
+    from adapters.console.render import render_reply
+    from bot.messages import InboundKind, Incoming
+
+    def send(text: str, kind: str = InboundKind.MESSAGE) -> str:
+        incoming = Incoming(platform="console", workspace="", channel="console:wang", user_id="wang",
+                            user_name="wang", text=text, kind=kind)
+        return "\n".join(render_reply(r) for r in bot.handle(incoming))
+
+    send("新建 华东机械")
+    send("跟进 华东机械 电话沟通 下次:明天 发报价")
+    out = send("done #1", InboundKind.BUTTON)  # the card's button runs an English command word
+    assert "已完成 华东机械（#1）的下一步：发报价" in out
