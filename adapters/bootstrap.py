@@ -46,6 +46,8 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None, m
     engine = open_database(settings, migrate=migrate)
     clock = clock or SystemClock()
     bot = Bot(engine=engine, settings=settings, clock=clock)
+    if migrate:
+        bot.sync_config()  # the config is the source of truth for roles and teams at every start
     return Runtime(settings=settings, engine=engine, bot=bot, clock=clock)
 
 

@@ -31,7 +31,7 @@ from bot.render import Markdown, escape_md, pick_language, t
 from bot.services.chat_groups import GroupDirectory
 from bot.services.customers import resolve_customer
 from bot.text.hygiene import storable, unstorable
-from bot.users import find_user, resolve_user
+from bot.users import SyncReport, find_user, resolve_user, sync_config
 from config.settings import Settings
 from storage.models import ProcessedMessage, SharedCard, User
 from storage.uow import unit_of_work
@@ -113,6 +113,9 @@ class Bot:
                 user = resolve_user(session, incoming, self.settings)
                 if thread_customer is not None and not threads.may_log(session, user, thread_customer):
                     return []
+                if user.deactivated_at is not None:
+                    # Deactivated people can neither type commands nor click buttons; nothing runs.
+                    return [self._deactivated_reply(user, incoming)]
                 problem = unstorable(incoming.text)
                 if problem is not None:  # a NUL byte or broken Unicode: say so instead of failing in the driver
                     lang = self._language(user, storable(incoming.text, broken=""))
@@ -128,6 +131,21 @@ class Bot:
             return [self._internal_error(incoming, exc)]
         self.publish(events)
         return replies
+
+    def sync_config(self, settings: Settings | None = None) -> SyncReport:
+        """Apply roles and teams from the config to everyone (at start, and with new settings on reload)."""
+        if settings is not None:
+            self.settings = settings
+        with unit_of_work(self.engine) as session:
+            report = sync_config(session, self.settings, now=self.clock.now())
+        if report.created or report.changed:
+            log.info("config applied: %d created before their first message, %d changed",
+                     len(report.created), len(report.changed))
+        return report
+
+    def _deactivated_reply(self, user: User, incoming: Incoming) -> Reply:
+        lang = self._language(user, incoming.text)
+        return Reply(text=t("deactivated_self", lang), ok=False, lang=lang)
 
     def _first_time(self, session: Session, incoming: Incoming) -> bool:
         key = (incoming.platform, f"{incoming.workspace}:{incoming.message_id}")

@@ -35,6 +35,9 @@ class Incoming:
     thread: str | None = None  # thread root if said inside a thread
     user_name: str | None = None  # display name, used when the user is created on first use
     user_timezone: str | None = None  # IANA zone the platform reports, adopted on first use
+    # The e-mail address the platform itself reports for the account (Slack users.info), never typed text;
+    # config entries ``email:<address>`` match only this.
+    user_email: str | None = None
     is_direct: bool = True  # a DM with the bot (private) rather than a group / channel
     at: datetime | None = None
     # Set by platforms that can only push into a group by an id learnt from its messages: the core records

@@ -11,6 +11,7 @@ import logging
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -71,6 +72,69 @@ def _check_zone(value: str) -> str:
     return value
 
 
+# Who may be named in `roles` and `teams`: identities a platform proves, never display names.
+IDENTITY_PLATFORMS = ("slack", "dingtalk", "console")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class IdentityRef:
+    """A person named in the config, as a platform proves them.
+
+    ``platform`` is ``slack`` / ``dingtalk`` / ``console`` (``external_id`` is the member id, the staff id or
+    the terminal login; ``workspace`` the team / corp id when the entry names one) or ``email`` (the address a
+    platform reports for the account, lower case).
+    """
+
+    platform: str
+    external_id: str
+    workspace: str | None = None
+
+    @property
+    def is_email(self) -> bool:
+        return self.platform == "email"
+
+
+def parse_identity(entry: str) -> IdentityRef:
+    """``slack:U1`` / ``slack:T1/U1`` / ``dingtalk:<staffId>`` / ``dingtalk:<corp>/<staffId>`` / ``email:a@b.c``
+    / ``console:<login>`` / a bare terminal login; ValueError with a hint for anything else."""
+    text = entry.strip()
+    if not text:
+        raise ValueError("empty user entry")
+    kind, sep, rest = text.partition(":")
+    if not sep:
+        if "@" in text:
+            raise ValueError(f"{text!r} looks like an e-mail address; write email:{text}")
+        if any(ch.isspace() for ch in text):
+            raise ValueError(f"{text!r}: a bare name is a terminal login and has no spaces; "
+                             "name chat users as slack:<member id>, dingtalk:<staffId> or email:<address>")
+        return IdentityRef("console", text)
+    kind, rest = kind.strip().lower(), rest.strip()
+    if kind == "email":
+        if not _EMAIL.match(rest):
+            raise ValueError(f"{text!r} is not an e-mail address")
+        return IdentityRef("email", rest.lower())
+    if kind not in IDENTITY_PLATFORMS:
+        raise ValueError(f"{text!r}: unknown identity kind {kind!r} "
+                         "(use slack:<member id>, dingtalk:<staffId>, email:<address> or a terminal login)")
+    workspace, slash, member = rest.partition("/")
+    if not slash:
+        workspace, member = "", rest
+    if not member or any(ch.isspace() for ch in member + workspace) or (slash and not workspace):
+        raise ValueError(f"{text!r}: expected {kind}:<id> or {kind}:<workspace>/<id>")
+    if kind == "console" and slash:
+        raise ValueError(f"{text!r}: terminal logins have no workspace")
+    if kind == "slack":
+        member, workspace = member.upper(), workspace.upper()
+    return IdentityRef(kind, member, workspace or None)
+
+
+def _check_identities(entries: list[str]) -> list[str]:
+    for entry in entries:
+        parse_identity(entry)
+    return [entry.strip() for entry in entries]
+
+
 class Defaults(BaseModel):
     """What a user gets until they change it with `settings`."""
 
@@ -95,6 +159,11 @@ class TeamConfig(BaseModel):
     # (e.g. "slack:T123:C456", "dingtalk:corp1:cidAbc=="); unset: greetings go to owners' DMs only.
     channel: str | None = None
 
+    @field_validator("managers", "members")
+    @classmethod
+    def _identities(cls, value: list[str]) -> list[str]:
+        return _check_identities(value)
+
     @field_validator("channel")
     @classmethod
     def _channel(cls, value: str | None) -> str | None:
@@ -108,9 +177,15 @@ class TeamConfig(BaseModel):
 
 
 class Roles(BaseModel):
-    """Who is an admin; users are named by chat name or ``platform:id`` (``slack:U123``, ``dingtalk:staff01``)."""
+    """Who is an admin, named as identities (see `parse_identity`): ``slack:U123``, ``dingtalk:staff01``,
+    ``email:ann@example.com``, or a terminal login."""
 
     admins: list[str] = Field(default_factory=list)
+
+    @field_validator("admins")
+    @classmethod
+    def _identities(cls, value: list[str]) -> list[str]:
+        return _check_identities(value)
 
 
 class SlackSettings(BaseModel):

@@ -67,10 +67,15 @@ def mentions_user(text: str | None, user_id: str | None) -> bool:
 
 @dataclass(frozen=True)
 class Profile:
-    """What Slack tells us about a person: display name and IANA time zone (either may be unknown)."""
+    """What Slack tells us about a person: display name, IANA time zone and profile e-mail (any may be unknown).
+
+    The e-mail is the address Slack verified for the account (needs the ``users:read.email`` scope); it is the
+    only address an ``email:`` entry in the config is matched against.
+    """
 
     name: str | None = None
     timezone: str | None = None
+    email: str | None = None
 
 
 def make_incoming(
@@ -97,6 +102,7 @@ def make_incoming(
         thread=thread,
         user_name=profile.name,
         user_timezone=profile.timezone,
+        user_email=profile.email,
         is_direct=is_direct,
         kind=kind,
     )

@@ -1,4 +1,4 @@
-"""Who a Slack user is: display name and time zone from `users.info`, cached per workspace and user.
+"""Who a Slack user is: display name, time zone and e-mail from `users.info`, cached per workspace and user.
 
 The core adopts name and zone when it meets a user for the first time, so one lookup per person per
 few hours is plenty; a failed lookup (missing scope, deleted user, Slack down) is not fatal — the user
@@ -56,4 +56,5 @@ class ProfileCache:
             return Profile(), FAILURE_TTL_S
         details = user.get("profile") or {}
         name = details.get("display_name") or details.get("real_name") or user.get("real_name") or user.get("name")
-        return Profile(name=name or None, timezone=user.get("tz") or None), self._ttl_s
+        email = details.get("email") if isinstance(details.get("email"), str) else None
+        return Profile(name=name or None, timezone=user.get("tz") or None, email=email or None), self._ttl_s

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from sqlalchemy import false
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from storage.timeutil import utcnow
@@ -41,6 +42,9 @@ class User(SQLModel, table=True):
     morning_hour: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
     deactivated_at: datetime | None = None
+    # Role and team were last set by the config; when the config stops naming the user they fall back to a
+    # plain rep without a team. Users the config never named (the demo's organisation) keep what they have.
+    roles_from_config: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class UserIdentity(SQLModel, table=True):
@@ -58,6 +62,9 @@ class UserIdentity(SQLModel, table=True):
     external_id: str = Field(max_length=128)
     # Where pushes to this user go on this platform (Slack DM channel id, DingTalk staff id).
     dm_channel: str | None = Field(default=None, max_length=128)
+    # The address the platform itself reports for this account (Slack `users.info` profile email), lower
+    # case; `email:<address>` entries in the config match only this, never anything a user typed.
+    email: str | None = Field(default=None, max_length=320, index=True)
     created_at: datetime = Field(default_factory=utcnow)
 
 

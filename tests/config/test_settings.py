@@ -72,3 +72,30 @@ def test_missing_config_file_named_by_crm_config(monkeypatch, tmp_path):
     monkeypatch.setenv("CRM_CONFIG", str(tmp_path / "nope.toml"))
     with pytest.raises(ConfigError, match="CRM_CONFIG: file not found"):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    ("entry", "says"),
+    [
+        ("ann@example.com", "write email:ann@example.com"),
+        ("Mia Wong", "terminal login"),
+        ("wecom:abc", "unknown identity kind 'wecom'"),
+        ("slack:", "expected slack:<id>"),
+        ("email:nobody", "not an e-mail address"),
+    ],
+)
+def test_role_and_team_entries_must_name_identities(entry, says):
+    with pytest.raises(ConfigError) as refused:
+        load_settings(teams=[{"name": "East", "members": [entry]}])
+    assert str(refused.value).startswith("teams.0.members:") and says in str(refused.value)
+    with pytest.raises(ConfigError, match="roles.admins"):
+        load_settings(roles={"admins": [entry]})
+
+
+def test_identity_entries_parse_into_platform_workspace_and_id():
+    from config.settings import IdentityRef, parse_identity
+
+    assert parse_identity("slack:t1/u2") == IdentityRef("slack", "U2", "T1")
+    assert parse_identity("dingtalk:staff01") == IdentityRef("dingtalk", "staff01")
+    assert parse_identity("email:Ann@Example.COM") == IdentityRef("email", "ann@example.com")
+    assert parse_identity("alice") == parse_identity("console:alice") == IdentityRef("console", "alice")

@@ -143,11 +143,13 @@ class FakeSlack:
         tz: str = "UTC",
         locale: str = "en-US",
         is_bot: bool = False,
+        email: str | None = None,
     ) -> SlackUser:
         """Declare a member for users.info / DMs; ``tz`` must be an IANA name (ValueError otherwise)."""
         with self._lock:
             return self.directory.add_user(
-                user_id, real_name=real_name, display_name=display_name, tz=tz, locale=locale, is_bot=is_bot
+                user_id, real_name=real_name, display_name=display_name, tz=tz, locale=locale, is_bot=is_bot,
+                email=email,
             )
 
     def add_channel(

@@ -82,6 +82,7 @@ class Directory:
         tz: str = "UTC",
         locale: str = "en-US",
         is_bot: bool = False,
+        email: str | None = None,
     ) -> SlackUser:
         """Declare (or replace) a workspace member; ``tz`` must be an IANA zone name."""
         try:
@@ -97,6 +98,7 @@ class Directory:
             tz=tz,
             locale=locale,
             is_bot=is_bot,
+            email=email,
         )
         self.users[user_id] = user
         return user
@@ -215,6 +217,8 @@ class Directory:
                 "team": self.identity.team_id,
             },
         }
+        if user.email:  # Slack sends the address only with the users:read.email scope
+            body["profile"]["email"] = user.email
         if call.flag("include_locale"):
             # Slack omits locale unless include_locale=true; code that forgets the flag gets no locale.
             body["locale"] = user.locale

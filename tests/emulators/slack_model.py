@@ -95,6 +95,7 @@ class SlackUser:
     locale: str = "en-US"
     is_bot: bool = False
     deleted: bool = False
+    email: str | None = None
 
 
 @dataclass

@@ -36,3 +36,28 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
     assert (tmp_path / "fresh" / "crm.db").exists()
+
+
+def test_the_identity_migration_keeps_every_customer_and_marks_config_roles(tmp_path):
+    from storage.db import create_db_engine
+
+    engine = create_db_engine(f"sqlite:///{tmp_path}/old.db")
+    upgrade_database(engine, "0006")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO team (id, tenant, name, shares_customers, created_at) "
+                          "VALUES (1, 'console', 'East', 0, '2026-01-01')"))
+        for uid, name, role, team in ((1, "root", "admin", None), (2, "alice", "rep", 1), (3, "eve", "rep", None)):
+            conn.execute(text("INSERT INTO app_user (id, tenant, name, display_name, role, team_id, created_at) "
+                              "VALUES (:id, 'console', :name, :name, :role, :team, '2026-01-01')"),
+                         {"id": uid, "name": name, "role": role, "team": team})
+            conn.execute(text("INSERT INTO customer (tenant, name, name_key, pinyin_full, pinyin_initials, kind, "
+                              "tags, owner_id, tier, tier_manual, stage, created_at, updated_at) VALUES ('console', "
+                              ":name, :name, :name, 'x', 'company', '', :id, 'normal', 0, 'lead', '2026-01-01', "
+                              "'2026-01-01')"), {"name": f"{name} Ltd", "id": uid})
+    upgrade_database(engine)
+    with engine.connect() as conn:
+        marked = dict(conn.execute(text("SELECT name, roles_from_config FROM app_user")).all())
+        owners = conn.execute(text("SELECT owner_id FROM customer ORDER BY owner_id")).scalars().all()
+    assert {name: bool(flag) for name, flag in marked.items()} == {"root": True, "alice": True, "eve": False}
+    assert owners == [1, 2, 3]
+    engine.dispose()

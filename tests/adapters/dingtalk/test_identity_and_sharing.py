@@ -50,7 +50,7 @@ def test_a_shared_card_is_posted_to_the_group_and_recorded(
     # The `share` command's reply, built the way the core builds it.
     bot = dingtalk_service.runtime.bot
     with Session(engine) as session:
-        user = session.exec(select(User)).one()
+        user = session.exec(select(User).where(User.role == "rep")).one()  # not boss01, whom config named
         ctx = CommandContext(session=session, user=user, incoming=message.incoming, settings=bot.settings,
                              clock=bot.clock, lang="zh")
         card = customer_card(ctx, session.get(Customer, customer.id))

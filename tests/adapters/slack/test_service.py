@@ -122,4 +122,4 @@ def test_the_manifest_declares_what_the_app_listens_for_and_needs():
     assert {"app_home_opened", "app_mention", "message.im", "message.channels", "message.groups"} <= set(events)
     scopes = set(_manifest_list(text, "bot"))
     assert {"commands", "chat:write", "im:write", "im:history", "channels:history", "groups:history",
-            "app_mentions:read", "reactions:write", "users:read"} == scopes
+            "app_mentions:read", "reactions:write", "users:read", "users:read.email"} == scopes

@@ -15,7 +15,7 @@ def config_overrides():
     return {
         "roles": {"admins": ["root"]},
         "teams": [
-            {"name": "east", "managers": ["mia"], "members": ["alice", "bob"]},
+            {"name": "east", "managers": ["mia", "slack:T1/UMIA"], "members": ["alice", "bob"]},
             {"name": "west", "managers": ["wes"], "members": ["carl"]},
         ],
     }
@@ -90,7 +90,7 @@ def test_reps_may_not_see_reports_or_subscribe(chat, engine):
 
 
 def test_digest_subscription_dm_here_and_off(chat, engine):
-    mia = chat.user("mia", platform="slack", workspace="T1")
+    mia = chat.user("UMIA", platform="slack", workspace="T1")
     assert "will come to you as a direct message" in mia.say("digest daily")
     assert "will be posted in this channel" in mia.say("digest weekly here", channel="C42", direct=False)
     assert "已关闭每日摘要" in mia.say("订阅 每日 关闭")

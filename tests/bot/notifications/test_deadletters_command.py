@@ -29,7 +29,7 @@ def failed_push(world) -> int:
 
 def test_an_admin_lists_dead_letters_with_their_reason(world, chat):
     outbox_id = failed_push(world)
-    world.user("root", tz=SH)
+    world.user("root", tz=SH, role="admin")
 
     out = chat.user("root").say("deadletters")
 
@@ -39,7 +39,7 @@ def test_an_admin_lists_dead_letters_with_their_reason(world, chat):
 
 def test_retry_queues_a_dead_letter_again_and_the_next_tick_delivers_it(world, chat):
     outbox_id = failed_push(world)
-    world.user("root", tz=SH, lang="zh")
+    world.user("root", tz=SH, lang="zh", role="admin")
 
     out = chat.user("root").say(f"死信 重试 {outbox_id}")
     assert "已重新排队 1 条通知" in out
