@@ -15,6 +15,7 @@ def default_registry() -> CommandRegistry:
         followups,
         orders,
         ownership,
+        people,
         preferences,
         reminders,
         sharing,
@@ -23,7 +24,8 @@ def default_registry() -> CommandRegistry:
 
     registry = CommandRegistry()
     registry.add(make_help_spec(lambda: registry))
-    for module in (customers, followups, contacts, orders, reminders, agenda, ownership, preferences, sharing, deadletters):
+    for module in (customers, followups, contacts, orders, reminders, agenda, ownership, people, preferences, sharing,
+                   deadletters):
         for spec in module.SPECS:
             registry.add(spec)
     return registry

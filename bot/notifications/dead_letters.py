@@ -2,8 +2,8 @@
 
 Reasons start with a code: ``permanent:`` (the platform refused for good), ``gave up after N attempts:``,
 ``unroutable:`` (no chat identity / bad channel key), and two that are not failures but are kept for the
-record: ``stale:`` (a greeting past its evening cut-off) and ``obsolete:`` (step done or order paid before
-the push went out). Listing shows failures unless asked for everything.
+record: ``stale:`` (a greeting past its evening cut-off), ``obsolete:`` (step done or order paid before
+the push went out) and ``deactivated:`` (the recipient was deactivated after it was queued). Listing shows failures unless asked for everything.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from bot.notifications.catalog import occasion_label
 from bot.notifications.outbox_sql import OUTBOX
 from storage.models import User
 
-SKIPPED_PREFIXES = ("stale:", "obsolete:")
+SKIPPED_PREFIXES = ("stale:", "obsolete:", "deactivated:")
 LIST_LIMIT = 20
 
 

@@ -68,6 +68,10 @@ def digest_lines(lang: str, data: DigestData) -> list[str]:
          (say("dead_line", id=i, kind=kind, recipient=who, reason=reason)
           for i, kind, who, reason in data.dead_letters.items)),
     ]
+    if data.deactivated_books.total:  # only when someone's book waits for a handover
+        sections.append(("deactivated_heading", data.deactivated_books,
+                         (say("deactivated_line", rep=who, customers=customers, steps=steps)
+                          for who, customers, steps in data.deactivated_books.items)))
     for heading, listed, entries in sections:
         lines.append(say(heading, count=listed.total))  # type: ignore[attr-defined]
         shown = list(entries)

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -26,7 +26,7 @@ LIST_LIMIT = 10
 BIRTHDAY_DAYS = 7
 AT_RISK_LEVELS = ("at_risk", "lapsed")
 # Dead rows with these reasons were never failures (see bot.notifications.dispatch).
-NOT_FAILURES = ("stale:%", "obsolete:%")
+NOT_FAILURES = ("stale:%", "obsolete:%", "deactivated:%")
 
 Owner = aliased(User, name="owner")
 Author = aliased(User, name="author")
@@ -55,6 +55,8 @@ class DigestData:
     birthdays: Listed  # (contact, customer, date)
     dead_letters: Listed  # (outbox id, kind, recipient, reason)
     skipped: tuple[tuple[str, str, int], ...] = ()  # (kind, why: stale / obsolete, how many) not sent on purpose
+    # Deactivated people who still own customers: (name, customers, open steps), until someone hands them over.
+    deactivated_books: Listed = Listed((), 0)
 
 
 def digest_window(period: str, today: date) -> tuple[date, date]:
@@ -81,6 +83,7 @@ def gather_digest(session: Session, manager: User, *, period: str, now: datetime
         birthdays=_birthdays(session, scope, today),
         dead_letters=_dead_letters(session, manager, since, now),
         skipped=_skipped(session, manager, since, now),
+        deactivated_books=_deactivated_books(session, scope),
     )
 
 
@@ -206,6 +209,20 @@ def _dead_letters(session: Session, manager: User, since: datetime, now: datetim
              .join(User, User.id == outbox.recipient_id).where(*where).order_by(outbox.id.desc()))
     count = select(func.count()).select_from(outbox).join(User, User.id == outbox.recipient_id).where(*where)
     return _listed(session, query, count)
+
+
+def _deactivated_books(session: Session, scope: ColumnElement[bool]) -> Listed:
+    owner = func.coalesce(func.nullif(Owner.display_name, ""), Owner.name)
+    open_step = and_(FollowUp.customer_id == Customer.id, FollowUp.next_due_at.is_not(None),
+                     FollowUp.done_at.is_(None), FollowUp.deleted_at.is_(None))
+    rows = session.execute(
+        select(owner, func.count(func.distinct(Customer.id)), func.count(FollowUp.id))
+        .select_from(Customer).join(Owner, Owner.id == Customer.owner_id).outerjoin(FollowUp, open_step)
+        .where(scope, Owner.deactivated_at.is_not(None))
+        .group_by(Owner.id, owner).order_by(owner)
+    ).all()
+    items = tuple((name, customers, steps) for name, customers, steps in rows)
+    return Listed(items[:LIST_LIMIT], len(items))
 
 
 def format_amount(amount: Decimal | float | int, currency: str) -> str:

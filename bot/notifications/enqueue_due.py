@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -26,10 +26,26 @@ _MORNING_SLACK = timedelta(days=2)
 
 Owner = aliased(User, name="owner")
 Manager = aliased(User, name="manager")
+StandIn = aliased(User, name="stand_in")
+StandInTeam = aliased(ManagerTeam, name="stand_in_team")
+
+
+def _recipient(person: Any, team_id: Any) -> ColumnElement[int]:
+    """`person` while active; once deactivated, the first active manager of `team_id` (until a handover)."""
+    stand_in = (
+        select(func.min(StandInTeam.manager_id))
+        .join(StandIn, StandIn.id == StandInTeam.manager_id)
+        .where(StandInTeam.team_id == team_id, StandIn.deactivated_at.is_(None), StandIn.id != person.id)
+        .scalar_subquery()
+    )
+    return case((person.deactivated_at.is_(None), person.id), else_=stand_in)
 
 
 def enqueue_followups_due(session: Session, clocks: ZoneClocks) -> int:
-    """Open follow-up steps whose time has come (date-only steps: the owner's morning hour) → owner DM."""
+    """Open follow-up steps whose time has come (date-only steps: the owner's morning hour) → owner DM.
+
+    A deactivated owner's steps go to a manager of the team instead, in the owner's clock, until a handover.
+    """
     today = clocks.today(Owner)
     due_now = or_(
         and_(FollowUp.next_due_has_time.is_(True), FollowUp.next_due_at <= clocks.now),
@@ -38,10 +54,11 @@ def enqueue_followups_due(session: Session, clocks: ZoneClocks) -> int:
             or_(FollowUp.next_due_date < today, and_(FollowUp.next_due_date == today, clocks.morning_passed(Owner))),
         ),
     )
+    recipient = _recipient(Owner, func.coalesce(Customer.team_id, Owner.team_id))
     query = (
         select(*outbox_columns(
             kinds.FOLLOWUP_DUE, subject_id=FollowUp.id, due_date=FollowUp.next_due_date,
-            channel=user_channel(Customer.owner_id), recipient_id=Customer.owner_id, clocks=clocks, audience=Owner,
+            channel=user_channel(recipient), recipient_id=recipient, clocks=clocks, audience=Owner,
         ))
         .select_from(FollowUp)
         .join(Customer, Customer.id == FollowUp.customer_id)
@@ -54,7 +71,7 @@ def enqueue_followups_due(session: Session, clocks: ZoneClocks) -> int:
             due_now,
             Customer.deleted_at.is_(None),
             _not_snoozed(today),
-            Owner.deactivated_at.is_(None),
+            recipient.is_not(None),  # a deactivated owner's steps go to their manager, when there is one
             clocks.in_zones(Owner),
         )
     )
@@ -62,12 +79,12 @@ def enqueue_followups_due(session: Session, clocks: ZoneClocks) -> int:
 
 
 def enqueue_reminders_due(session: Session, clocks: ZoneClocks) -> int:
-    """Personal reminders whose instant has come → the assignee's DM."""
+    """Personal reminders whose instant has come → the assignee's DM (deactivated: their manager's)."""
+    recipient = _recipient(User, User.team_id)
     query = (
         select(*outbox_columns(
             kinds.REMINDER_DUE, subject_id=Reminder.id, due_date=Reminder.due_date,
-            channel=user_channel(Reminder.assignee_id), recipient_id=Reminder.assignee_id, clocks=clocks,
-            audience=User,
+            channel=user_channel(recipient), recipient_id=recipient, clocks=clocks, audience=User,
         ))
         .select_from(Reminder)
         .join(User, User.id == Reminder.assignee_id)
@@ -78,7 +95,7 @@ def enqueue_reminders_due(session: Session, clocks: ZoneClocks) -> int:
             or_(Reminder.customer_id.is_(None), Customer.deleted_at.is_(None)),
             Reminder.due_at <= clocks.now,
             Reminder.due_at >= clocks.now - timedelta(days=clocks.catch_up_days),
-            User.deactivated_at.is_(None),
+            recipient.is_not(None),  # a deactivated assignee's reminders go to their manager
             clocks.in_zones(User),
         )
     )

@@ -38,6 +38,8 @@ class Recipient:
     team_id: int | None
     language: str
     timezone: str
+    # Deactivated people get no pushes; rows queued for them before they were deactivated are dropped.
+    deactivated: bool = False
 
     @property
     def tz(self) -> ZoneInfo:
@@ -57,13 +59,14 @@ def load_recipients(session: Session, ids: Iterable[int], settings: Settings) ->
         return {}
     rows = session.execute(
         select(User.id, User.name, User.display_name, User.tenant, User.role, User.team_id, User.language,
-               User.last_language, User.timezone).where(User.id.in_(wanted))
+               User.last_language, User.timezone, User.deactivated_at).where(User.id.in_(wanted))
     ).all()
     return {
         r.id: Recipient(
             id=r.id, name=r.name, display_name=r.display_name, tenant=r.tenant, role=r.role, team_id=r.team_id,
             language=pick_language(r.language or r.last_language or settings.defaults.language),
             timezone=r.timezone or settings.defaults.timezone,
+            deactivated=r.deactivated_at is not None,
         )
         for r in rows
     }

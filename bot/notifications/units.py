@@ -81,6 +81,10 @@ def prepare_batch(
             if recipient is None:
                 prepared.unsendable.append(Unsendable(row, "unroutable: the recipient no longer exists", dead=True))
                 continue
+            if recipient.deactivated:
+                prepared.unsendable.append(Unsendable(
+                    row, "deactivated: the recipient was deactivated", dead=True, recipient=recipient))
+                continue
             if row.stale_after is not None and now > row.stale_after:
                 prepared.unsendable.append(Unsendable(
                     row, f"stale: not delivered before {row.stale_after:%Y-%m-%d %H:%M} UTC", dead=True, recipient=recipient))
