@@ -122,6 +122,23 @@ def _first_line(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
+def reload_people(runtime: Runtime) -> bool:
+    """Re-read the config and apply its roles and teams now (``kill -HUP``); False when the config is invalid.
+
+    Only `roles` and `teams` change in a running process; everything else needs a restart.
+    """
+    log = logging.getLogger("crmbot.config")
+    try:
+        fresh = load_settings()
+    except ConfigError as exc:
+        log.error("config not reloaded: %s", exc)
+        return False
+    runtime.settings.roles, runtime.settings.teams = fresh.roles, fresh.teams
+    runtime.bot.sync_config()
+    log.info("config reloaded: roles and teams applied")
+    return True
+
+
 class _RequestIdFilter(logging.Filter):
     """Adds the current request / job id to every record (``%(request_id)s``)."""
 

@@ -265,7 +265,8 @@ def _storable_identity(incoming: Incoming) -> Incoming:
 
 
 def _one_user(session: Session, asker: User, ref: str, platform: str) -> User:
-    matches = find_user(session, tenant=asker.tenant, reference=ref, platform=platform)
+    # Deactivated people can still be named (to hand their book over); commands refuse to give them work.
+    matches = find_user(session, tenant=asker.tenant, reference=ref, platform=platform, include_inactive=True)
     if not matches:
         raise UserError("user_not_found", ref=ref)
     if len(matches) > 1:

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, or_, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -178,17 +178,20 @@ def find_user(
     by_id = session.exec(query).all()
     if by_id:
         return list({u.id: u for u in by_id}.values())
-    lowered = ref.lower()
-    people = select(User).where(User.tenant == tenant)
-    if not include_inactive:
-        people = people.where(User.deactivated_at.is_(None))  # type: ignore[union-attr]
-    users = session.exec(people).all()
-    exact = [u for u in users if u.name.lower() == lowered]
-    if exact:
-        return exact
-    exact = [u for u in users if u.display_name.lower() == lowered]
-    if exact:
-        return exact
+    everyone = session.exec(select(User).where(User.tenant == tenant)).all()
+    active = [u for u in everyone if u.deactivated_at is None]
+    found = _by_name(active, ref.lower())
+    if found or not include_inactive:
+        return found
+    # Deactivated people are found only when nobody active answers to the name (for `handover`, `activate`).
+    return _by_name([u for u in everyone if u.deactivated_at is not None], ref.lower())
+
+
+def _by_name(users: list[User], lowered: str) -> list[User]:
+    for exact in ([u for u in users if u.name.lower() == lowered],
+                  [u for u in users if u.display_name.lower() == lowered]):
+        if exact:
+            return exact
     return [u for u in users if u.name.lower().startswith(lowered) or u.display_name.lower().startswith(lowered)]
 
 
@@ -360,6 +363,7 @@ def sync_config(session: Session, settings: Settings, *, now: datetime | None = 
     match when the person first writes, since only the platform knows the address.
     """
     now = now or utcnow()
+    _one_sync_at_a_time(session)
     report = SyncReport()
     entries = _Entries.of(settings)
     for ref in entries.every_ref():
@@ -382,6 +386,16 @@ def sync_config(session: Session, settings: Settings, *, now: datetime | None = 
             report.changed.append(user.name)
     session.flush()
     return report
+
+
+# Any constant shared by every replica: replicas starting together apply the config one after the other, so
+# each change is made (and audited) once. SQLite needs nothing: the write transaction already serializes.
+_SYNC_LOCK_KEY = 0x63726D_5359  # "crm" "SY"
+
+
+def _one_sync_at_a_time(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SYNC_LOCK_KEY})
 
 
 def _homes(session: Session, settings: Settings, ref: IdentityRef) -> list[tuple[str, str]]:

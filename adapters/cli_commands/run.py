@@ -35,6 +35,11 @@ def handle(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    if hasattr(signal, "SIGHUP"):  # roles and teams from the edited config, without a restart
+        from adapters.bootstrap import reload_people
+
+        signal.signal(signal.SIGHUP, lambda *_: threading.Thread(target=reload_people, args=(runtime,),
+                                                                  name="config-reload", daemon=True).start())
     for service in services:
         service.start()
     print("crmbot running: " + ", ".join(s.name for s in services) + " (Ctrl-C to stop)", file=sys.stderr)

@@ -183,3 +183,23 @@ def test_a_burst_of_first_messages_creates_one_user_and_every_command_succeeds(b
         assert session.exec(select(func.count()).select_from(User)).one() == 1
         assert session.exec(select(func.count()).select_from(UserIdentity)).one() == 1
         assert session.exec(select(func.count()).select_from(Customer)).one() == threads
+
+
+def test_replicas_starting_together_apply_the_config_once(bot, engine, database_url, tmp_path):
+    bot.sync_config()
+    config = {"roles": {"admins": ["root"]}, "teams": [{"name": "East", "managers": ["mia", "zoe"], "members": []}]}
+    replicas = [Bot(engine=bot.engine, settings=load_settings(database_url=database_url, data_dir=tmp_path / "d",
+                                                               **config), clock=bot.clock) for _ in range(4)]
+    start = threading.Barrier(len(replicas))
+
+    def run(replica: Bot):
+        start.wait()
+        return replica.sync_config()
+
+    with ThreadPoolExecutor(len(replicas)) as pool:
+        reports = list(pool.map(run, replicas))
+    assert sorted(name for report in reports for name in report.created) == ["mia", "root", "zoe"]
+    with Session(engine) as session:
+        audited = session.exec(select(AuditLog.entity_id).where(AuditLog.platform == "config")).all()
+        zoe = session.exec(select(User).where(User.name == "zoe")).one()
+    assert audited.count(zoe.id) == 1 and zoe.role == "manager"

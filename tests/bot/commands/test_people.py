@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from storage.models import User
+from storage.models import Customer, User
 
 
 @pytest.fixture
@@ -89,3 +89,17 @@ def test_history_of_a_person_shows_config_changes_and_is_for_managers(people, bo
     assert "created customer #1" in out
     assert "Only managers and admins" in people["bob"].say("history user alice")
     assert "not in a team you manage" in wes.say("history user bob")
+
+
+def test_a_deactivated_reps_book_is_handed_over_by_name_and_nobody_gives_them_work(people, engine):
+    alice, bob, mia, root = people["alice"], people["bob"], people["mia"], people["root"]
+    alice.say("new Acme")
+    alice.say("log Acme called next:tomorrow 10:00 send quote")
+    bob.say("new Beta")
+    root.say("deactivate alice")
+    assert "alice is deactivated and cannot take customers" in mia.say("assign Beta alice")
+    assert "Handed over alice's book to bob" in mia.say("handover alice bob")
+    with Session(engine) as session:
+        owners = {u.name for u in session.exec(select(User).join(Customer, Customer.owner_id == User.id)).all()}
+    assert owners == {"bob"}
+    assert "mia · console · handed over user #3: owner alice → bob" in mia.say("history user alice")
