@@ -38,15 +38,17 @@ class Runtime:
         self.senders[sender.platform] = sender
 
 
-def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None, migrate: bool = True) -> Runtime:
-    """Build the runtime; the database is created and migrated on first use."""
+def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None, migrate: bool = True,
+              apply_config: bool = True) -> Runtime:
+    """Build the runtime; the database is created and migrated on first use, and the config's roles and
+    teams applied (``apply_config=False`` for `crmbot demo`, which wants the database as it found it)."""
     settings = settings or load_settings()
     configure_logging(settings.log_level)
     discover()  # registers every platform adapter's capabilities with the core
     engine = open_database(settings, migrate=migrate)
     clock = clock or SystemClock()
     bot = Bot(engine=engine, settings=settings, clock=clock)
-    if migrate:
+    if migrate and apply_config:
         bot.sync_config()  # the config is the source of truth for roles and teams at every start
     return Runtime(settings=settings, engine=engine, bot=bot, clock=clock)
 

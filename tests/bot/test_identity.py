@@ -169,15 +169,23 @@ class TestPlatformEntriesAtStart:
 
 
 @pytest.mark.parametrize("threads", [24])
-def test_a_burst_of_first_messages_creates_one_user_and_every_command_succeeds(bot, engine, threads):
+def test_a_burst_of_first_messages_creates_one_user_and_every_command_succeeds(bot, engine, database_url, threads):
+    from storage.db import create_db_engine
+
+    # Two replicas: separate engines (connection pools) on one database, sharing nothing in memory.
+    other_engine = create_db_engine(database_url)
+    replicas = [bot, Bot(engine=other_engine, settings=bot.settings, clock=bot.clock)]
     start = threading.Barrier(threads)
 
     def new(n: int) -> str:
         start.wait()
-        return _slack(bot, "UBURST", f'new "Conc {n} Ltd" force:yes', name="Burst")
+        return _slack(replicas[n % 2], "UBURST", f'new "Conc {n} Ltd" force:yes', name="Burst")
 
-    with ThreadPoolExecutor(threads) as pool:
-        replies = list(pool.map(new, range(threads)))
+    try:
+        with ThreadPoolExecutor(threads) as pool:
+            replies = list(pool.map(new, range(threads)))
+    finally:
+        other_engine.dispose()
     assert all("Created" in reply for reply in replies), [r for r in replies if "Created" not in r]
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(User)).one() == 1

@@ -13,7 +13,7 @@ from adapters.dingtalk.service import DingTalkService
 from bot.cards import customer_card
 from bot.context import CommandContext
 from bot.messages import Reply
-from storage.models import Customer, SharedCard, User
+from storage.models import Customer, SharedCard, User, UserIdentity
 from tests.adapters.dingtalk.test_conversations import ask
 from tests.emulators.dingtalk import DingTalkEmulator
 
@@ -34,6 +34,18 @@ def test_roles_come_from_config_by_staff_id(
     with Session(engine) as session:
         roles = dict(session.exec(select(User.display_name, User.role)).all())
     assert roles == {"张三": "rep", "李四": "rep", "王总": "admin"}
+
+
+def test_a_nickname_equal_to_the_admins_staff_id_grants_nothing(
+    dingtalk_service: DingTalkService, dingtalk_emulator: DingTalkEmulator, engine: Any
+) -> None:
+    ask(dingtalk_emulator, "新建 阿里巴巴", sender_staff_id="rep001", sender_nick="张三")
+    impostor = ask(dingtalk_emulator, "查找 阿里巴巴", sender_staff_id="rep009", sender_nick="boss01")
+    assert "**阿里巴巴**" not in impostor["markdown"]["text"]
+    with Session(engine) as session:
+        roles = dict(session.exec(select(UserIdentity.external_id, User.role)
+                                  .join(User, User.id == UserIdentity.user_id)).all())
+    assert roles == {"rep001": "rep", "rep009": "rep", "boss01": "admin"}  # boss01: named, exists before writing
 
 
 def test_a_shared_card_is_posted_to_the_group_and_recorded(
