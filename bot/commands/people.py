@@ -98,7 +98,8 @@ def _history(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     first, _, rest = what.partition(" ")
     if first.lower() in USER_WORDS and rest.strip():
         if ctx.user.role not in MANAGERS:
-            raise UserError("not_allowed", command="history user")
+            raise UserError("not_allowed", command=f"{cmd.alias_used} {first}", role=ctx.user.role,
+                            roles=",".join(sorted(MANAGERS)))
         person = _one_person(ctx, rest.strip())
         if person.id != ctx.user.id and not can_manage_user(ctx.session, ctx.user, person):
             raise UserError("ownership:cannot_manage", name=_label(person))

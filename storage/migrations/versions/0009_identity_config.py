@@ -1,7 +1,7 @@
 """identity: platform-reported e-mail per identity, roles that follow the config
 
-Revision ID: 0007_identity
-Revises: 0006
+Revision ID: 0009_identity
+Revises: 0008_find
 Create Date: 2026-12-03 14:20:00
 
 Existing users keep every customer; anyone who holds a role or a team today got it from the config (the
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = '0007_identity'
-down_revision: str | None = '0006'
+revision: str = '0009_identity'
+down_revision: str | None = '0008_find'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
