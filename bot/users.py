@@ -61,12 +61,12 @@ def resolve_user(session: Session, incoming: Incoming, settings: Settings) -> Us
         if incoming.workspace and _first_in_workspace(session, identity):
             _create_named(session, settings, incoming.platform, incoming.workspace)
         return user
-    user = session.get(User, identity.user_id)
-    assert user is not None
-    changed_email = _note_reports(session, user, identity, incoming)
+    known = session.get(User, identity.user_id)
+    assert known is not None
+    changed_email = _note_reports(session, known, identity, incoming)
     if changed_email:
-        apply_config(session, user, settings)
-    return user
+        apply_config(session, known, settings)
+    return known
 
 
 def _note_reports(session: Session, user: User, identity: UserIdentity, incoming: Incoming) -> bool:
@@ -121,13 +121,13 @@ def _create(
     base = _user_name(label)
     for _attempt in range(_CREATE_ATTEMPTS):
         user = User(tenant=tenant, name=_unique_name(session, tenant, base), display_name=label, timezone=timezone)
-        identity = UserIdentity(platform=platform, workspace=workspace, external_id=external_id,
-                                dm_channel=dm_channel, email=email)
         try:
             with session.begin_nested():
                 session.add(user)
                 session.flush()
-                identity.user_id = user.id  # type: ignore[assignment]
+                assert user.id is not None
+                identity = UserIdentity(user_id=user.id, platform=platform, workspace=workspace,
+                                        external_id=external_id, dm_channel=dm_channel, email=email)
                 session.add(identity)
                 session.flush()
             return user, identity
@@ -289,12 +289,12 @@ def _apply(session: Session, user: User, grant: Grant, settings: Settings, *, no
                                    or_(Customer.team_id.is_(None), Customer.team_id == user.team_id))
             .values(team_id=wanted_team)
         ).rowcount or 0
-    for team_id in current_manages - wanted_manages:
-        link = session.get(ManagerTeam, (user.id, team_id))
+    for old_team in current_manages - wanted_manages:
+        link = session.get(ManagerTeam, (user.id, old_team))
         if link is not None:
             session.delete(link)
-    for team_id in wanted_manages - current_manages:
-        session.add(ManagerTeam(manager_id=user.id, team_id=team_id))
+    for new_team in wanted_manages - current_manages:
+        session.add(ManagerTeam(manager_id=user.id, team_id=new_team))
     user.role, user.team_id, user.roles_from_config = grant.role, wanted_team, grant.named
     session.add(user)
     after = _state(session, grant.role, wanted_team, wanted_manages)

@@ -80,7 +80,7 @@ def customer_history(session: Session, customer: Customer, *, page: int = 1, tz:
 def user_history(session: Session, asker: User, person: User, *, page: int = 1, tz: tzinfo = UTC) -> HistoryPage:
     """Changes to `person`, and what `person` did to records the asker may see."""
     about = and_(AuditLog.entity == "user", AuditLog.entity_id == person.id)
-    by_them = AuditLog.user_id == person.id
+    by_them: ColumnElement[bool] = and_(AuditLog.user_id == person.id)
     if asker.role != "admin":
         by_them = and_(by_them, _visible_record(session, asker))
     return _page(session, and_(AuditLog.tenant == person.tenant, or_(about, by_them)), page, tz)

@@ -56,7 +56,8 @@ def test_the_identity_migration_keeps_every_customer_and_marks_config_roles(tmp_
                               "'2026-01-01')"), {"name": f"{name} Ltd", "id": uid})
     upgrade_database(engine)
     with engine.connect() as conn:
-        marked = dict(conn.execute(text("SELECT name, roles_from_config FROM app_user")).all())
+        marked: dict[str, object] = {row[0]: row[1] for row in conn.execute(
+            text("SELECT name, roles_from_config FROM app_user")).all()}
         owners = conn.execute(text("SELECT owner_id FROM customer ORDER BY owner_id")).scalars().all()
     assert {name: bool(flag) for name, flag in marked.items()} == {"root": True, "alice": True, "eve": False}
     assert owners == [1, 2, 3]
