@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.messages import Incoming
+from bot.platforms import LOCAL
 from config.settings import IdentityRef, Settings, parse_identity
 from storage.models import AuditLog, Customer, ManagerTeam, Team, User, UserIdentity
 from storage.timeutil import utcnow
@@ -156,7 +157,7 @@ def _create_named(session: Session, settings: Settings, platform: str, workspace
         if _identity(session, platform, workspace, ref.external_id) is None:
             user, _ = _create(session, tenant=settings.tenant_for(platform, workspace), platform=platform,
                               workspace=workspace, external_id=ref.external_id, label=ref.external_id,
-                              timezone=None, dm_channel=_push_address(ref), email=None)
+                              timezone=None, dm_channel=None, email=None)
             apply_config(session, user, settings)
 
 
@@ -372,7 +373,7 @@ def sync_config(session: Session, settings: Settings, *, now: datetime | None = 
                 continue
             user, _ = _create(session, tenant=tenant, platform=ref.platform, workspace=workspace,
                               external_id=ref.external_id, label=ref.external_id, timezone=None,
-                              dm_channel=_push_address(ref), email=None)
+                              dm_channel=None, email=None)
             report.created.append(user.name)
     for team in settings.teams:
         for tenant in _tenants_with_team(session, team.name):
@@ -402,8 +403,8 @@ def _homes(session: Session, settings: Settings, ref: IdentityRef) -> list[tuple
     """(tenant, workspace) pairs where the person `ref` names can be created ahead of their first message."""
     if ref.is_email:
         return []
-    if ref.platform == "console":
-        return [(settings.tenant_for("console", ""), "")]
+    if ref.platform == LOCAL:
+        return [(settings.tenant_for(LOCAL, ""), "")]
     if ref.workspace is not None:
         workspaces = [ref.workspace]
     else:
@@ -417,14 +418,6 @@ def _homes(session: Session, settings: Settings, ref: IdentityRef) -> list[tuple
             log.info("config: %s:%s is created in every known workspace (%s)", ref.platform, ref.external_id,
                      ", ".join(workspaces))
     return [(settings.tenant_for(ref.platform, w), w) for w in workspaces]
-
-
-def _push_address(ref: IdentityRef) -> str | None:
-    if ref.platform == "console":
-        return f"console:{ref.external_id}"
-    if ref.platform == "dingtalk":
-        return ref.external_id  # 1:1 pushes go to the staff id
-    return None  # Slack opens the DM when the first push is due
 
 
 def _tenants_with_team(session: Session, name: str) -> list[str]:

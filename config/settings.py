@@ -72,8 +72,9 @@ def _check_zone(value: str) -> str:
     return value
 
 
-# Who may be named in `roles` and `teams`: identities a platform proves, never display names.
-IDENTITY_PLATFORMS = ("slack", "dingtalk", "console")
+# Who may be named in `roles` and `teams`: identities a platform proves, never display names. Any platform
+# name works (``slack``, ``dingtalk``, one added later); ``email`` and the terminal's ``console`` are special.
+_PLATFORM_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -87,7 +88,7 @@ class IdentityRef:
     """
 
     platform: str
-    external_id: str
+    external_id: str  # as the platform shows it (Slack member ids are upper case: U024BE7LH)
     workspace: str | None = None
 
     @property
@@ -114,8 +115,8 @@ def parse_identity(entry: str) -> IdentityRef:
         if not _EMAIL.match(rest):
             raise ValueError(f"{text!r} is not an e-mail address")
         return IdentityRef("email", rest.lower())
-    if kind not in IDENTITY_PLATFORMS:
-        raise ValueError(f"{text!r}: unknown identity kind {kind!r} "
+    if not _PLATFORM_NAME.match(kind):
+        raise ValueError(f"{text!r}: {kind!r} is not a platform name "
                          "(use slack:<member id>, dingtalk:<staffId>, email:<address> or a terminal login)")
     workspace, slash, member = rest.partition("/")
     if not slash:
@@ -124,8 +125,6 @@ def parse_identity(entry: str) -> IdentityRef:
         raise ValueError(f"{text!r}: expected {kind}:<id> or {kind}:<workspace>/<id>")
     if kind == "console" and slash:
         raise ValueError(f"{text!r}: terminal logins have no workspace")
-    if kind == "slack":
-        member, workspace = member.upper(), workspace.upper()
     return IdentityRef(kind, member, workspace or None)
 
 

@@ -79,7 +79,7 @@ def test_missing_config_file_named_by_crm_config(monkeypatch, tmp_path):
     [
         ("ann@example.com", "write email:ann@example.com"),
         ("Mia Wong", "terminal login"),
-        ("wecom:abc", "unknown identity kind 'wecom'"),
+        ("we com:abc", "'we com' is not a platform name"),
         ("slack:", "expected slack:<id>"),
         ("email:nobody", "not an e-mail address"),
     ],
@@ -95,7 +95,8 @@ def test_role_and_team_entries_must_name_identities(entry, says):
 def test_identity_entries_parse_into_platform_workspace_and_id():
     from config.settings import IdentityRef, parse_identity
 
-    assert parse_identity("slack:t1/u2") == IdentityRef("slack", "U2", "T1")
+    assert parse_identity("slack:T1/U2") == IdentityRef("slack", "U2", "T1")
+    assert parse_identity("webhook:u-ann") == IdentityRef("webhook", "u-ann")  # any platform, even a new one
     assert parse_identity("dingtalk:staff01") == IdentityRef("dingtalk", "staff01")
     assert parse_identity("email:Ann@Example.COM") == IdentityRef("email", "ann@example.com")
     assert parse_identity("alice") == parse_identity("console:alice") == IdentityRef("console", "alice")
