@@ -84,7 +84,7 @@ def test_deleting_a_shared_customer_posts_its_card_as_deleted_without_buttons(
     ask(dingtalk_emulator, "新建 腾讯 电话:13800138000", conversation_type="2")
     with Session(engine) as session:
         customer = session.exec(select(Customer)).one()
-        user = session.exec(select(User)).one()
+        user = session.exec(select(User).where(User.role == "rep")).one()  # not boss01, whom config named
     message = translate(dingtalk_emulator.build_bot_message("分享 腾讯", conversation_type="2"))
     bot = dingtalk_service.runtime.bot
     with Session(engine) as session:
