@@ -129,11 +129,13 @@ def shared_card_at(bot: Bot, platform: str, workspace: str, channel: str, messag
 
 
 def shared_cards_of(bot: Bot, platform: str, customer_id: int) -> list[SharedCardRef]:
-    """Every message on ``platform`` that shows this customer's shared card, oldest first."""
+    """Every live card of this customer on ``platform`` (one per channel: a card shared again replaces it),
+    oldest first."""
     with Session(bot.engine) as session:
         rows = session.exec(
             select(SharedCard)
-            .where(SharedCard.customer_id == customer_id, SharedCard.platform == platform)
+            .where(SharedCard.customer_id == customer_id, SharedCard.platform == platform,
+                   SharedCard.replaced_at.is_(None))  # type: ignore[union-attr]
             .order_by(SharedCard.id)  # type: ignore[arg-type]
         ).all()
         return [_ref(row) for row in rows]

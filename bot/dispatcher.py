@@ -1,8 +1,11 @@
 """The dispatcher: one incoming message in, replies out, inside one unit of work.
 
 Steps: dedupe by platform message id → resolve the user → parse with the command specs → check the role
-→ run the handler in a savepoint → render. A `UserError` rolls the command back and is replied verbatim;
-any other exception goes to the shared error hook and the user sees a reference id.
+→ run the handler → render, all in one transaction. A `UserError` rolls the command back and is replied
+verbatim (the message id and the user are then recorded on their own); any other exception goes to the shared
+error hook and the user sees a reference id. A transaction that loses a race with a concurrent one (on
+PostgreSQL: a serialization failure, a deadlock, a unique key taken first) runs again from the start, a
+bounded number of times, so the user sees the outcome rather than an error.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import timedelta
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -34,7 +38,7 @@ from bot.text.hygiene import storable, unstorable
 from bot.users import SyncReport, find_user, resolve_user, sync_config
 from config.settings import Settings
 from storage.models import ProcessedMessage, SharedCard, User
-from storage.uow import unit_of_work
+from storage.uow import run_in_transaction, unit_of_work
 
 log = logging.getLogger("crmbot.dispatcher")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -43,6 +47,14 @@ DEDUPE_TTL = timedelta(days=2)
 
 # Commands the platform wrote for the user (a card button, a form, a shortcut): their words are ours.
 _NOT_TYPED = frozenset({InboundKind.BUTTON, InboundKind.FORM, InboundKind.SHORTCUT})
+
+
+class _Refused(Exception):
+    """A user error on its way out of the transaction, so everything the command did is rolled back."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(reply)
+        self.reply = reply
 
 
 def guess_language(text: str) -> str:
@@ -94,41 +106,55 @@ class Bot:
 
     def _handle(self, incoming: Incoming) -> list[Reply]:
         incoming = _storable_identity(incoming)
-        try:
-            thread_customer: int | None = None
-            if threads.is_thread_reply(incoming):
-                # Most thread chatter is not on a shared card: one read settles it, without the write lock.
+
+        thread_customer: int | None = None
+        if threads.is_thread_reply(incoming):
+            # Most thread chatter is not on a shared card: one read settles it, without the write lock.
+            try:
                 with unit_of_work(self.engine, write=False) as session:
-                    command = threads.as_log_command(session, incoming)
-                if command is None:
-                    return []
-                incoming, thread_customer = command
-            with unit_of_work(self.engine) as session:
-                if incoming.message_id and not self._first_time(session, incoming):
-                    return []
-                if incoming.remember_group and not incoming.is_direct:
-                    self.groups.remember(session, platform=incoming.platform, workspace=incoming.workspace,
-                                         conversation_id=incoming.channel, title=incoming.group_title,
-                                         now=self.clock.now())
-                user = resolve_user(session, incoming, self.settings)
-                if thread_customer is not None and not threads.may_log(session, user, thread_customer):
-                    return []
-                if user.deactivated_at is not None:
-                    # Deactivated people can neither type commands nor click buttons; nothing runs.
-                    return [self._deactivated_reply(user, incoming)]
-                problem = unstorable(incoming.text)
-                if problem is not None:  # a NUL byte or broken Unicode: say so instead of failing in the driver
-                    lang = self._language(user, storable(incoming.text, broken=""))
-                    return [Reply(text=t("unreadable_text", lang, problem=problem), ok=False, lang=lang)]
-                replies, events = self._run(session, user, incoming)
-                if thread_customer is not None and all(reply.ok for reply in replies):
-                    replies = [replace(reply, quiet=True) for reply in replies]
+                    found = threads.as_log_command(session, incoming)
+            except Exception as exc:
+                return [self._internal_error(incoming, exc)]
+            if found is None:
+                return []
+            incoming, thread_customer = found
+        command = incoming
+
+        def attempt(session: Session) -> tuple[list[Reply], list[Event]] | None:
+            if command.message_id and not self._first_time(session, command):
+                return None
+            if command.remember_group and not command.is_direct:
+                self.groups.remember(session, platform=command.platform, workspace=command.workspace,
+                                     conversation_id=command.channel, title=command.group_title,
+                                     now=self.clock.now())
+            user = resolve_user(session, command, self.settings)
+            if thread_customer is not None and not threads.may_log(session, user, thread_customer):
+                return None
+            if user.deactivated_at is not None:
+                # Deactivated people can neither type commands nor click buttons; nothing runs.
+                return [self._deactivated_reply(user, command)], []
+            problem = unstorable(command.text)
+            if problem is not None:  # a NUL byte or broken Unicode: say so instead of failing in the driver
+                lang = self._language(user, storable(command.text, broken=""))
+                return [Reply(text=t("unreadable_text", lang, problem=problem), ok=False, lang=lang)], []
+            replies, events = self._run(session, user, command)
+            if thread_customer is not None and all(reply.ok for reply in replies):
+                replies = [replace(reply, quiet=True) for reply in replies]
+            return replies, events
+
+        try:
+            outcome = run_in_transaction(self.engine, attempt)
+        except _Refused as refused:
+            return self._record_refused(incoming, refused.reply)
         except IntegrityError:
             if incoming.message_id and self.already_processed(incoming):
                 return []
             return [self._internal_error(incoming, None)]
         except Exception as exc:
             return [self._internal_error(incoming, exc)]
+        if outcome is None:
+            return []
+        replies, events = outcome
         self.publish(events)
         return replies
 
@@ -147,13 +173,29 @@ class Bot:
         lang = self._language(user, incoming.text)
         return Reply(text=t("deactivated_self", lang), ok=False, lang=lang)
 
+    def _record_refused(self, incoming: Incoming, reply: Reply) -> list[Reply]:
+        """After a user error: remember the message id (a redelivery stays quiet) and the new user, nothing else."""
+        def record(session: Session) -> bool:
+            if incoming.message_id and not self._first_time(session, incoming):
+                return False
+            resolve_user(session, incoming, self.settings)
+            return True
+
+        try:
+            first = run_in_transaction(self.engine, record)
+        except Exception as exc:
+            return [self._internal_error(incoming, exc)]
+        return [reply] if first else []
+
     def _first_time(self, session: Session, incoming: Incoming) -> bool:
-        key = (incoming.platform, f"{incoming.workspace}:{incoming.message_id}")
-        if session.get(ProcessedMessage, key) is not None:
-            return False
-        session.add(ProcessedMessage(platform=key[0], message_key=key[1], processed_at=self.clock.now()))
-        session.flush()  # on PostgreSQL a concurrent twin now waits on the unique key, then fails
-        return True
+        """Claim the message id; False when it was handled already. One statement: ``INSERT … ON CONFLICT DO
+        NOTHING`` (on PostgreSQL a concurrent twin waits for the first to commit, then inserts nothing)."""
+        values = {"platform": incoming.platform, "message_key": f"{incoming.workspace}:{incoming.message_id}",
+                  "processed_at": self.clock.now()}
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        statement = (dialect.insert(ProcessedMessage).values(**values).on_conflict_do_nothing()
+                     .returning(ProcessedMessage.platform))
+        return session.execute(statement).first() is not None
 
     def already_processed(self, incoming: Incoming) -> bool:
         """Whether a message id was handled already (adapters use it to skip redeliveries early)."""
@@ -180,22 +222,22 @@ class Bot:
             ),
             resolve_user=lambda ref: _one_user(session, user, ref, incoming.platform),
         )
+        # No savepoint (two statements on every command): a user error leaves the whole transaction instead.
         try:
-            with session.begin_nested():
-                parsed = parse(incoming.text, self.registry, env)
-                if isinstance(parsed, ParseError):
-                    return [self._parse_error_reply(ctx, parsed)], []
-                if user.language is None and incoming.kind not in _NOT_TYPED:
-                    ctx.lang = self._language(user, parsed.alias_used)
-                    if user.last_language != ctx.lang:
-                        user.last_language = ctx.lang  # pushes follow the language the user types
-                        session.add(user)
-                if user.role not in parsed.spec.roles:
-                    raise UserError("not_allowed", command=parsed.alias_used, role=user.role,
-                                    roles=",".join(sorted(parsed.spec.roles)))
-                result = parsed.spec.handler(ctx, parsed)
+            parsed = parse(incoming.text, self.registry, env)
+            if isinstance(parsed, ParseError):
+                return [self._parse_error_reply(ctx, parsed)], []
+            if user.language is None and incoming.kind not in _NOT_TYPED:
+                ctx.lang = self._language(user, parsed.alias_used)
+                if user.last_language != ctx.lang:
+                    user.last_language = ctx.lang  # pushes follow the language the user types
+                    session.add(user)
+            if user.role not in parsed.spec.roles:
+                raise UserError("not_allowed", command=parsed.alias_used, role=user.role,
+                                roles=",".join(sorted(parsed.spec.roles)))
+            result = parsed.spec.handler(ctx, parsed)
         except UserError as exc:
-            return [_user_error_reply(ctx, exc)], []
+            raise _Refused(_user_error_reply(ctx, exc)) from exc
         replies = [result] if isinstance(result, Reply) else list(result)
         return [r if r.lang == ctx.lang else replace(r, lang=ctx.lang) for r in replies], ctx.events
 
@@ -233,19 +275,21 @@ class Bot:
         self, *, customer_id: int, platform: str, workspace: str, channel: str, message_id: str, shared_by: Incoming
     ) -> None:
         """Remember a card posted by `share`, so thread replies and later changes find it."""
-        with unit_of_work(self.engine) as session:
+        def record(session: Session) -> None:
             user = resolve_user(session, shared_by, self.settings)
-            session.add(
-                SharedCard(
-                    customer_id=customer_id,
-                    platform=platform,
-                    workspace=workspace,
-                    channel=channel,
-                    message_id=message_id,
-                    shared_by=user.id,
-                    created_at=self.clock.now(),
-                )
+            now = self.clock.now()
+            # The card shared before in this channel stops being the live one (a unique index keeps one live).
+            session.execute(
+                update(SharedCard)
+                .where(SharedCard.customer_id == customer_id, SharedCard.platform == platform,
+                       SharedCard.workspace == workspace, SharedCard.channel == channel,
+                       SharedCard.replaced_at.is_(None))
+                .values(replaced_at=now)
             )
+            session.add(SharedCard(customer_id=customer_id, platform=platform, workspace=workspace, channel=channel,
+                                   message_id=message_id, shared_by=user.id, created_at=now))
+
+        run_in_transaction(self.engine, record)
 
     def forget_processed(self, older_than: timedelta = DEDUPE_TTL) -> int:
         """Drop dedupe entries past their usefulness (platform retries stop within hours)."""

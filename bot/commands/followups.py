@@ -16,6 +16,7 @@ from bot.services.people import when_at
 from bot.services.steps import open_step
 from bot.text.when import When, format_when
 from storage.models import Customer, FollowUp, User
+from storage.uow import lock_for_update
 
 KIND_WORDS = {
     "call": "call", "called": "call", "phone": "call", "电话": "call", "通话": "call", "打电话": "call",
@@ -65,6 +66,9 @@ def log_followup(ctx: CommandContext, customer: Customer, text: str, *, kind: st
     """
     if not text.strip():
         raise UserError("missing_argument", name="text")
+    # Writers of one customer queue here, so closing the open step and opening the next is atomic (and the
+    # database's one-open-step index never sees two).
+    lock_for_update(ctx.session, customer)
     owner = ctx.session.get(User, customer.owner_id)
     owner_tz = ZoneInfo((owner.timezone if owner else None) or ctx.settings.defaults.timezone)
     morning = owner.morning_hour if owner and owner.morning_hour is not None else ctx.settings.defaults.morning_hour

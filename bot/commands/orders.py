@@ -19,6 +19,7 @@ from bot.services.money import DEFAULT_CURRENCY, currency_code, format_money
 from bot.services.people import require_changeable
 from bot.text.when import When, format_when
 from storage.models import Customer, Order
+from storage.uow import lock_for_update
 
 _ORDER_REF = re.compile(r"^#?(\d{1,12})$")
 
@@ -32,6 +33,7 @@ def _currency(text: str) -> str:
 
 def _order(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     customer: Customer = require_changeable(ctx.session, ctx.user, cmd.get("customer"))
+    lock_for_update(ctx.session, customer)  # concurrent orders see each other when stage and tier are derived
     amount, typed_currency = cmd.get("amount")
     currency = typed_currency
     if "currency" in cmd.options:
@@ -80,6 +82,7 @@ def _paid(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
         select(Order, Customer)
         .join(Customer, Customer.id == Order.customer_id)
         .where(Order.id == int(match[1]), Order.deleted_at.is_(None), visible_customers(ctx.session, ctx.user))
+        .with_for_update(of=Order)  # two `paid` at once: the second waits, then sees it paid
     ).first()
     if found is None:
         raise UserError("orders:order_not_found", ref=ref)

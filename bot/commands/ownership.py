@@ -16,6 +16,7 @@ from bot.messages import Reply
 from bot.services.ownership import hand_over_book, reassign_customer
 from bot.services.people import require_changeable
 from storage.models import Customer, User
+from storage.uow import lock_for_update
 
 MANAGERS = frozenset({"manager", "admin"})
 
@@ -31,6 +32,7 @@ def _require_active(user: User) -> None:
 
 def _assign(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     customer: Customer = require_changeable(ctx.session, ctx.user, cmd.get("customer"))
+    lock_for_update(ctx.session, customer)  # a concurrent assign or handover of it goes first or after, whole
     new_owner: User = cmd.get("user")
     if ctx.user.role not in MANAGERS and customer.owner_id != ctx.user.id:
         raise UserError("ownership:not_your_customer", name=customer.name, id=customer.id)

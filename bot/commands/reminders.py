@@ -25,6 +25,7 @@ from bot.messages import Reply
 from bot.services.people import morning_hour_of, morning_instant, require_changeable, when_at, zone_of
 from bot.text.when import When, format_when
 from storage.models import Customer, FollowUp, Reminder, User
+from storage.uow import lock_for_update
 
 MAX_REMINDER_TEXT = 1000  # Reminder.text column size
 CHURN_SNOOZE_DAYS = 30  # churn warnings come weekly: a one-day snooze would silence nothing
@@ -74,6 +75,7 @@ def _open_steps(ctx: CommandContext, customer: Customer) -> list[FollowUp]:
 
 def _done(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     customer: Customer = require_changeable(ctx.session, ctx.user, cmd.get("customer"))
+    lock_for_update(ctx.session, customer)  # a concurrent log or snooze of this customer goes before or after
     steps = _open_steps(ctx, customer)
     if not steps:
         raise UserError("reminders:no_open_step", name=customer.name, id=customer.id)
@@ -94,6 +96,7 @@ def _done(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
 def _snooze(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     customer: Customer = require_changeable(ctx.session, ctx.user, cmd.get("customer"))
     when: When | None = cmd.get("duration")
+    lock_for_update(ctx.session, customer)
     steps = _open_steps(ctx, customer)
     if not steps:
         return _snooze_churn(ctx, customer, when)

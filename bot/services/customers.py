@@ -187,14 +187,10 @@ def resolve_customer(
     Trading"). Raises UserError ``customer_not_found`` or ``customer_ambiguous`` (with candidates).
     """
     first = words[0]
-    if not first.quoted and not include_deleted and followed_by_text:
-        for count in range(min(len(words), MAX_NAME_WORDS), 1, -1):
-            if any(w.quoted for w in words[:count]):
-                continue
-            name = " ".join(w.text for w in words[:count])
-            exact = _exact_name(session, user=user, name=name)
-            if len(exact) == 1:
-                return exact[0], count
+    if not first.quoted and not include_deleted and followed_by_text and not _ID_REF.match(first.text):
+        longest = _longest_exact_name(session, user=user, words=words)
+        if longest is not None:
+            return longest
     ref = first.text
     if include_deleted:
         return _resolve_deleted(session, user=user, ref=ref), 1
@@ -209,9 +205,26 @@ def resolve_customer(
     return candidates[0], used
 
 
-def _exact_name(session: Session, *, user: User, name: str) -> list[Customer]:
-    statement = select(Customer).where(visible_customers(session, user), Customer.name == name).limit(3)
-    return list(session.exec(statement).all())
+def _longest_exact_name(session: Session, *, user: User, words: Sequence[Word]) -> tuple[Customer, int] | None:
+    """The longest run of two or more leading words that is exactly one visible customer's name, and its length.
+
+    Every run is asked in one statement (``name IN (…)``, a round trip instead of one per run).
+    """
+    runs: dict[str, int] = {}
+    for count in range(min(len(words), MAX_NAME_WORDS), 1, -1):
+        if not any(w.quoted for w in words[:count]):
+            runs[" ".join(w.text for w in words[:count])] = count
+    if not runs:
+        return None
+    statement = (select(Customer).where(visible_customers(session, user), Customer.name.in_(list(runs)))
+                 .limit(50))  # a name held by two is ambiguous; 50 leaves room for every run
+    by_name: dict[str, list[Customer]] = {}
+    for customer in session.exec(statement).all():
+        by_name.setdefault(customer.name, []).append(customer)
+    for name, count in runs.items():  # longest first
+        if len(by_name.get(name, ())) == 1:
+            return by_name[name][0], count
+    return None
 
 
 def _candidates(session: Session, *, user: User, ref: str) -> list[Customer]:

@@ -94,7 +94,13 @@ def hand_over_book(session: Session, *, from_user: User, to_user: User, settings
     Returns the counts and the ids of the live (not deleted) customers moved, for change events.
     """
     book = select(Customer.id).where(Customer.tenant == from_user.tenant, Customer.owner_id == from_user.id)
-    live_ids: list[int] = list(session.exec(book.where(Customer.deleted_at.is_(None))).all())  # type: ignore[arg-type]
+    # The book's rows stay locked to the end, so a concurrent assign of one of them waits or went first.
+    rows = session.exec(
+        select(Customer.id, Customer.deleted_at)
+        .where(Customer.tenant == from_user.tenant, Customer.owner_id == from_user.id)
+        .with_for_update()
+    ).all()
+    live_ids: list[int] = [customer_id for customer_id, deleted_at in rows if deleted_at is None]
     open_steps = session.exec(
         select(func.count()).select_from(FollowUp).where(FollowUp.customer_id.in_(book), *_open_step())
     ).one()

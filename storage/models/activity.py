@@ -14,7 +14,8 @@ class FollowUp(SQLModel, table=True):
     """A follow-up record (跟进记录), optionally carrying the next step and when it is due.
 
     `next_due_date` is the owner's local date of the next step; `next_due_at` the UTC instant (for a
-    date-only step: the owner's morning hour that day). `done_at` closes the next step.
+    date-only step: the owner's morning hour that day). `done_at` closes the next step. A customer has at most
+    one open next step (a unique partial index).
     """
 
     __tablename__ = "followup"
@@ -38,6 +39,13 @@ class FollowUp(SQLModel, table=True):
             sqlite_where=text("next_due_at IS NOT NULL AND done_at IS NULL AND deleted_at IS NULL"),
         ),
         Index("ix_followup_author_happened", "author_id", "happened_at"),
+        Index(  # one open next step per customer, whatever the interleaving of writers (migration 0010)
+            "uq_followup_one_open_step",
+            "customer_id",
+            unique=True,
+            postgresql_where=text("next_due_at IS NOT NULL AND done_at IS NULL AND deleted_at IS NULL"),
+            sqlite_where=text("next_due_at IS NOT NULL AND done_at IS NULL AND deleted_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -87,12 +87,26 @@ class SchedulerState(SQLModel, table=True):
 
 
 class SharedCard(SQLModel, table=True):
-    """A customer card posted into a channel; its thread is the customer's discussion."""
+    """A customer card posted into a channel; its thread is the customer's discussion.
+
+    Sharing the customer again in that channel replaces the card (`replaced_at`): one live card per customer and
+    channel (a unique partial index), which is the one kept up to date; an older card's thread still logs.
+    """
 
     __tablename__ = "shared_card"
     __table_args__ = (
         UniqueConstraint("platform", "workspace", "channel", "message_id", name="uq_shared_card_message"),
         Index("ix_shared_card_customer", "customer_id"),
+        Index(
+            "uq_shared_card_live",
+            "customer_id",
+            "platform",
+            "workspace",
+            "channel",
+            unique=True,
+            postgresql_where=text("replaced_at IS NULL"),
+            sqlite_where=text("replaced_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -103,6 +117,7 @@ class SharedCard(SQLModel, table=True):
     message_id: str = Field(max_length=128)
     shared_by: int = Field(foreign_key="app_user.id")
     created_at: datetime = Field(default_factory=utcnow)
+    replaced_at: datetime | None = None
 
 
 class ChatConversation(SQLModel, table=True):
