@@ -22,6 +22,8 @@ class Result:
     runs: int = 0
     unit: str = "ms"  # "MB" for memory: then ours_ms and budget_ms hold megabytes
     note: str = ""
+    statements: int | None = None  # SQL statements one interactive command sends (warm connection)
+    statement_budget: int | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -34,7 +36,9 @@ class Result:
         measured = self.p95_ms if self.p95_ms is not None else self.ours_ms
         within_budget = self.budget_ms is None or measured <= self.budget_ms
         within_ratio = self.ratio_budget is None or self.ratio is None or self.ratio <= self.ratio_budget
-        return within_budget and within_ratio
+        within_statements = (self.statement_budget is None or self.statements is None
+                             or self.statements <= self.statement_budget)
+        return within_budget and within_ratio and within_statements
 
     def as_json(self) -> dict:
         """The row of results.json."""
@@ -70,7 +74,7 @@ def write_json(results: list[Result], path: Path, meta: dict, *, run: dict) -> N
 
 def table(results: list[Result]) -> str:
     """A fixed-width table (also the README's Performance section)."""
-    header = ("operation", "backend", "ours", "p95", "floor", "ratio", "budget", "ok")
+    header = ("operation", "backend", "ours", "p95", "floor", "ratio", "stmts", "budget", "ok")
     rows = [header]
     for r in results:
         budget = []
@@ -78,8 +82,11 @@ def table(results: list[Result]) -> str:
             budget.append(f"{'p95 ' if r.p95_ms is not None else ''}≤{r.budget_ms:g} {r.unit}")
         if r.ratio_budget is not None:
             budget.append(f"≤{r.ratio_budget:g}× floor")
+        if r.statement_budget is not None:
+            budget.append(f"≤{r.statement_budget} stmts")
         rows.append((
-            r.operation, r.backend, _figure(r.ours_ms, r.unit), _figure(r.p95_ms, "ms"), _figure(r.floor_ms, r.unit), f"{r.ratio:.2f}×" if r.ratio is not None else "",
+            r.operation, r.backend, _figure(r.ours_ms, r.unit), _figure(r.p95_ms, "ms"), _figure(r.floor_ms, r.unit),
+            f"{r.ratio:.2f}×" if r.ratio is not None else "", "" if r.statements is None else str(r.statements),
             ", ".join(budget), "yes" if r.passed else "NO",
         ))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]

@@ -34,6 +34,7 @@ from benchmarks.dataset import (
 from benchmarks.floors_lookup import Scope
 from benchmarks.operations import Ours, People, clean_up, pick_people, save_customer
 from benchmarks.report import Result, table, write_json
+from benchmarks.statements import STATEMENT_BUDGET, statements_of
 from benchmarks.timing import measure
 from bot.calendar.birthdays import birthday_keys_for
 from bot.text.identity import name_key, normalize_phone
@@ -221,8 +222,10 @@ def _pair(name: str, backend: Backend, runs: int, work, floor, *, budget: float 
           ratio: float | None = None, interactive: bool = False, setup=None, note: str = "") -> Result:
     ours = measure(work, repeat=runs, warmup=3 if interactive else 1, setup=setup)
     base = measure(floor, repeat=runs, warmup=3 if interactive else 1, setup=setup)
+    statements = len(statements_of(backend.engine, work)) if interactive else None
     return Result(name, backend.name, ours.median, base.median, budget_ms=budget,
-                  p95_ms=ours.p95 if interactive else None, ratio_budget=ratio, runs=runs, note=note)
+                  p95_ms=ours.p95 if interactive else None, ratio_budget=ratio, runs=runs, note=note,
+                  statements=statements, statement_budget=STATEMENT_BUDGET if interactive else None)
 
 
 def _typo(name: str) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, or_, select
 
 from bot.calendar.churn import ChurnAssessment, assess_churn, explain_churn
 from bot.context import CommandContext
@@ -41,15 +43,16 @@ def customer_card(ctx: CommandContext, customer: Customer, *, shared: bool = Fal
     fields.append(CardField(ctx.t("label_next"), _next_step(ctx, customer)))
     fields.append(CardField(ctx.t("label_last_contact"), _last_contact(ctx, customer)))
 
-    sections: list[tuple[str, str]] = [(ctx.t("label_followups"), _recent_followups(ctx, customer))]
+    history = _history(session, customer, today=ctx.today)
+    sections: list[tuple[str, str]] = [(ctx.t("label_followups"), _recent_followups(ctx, history.recent))]
     contacts = _contacts(ctx, customer, shared=shared)
     if contacts:
         sections.append((ctx.t("label_contacts"), contacts))
     if not shared:
-        orders = _open_orders(ctx, customer)
+        orders = _open_orders(ctx, history.open_orders)
         if orders:
             sections.append((ctx.t("label_orders"), orders))
-    churn = churn_of(session, customer, today=ctx.today)
+    churn = _assess(customer, history.contact_days, today=ctx.today)
     if churn.level:
         sections.append((ctx.t("label_churn"), escape_md(explain_churn(churn, customer=customer.name, lang=ctx.lang))))
     if customer.notes and not shared:
@@ -94,14 +97,41 @@ def _last_contact(ctx: CommandContext, customer: Customer) -> str:
     return customer.last_contact_at.astimezone(ctx.tz).strftime("%Y-%m-%d")
 
 
-def _recent_followups(ctx: CommandContext, customer: Customer) -> Markdown:
-    rows = ctx.session.exec(
+@dataclass(frozen=True)
+class _History:
+    """What the card shows of a customer's past, read in two statements (a round trip each on PostgreSQL)."""
+
+    recent: list[Any]  # the latest follow-ups: (kind, text, happened_at, display_name, name)
+    open_orders: list[Order]  # unpaid, newest first
+    contact_days: set[date]  # days with a follow-up or an order within the churn window
+
+
+def _history(session: Session, customer: Customer, *, today: date) -> _History:
+    """The follow-ups of the churn window plus the latest few (also when they are older: a quiet customer's card
+    still shows them), in one statement; and the orders that are either in the window or unpaid, in another."""
+    since = _window_start(today)
+    live = (FollowUp.customer_id == customer.id, FollowUp.deleted_at.is_(None))
+    newest_first = (FollowUp.happened_at.desc(), FollowUp.id.desc())
+    latest = select(FollowUp.id).where(*live).order_by(*newest_first).limit(RECENT_FOLLOWUPS)
+    rows = list(session.exec(
         select(FollowUp.kind, FollowUp.text, FollowUp.happened_at, User.display_name, User.name)
         .join(User, User.id == FollowUp.author_id)
-        .where(FollowUp.customer_id == customer.id, FollowUp.deleted_at.is_(None))
-        .order_by(FollowUp.happened_at.desc(), FollowUp.id.desc())
-        .limit(RECENT_FOLLOWUPS)
-    ).all()
+        .where(*live, or_(FollowUp.happened_at >= since, FollowUp.id.in_(latest)))
+        .order_by(*newest_first)
+    ).all())
+    recent = rows[:RECENT_FOLLOWUPS]
+    in_window = [row for row in rows if row.happened_at >= since]
+    orders = list(session.exec(
+        select(Order)
+        .where(Order.customer_id == customer.id, Order.deleted_at.is_(None),
+               or_(Order.paid_at.is_(None), Order.ordered_on >= since.date()))
+        .order_by(Order.ordered_on.desc(), Order.id.desc())
+    ).all())
+    days = {row.happened_at.date() for row in in_window} | {o.ordered_on for o in orders if o.ordered_on >= since.date()}
+    return _History(recent=recent, open_orders=[o for o in orders if o.paid_at is None][:5], contact_days=days)
+
+
+def _recent_followups(ctx: CommandContext, rows: list[Any]) -> Markdown:
     if not rows:
         return ctx.t("none_yet")
     lines = []
@@ -141,13 +171,7 @@ def _contacts(ctx: CommandContext, customer: Customer, *, shared: bool) -> Markd
     return Markdown("\n".join(lines))
 
 
-def _open_orders(ctx: CommandContext, customer: Customer) -> Markdown | None:
-    orders = ctx.session.exec(
-        select(Order)
-        .where(Order.customer_id == customer.id, Order.paid_at.is_(None), Order.deleted_at.is_(None))
-        .order_by(Order.ordered_on.desc())
-        .limit(5)
-    ).all()
+def _open_orders(ctx: CommandContext, orders: list[Order]) -> Markdown | None:
     if not orders:
         return None
     lines = []
@@ -163,7 +187,7 @@ def _open_orders(ctx: CommandContext, customer: Customer) -> Markdown | None:
 
 def churn_of(session: Session, customer: Customer, *, today: date) -> ChurnAssessment:
     """The rhythm-ratio churn assessment of one customer (contact days from follow-ups and orders)."""
-    since = datetime.combine(today - timedelta(days=CHURN_WINDOW_DAYS), datetime.min.time(), tzinfo=UTC)
+    since = _window_start(today)
     rows = session.exec(
         select(FollowUp.happened_at).where(
             FollowUp.customer_id == customer.id, FollowUp.deleted_at.is_(None), FollowUp.happened_at >= since
@@ -174,7 +198,14 @@ def churn_of(session: Session, customer: Customer, *, today: date) -> ChurnAsses
             Order.customer_id == customer.id, Order.deleted_at.is_(None), Order.ordered_on >= since.date()
         )
     ).all()
-    days = {at.date() for at in rows} | set(order_days)
+    return _assess(customer, {at.date() for at in rows} | set(order_days), today=today)
+
+
+def _window_start(today: date) -> datetime:
+    return datetime.combine(today - timedelta(days=CHURN_WINDOW_DAYS), datetime.min.time(), tzinfo=UTC)
+
+
+def _assess(customer: Customer, days: set[date], *, today: date) -> ChurnAssessment:
     return assess_churn(
         contact_days=len(days),
         first_contact=min(days, default=None),

@@ -8,9 +8,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Replicas that start together on one PostgreSQL database take turns migrating (the key is arbitrary but fixed);
+# the one that waited finds the schema at head and has nothing to do.
+MIGRATION_LOCK_KEY = 7_215_410_001
 
 
 def alembic_config(url: str) -> Config:
@@ -43,11 +46,14 @@ def _check_known(connection, script: ScriptDirectory) -> None:
 
 
 def upgrade_database(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to `revision` (idempotent; creates every table on a fresh database).
+    """Bring the database to `revision` (idempotent; creates every table on a fresh database), in one
+    transaction; on PostgreSQL concurrent callers queue on an advisory lock.
 
     Raises `SchemaTooNew` rather than Alembic's "Can't locate revision" when a newer crmbot migrated it."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         _check_known(connection, ScriptDirectory.from_config(cfg))
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)

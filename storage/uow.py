@@ -16,8 +16,9 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from storage.db import is_sqlite
@@ -112,3 +113,19 @@ def lock_for_update(session: Session, instance: object) -> None:
     bind = session.get_bind()
     if bind.dialect.name != "sqlite":
         session.refresh(instance, with_for_update=True)
+
+
+def write_first(session: Session, instance: object, values: dict[str, object]) -> None:
+    """``UPDATE`` the instance's row with `values` right away, which also takes its row lock until the transaction
+    ends; the instance carries the values without a second write at flush.
+
+    One statement where `lock_for_update` and the later flush would be two: for a writer that changes the row
+    anyway and must hold it before reading what concurrent writers may have changed.
+    """
+    state = inspect(instance)
+    model = type(instance)
+    (key,) = state.mapper.primary_key
+    session.execute(update(model).where(key == state.identity[0]).values(**values)
+                    .execution_options(synchronize_session=False))
+    for name, value in values.items():
+        set_committed_value(instance, name, value)

@@ -16,7 +16,7 @@ from bot.services.people import when_at
 from bot.services.steps import open_step
 from bot.text.when import When, format_when
 from storage.models import Customer, FollowUp, User
-from storage.uow import lock_for_update
+from storage.uow import write_first
 
 KIND_WORDS = {
     "call": "call", "called": "call", "phone": "call", "电话": "call", "通话": "call", "打电话": "call",
@@ -66,9 +66,6 @@ def log_followup(ctx: CommandContext, customer: Customer, text: str, *, kind: st
     """
     if not text.strip():
         raise UserError("missing_argument", name="text")
-    # Writers of one customer queue here, so closing the open step and opening the next is atomic (and the
-    # database's one-open-step index never sees two).
-    lock_for_update(ctx.session, customer)
     owner = ctx.session.get(User, customer.owner_id)
     owner_tz = ZoneInfo((owner.timezone if owner else None) or ctx.settings.defaults.timezone)
     morning = owner.morning_hour if owner and owner.morning_hour is not None else ctx.settings.defaults.morning_hour
@@ -95,6 +92,12 @@ def log_followup(ctx: CommandContext, customer: Customer, text: str, *, kind: st
         followup.next_due_date = when.local_date
         followup.next_due_has_time = has_time
         due_text = format_when(when, ctx.lang)
+    # The customer's row is written first: concurrent writers of this customer queue on its lock from here, so
+    # closing the open step and opening the next is atomic (and the one-open-step index never sees two).
+    values: dict[str, object] = {"last_contact_at": ctx.now, "updated_at": ctx.now}
+    if next_step is not None:
+        values.update(next_followup_at=followup.next_due_at, next_step=followup.next_step)
+    write_first(ctx.session, customer, values)
     if next_step is not None:
         # A new next step replaces the open one, whoever set it: the user said so explicitly. Without
         # `next:` the open step stays open (only `done` closes it), so a teammate's note never wipes it.
@@ -104,12 +107,7 @@ def log_followup(ctx: CommandContext, customer: Customer, text: str, *, kind: st
                    FollowUp.next_due_at.is_not(None), FollowUp.deleted_at.is_(None))
             .values(done_at=ctx.now)
         )
-        customer.next_followup_at = followup.next_due_at
-        customer.next_step = followup.next_step
     ctx.session.add(followup)
-    customer.last_contact_at = ctx.now
-    customer.updated_at = ctx.now
-    ctx.session.add(customer)
     ctx.session.flush()
     ctx.audit("create", "followup", followup.id, after={"customer_id": customer.id, "kind": kind, "text": followup.text,
                                                           "next_due_at": followup.next_due_at, "next_step": followup.next_step})

@@ -242,19 +242,27 @@ def test_an_import_while_reps_work(bot, engine, people, tmp_path, clock, setting
     assert len(rows(engine, Customer)) == 208
 
 
-def test_ticks_while_reps_work_enqueue_each_occasion_once(bot, engine, people, clock, settings):
-    from bot.notifications.enqueue import Enqueuer
+def test_ticks_while_reps_work_deliver_each_occasion_once(bot, engine, people, clock, settings):
+    from bot.notifications.dispatch import DispatchOptions
+    from schedules.tick import NotificationTick
+    from tests.bot.notifications.helpers import RecordingSender
 
     people["alice"].say("new Acme")
     for n in range(4):
         people["alice"].say(f"new Due {n}")
         people["alice"].say(f"log Due {n} met next:today 11:00 call {n}")
     clock.advance(hours=2)
-    jobs: list[Callable[[], object]] = [lambda: Enqueuer(engine, settings).enqueue_due(clock.now()) for _ in range(3)]
+    sender = RecordingSender()
+    ticks = [NotificationTick(engine=engine, settings=settings, clock=clock, senders={"console": sender},
+                              options=DispatchOptions(worker_id=f"replica-{n}")) for n in range(3)]
+    jobs: list[Callable[[], object]] = list(ticks)
     jobs += [lambda n=n: say(bot, "alice", f"log Acme call {n} next:tomorrow 10:00 step {n}") for n in range(4)]
     no_errors([r for r in at_once(jobs) if isinstance(r, str)])
     due = rows(engine, NotificationOutbox, NotificationOutbox.kind == "followup_due")
     assert len(due) == len({(o.subject_id, o.channel) for o in due}) == 4
+    assert all(o.status == "sent" for o in due)
+    reminders = [p.text for p in sender.pushes if "Follow-up due" in p.text]
+    assert len(reminders) == len(set(reminders)) == 4
     assert len(open_steps(engine, customer(engine, "Acme").id)) == 1
 
 
