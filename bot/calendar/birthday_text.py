@@ -20,35 +20,20 @@ import unicodedata
 from bot.calendar.birthday_model import Birthday, BirthdayError
 from bot.calendar.lang import text_language
 from bot.calendar.lunar import LUNAR_DAY_NAMES_ZH, LUNAR_MONTH_NAMES_ZH
+from bot.text.numerals import parse_cn_day_number, parse_cn_number
+from bot.text.when_dates import CN_DATE, EN_MONTHS, ISO_DATE, MONTH_DAY
 
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_MONTH_BY_ENGLISH_NAME: dict[str, int] = {
-    **{name.lower(): i for i, name in enumerate(_MONTHS_EN, 1)},
-    **{
-        name: i
-        for i, name in enumerate(
-            ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-             "october", "november", "december"),
-            1,
-        )
-    },
-    "sept": 9,
-}
-
-_DIGIT_ZH = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+# Lunar month words besides numbers: 正月, 冬月, 腊月.
 _MONTH_WORD_ZH = {"正": 1, "冬": 11, "腊": 12, "臘": 12}
 
-_SEP = r"[-/.]"
-_NUM_YMD = re.compile(rf"(\d{{4}}){_SEP}(\d{{1,2}}){_SEP}(\d{{1,2}})")
-_NUM_MD = re.compile(rf"(\d{{1,2}}){_SEP}(\d{{1,2}})")
-_ZH_SOLAR = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]?")
+# The solar forms are the date grammar's own patterns (bot.text.when_dates), matched as a whole.
 _ZH_LUNAR = re.compile(r"(?:(\d{4})年)?(闰)?([正冬腊臘一二三四五六七八九十]+|\d{1,2})月([初廿卅一二三四五六七八九十]+|\d{1,2})[日号]?")
+_SEP = r"[-/.]"
 _ZH_LUNAR_NUMERIC = re.compile(rf"(?:(\d{{4}}){_SEP})?(闰)?(\d{{1,2}}){_SEP}(\d{{1,2}})")
 _EN_LUNAR = re.compile(rf"lunar\s+(leap\s+)?(?:(\d{{4}})\s*{_SEP}\s*)?(\d{{1,2}})\s*{_SEP}\s*(\d{{1,2}})")
 _EN_MONTH_DAY = re.compile(r"([a-z]+)\.?\s*(\d{1,2})(?:st|nd|rd|th)?(?:\s*,?\s*(\d{4}))?")
 _EN_DAY_MONTH = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?(?:\s*,?\s*(\d{4}))?")
-# A Chinese numeral from 1 to 39 in the shapes used for dates: 初五, 廿三, 卅, 十五, 二十三, 五.
-_ZH_NUMERAL = re.compile(r"初([一二三四五六七八九十])|廿([一二三四五六七八九])?|(卅)|([二三])?十([一二三四五六七八九])?|([一二三四五六七八九])")
 
 _LUNAR_PREFIXES = ("农历", "阴历", "陰曆", "農曆")
 _SOLAR_PREFIXES = ("公历", "阳历", "新历", "陽曆", "公曆")
@@ -77,12 +62,12 @@ def parse_birthday(text: str) -> Birthday:
 
 
 def _parse_solar(original: str, compact: str, spaced: str) -> Birthday:
-    if m := _NUM_YMD.fullmatch(compact):
-        return Birthday(int(m[2]), int(m[3]), year=int(m[1]))
-    if m := _NUM_MD.fullmatch(compact):
+    if m := ISO_DATE.fullmatch(compact):
+        return Birthday(int(m[3]), int(m[4]), year=int(m[1]))
+    if m := MONTH_DAY.fullmatch(compact.replace(".", "/")):
         return Birthday(int(m[1]), int(m[2]))
-    if m := _ZH_SOLAR.fullmatch(compact):
-        return Birthday(int(m[2]), int(m[3]), year=_optional_int(m[1]))
+    if (m := CN_DATE.fullmatch(compact)) and (month := parse_cn_number(m[2])) and (day := parse_cn_number(m[3])):
+        return Birthday(month, day, year=_optional_int(m[1]))
     if m := _EN_MONTH_DAY.fullmatch(spaced):
         return Birthday(_english_month(original, m[1]), int(m[2]), year=_optional_int(m[3]))
     if m := _EN_DAY_MONTH.fullmatch(spaced):
@@ -93,7 +78,7 @@ def _parse_solar(original: str, compact: str, spaced: str) -> Birthday:
 def _parse_chinese_lunar(original: str, rest: str) -> Birthday:
     if m := _ZH_LUNAR.fullmatch(rest):
         month = _lunar_month_number(original, m[3])
-        day = int(m[4]) if m[4].isdigit() else _chinese_numeral(original, m[4])
+        day = _chinese_numeral(original, m[4])
     elif m := _ZH_LUNAR_NUMERIC.fullmatch(rest):
         month, day = int(m[3]), int(m[4])
     else:
@@ -109,31 +94,20 @@ def _parse_english_lunar(original: str, normalized: str) -> Birthday:
 
 
 def _lunar_month_number(original: str, word: str) -> int:
-    if word.isdigit():
-        return int(word)
     if word in _MONTH_WORD_ZH:
         return _MONTH_WORD_ZH[word]
     return _chinese_numeral(original, word)
 
 
 def _chinese_numeral(original: str, word: str) -> int:
-    m = _ZH_NUMERAL.fullmatch(word)
-    if m is None:
+    value = parse_cn_day_number(word)
+    if value is None:
         raise BirthdayError("bad_format", f"{word!r} is not a day or month number in {original!r}")
-    early, twenty_plus, thirty, tens, units_after_ten, units = m.groups()
-    if early:
-        return 10 if early == "十" else _DIGIT_ZH[early]
-    if m.group(0).startswith("廿"):
-        return 20 + (_DIGIT_ZH[twenty_plus] if twenty_plus else 0)
-    if thirty:
-        return 30
-    if units:
-        return _DIGIT_ZH[units]
-    return (_DIGIT_ZH[tens] if tens else 1) * 10 + (_DIGIT_ZH[units_after_ten] if units_after_ten else 0)
+    return value
 
 
 def _english_month(original: str, word: str) -> int:
-    month = _MONTH_BY_ENGLISH_NAME.get(word)
+    month = EN_MONTHS.get(word)
     if month is None:
         raise BirthdayError("bad_format", f"{word!r} is not a month name in {original!r}")
     return month

@@ -18,7 +18,7 @@ from datetime import date
 from functools import lru_cache
 from typing import NamedTuple
 
-from lunar_python import LunarYear, Solar
+from lunar_python import Lunar, LunarYear, Solar
 from lunar_python.util import LunarUtil
 
 # Chinese month names as written in a birthday. lunar-python's own table says 冬/腊 for months 11 and 12;
@@ -110,3 +110,9 @@ def _find_month(lunar_year: int, month: int, is_leap_month: bool) -> _LunarMonth
         if span.month == month and span.is_leap_month == is_leap_month:
             return span
     return None
+
+
+def qingming_of(year: int) -> date:
+    """The day of the 清明 solar term (Tomb-sweeping Day) in a solar year: April 4, 5 or 6."""
+    solar = Lunar.fromYmd(year, 1, 1).getJieQiTable()["清明"]
+    return date(solar.getYear(), solar.getMonth(), solar.getDay())

@@ -10,13 +10,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.commands.registry import CommandRegistry
 from bot.commands.spec import SELF_WORDS, Arg, ArgKind, CommandSpec, Option, ParsedCommand
+from bot.services.money import currency_code
 from bot.text.normalize import normalize_text
+from bot.text.numerals import parse_cn_count, parse_cn_quantity
 from bot.text.when import WhenError, parse_when, parse_when_prefix
 from bot.text.words import Word, split_key_value, split_words
 
@@ -47,24 +49,25 @@ class ParseEnv:
 
 
 _AMOUNT = re.compile(
-    r"^(?P<cur1>[a-zA-Z]{3}|[¥￥$€£])?(?P<num>\d+(?:[.,]\d+)*)(?P<mult>[kKwW万千]?)(?P<cur2>[a-zA-Z]{3}|元)?$"
+    r"^(?P<cur1>[a-zA-Z]{3}|[¥￥$€£])?(?P<num>\d+(?:,\d{3})*(?:\.\d+)?|[^a-zA-Z¥￥$€£]+?)(?P<mult>[kKwW]?)"
+    r"(?P<cur2>[a-zA-Z]{3}|元|块钱|块|人民币|美元|美金|欧元|港币|港元|日元|英镑)?$"
 )
 _DIGIT_GROUP = re.compile(r"^[\d()\-]{2,}$")
-_SYMBOLS = {"¥": "CNY", "￥": "CNY", "$": "USD", "€": "EUR", "£": "GBP", "元": "CNY"}
-_MULTIPLIERS = {"": 1, "k": 1000, "K": 1000, "千": 1000, "w": 10000, "W": 10000, "万": 10000}
+_SYMBOLS = {"¥": "CNY", "￥": "CNY", "$": "USD", "€": "EUR", "£": "GBP", "块": "CNY", "块钱": "CNY"}
+_MULTIPLIERS = {"": 1, "k": 1000, "K": 1000, "w": 10000, "W": 10000}
 
 
 def parse_amount(text: str) -> tuple[Decimal, str | None] | None:
-    """``12000``, ``1.2万``, ``12k``, ``¥3,500``, ``USD500``, ``500usd`` → (amount, currency or None)."""
+    """``12000``, ``1.2万``, ``12k``, ``¥3,500``, ``USD500``, ``500usd``, ``一万二``, ``三万五千元``, ``两千块``
+    → (amount, currency or None)."""
     match = _AMOUNT.match(text.strip())
     if not match:
         return None
-    try:
-        number = Decimal(match["num"].replace(",", ""))
-    except InvalidOperation:
+    number = parse_cn_quantity(match["num"].replace(",", ""))
+    if number is None:
         return None
     currency = match["cur1"] or match["cur2"]
-    code = _SYMBOLS.get(currency, currency.upper()) if currency else None
+    code = (_SYMBOLS.get(currency) or currency_code(currency) or currency.upper()) if currency else None
     amount = number * _MULTIPLIERS[match["mult"]]
     if amount <= 0 or amount >= Decimal("1e12"):
         return None
@@ -268,10 +271,10 @@ def _convert(arg: Arg | Option, text: str, env: ParseEnv, spec: CommandSpec) -> 
             return ParseError("bad_choice", {"name": name, "value": text, "choices": ", ".join(arg.choices)}, spec)
         return lowered
     if arg.kind is ArgKind.INT:
-        try:
-            return int(text)
-        except ValueError:
+        count = parse_cn_count(text)
+        if count is None:
             return ParseError("bad_number", {"name": name, "value": text}, spec)
+        return count
     if arg.kind is ArgKind.AMOUNT:
         amount = parse_amount(text)
         if amount is None:

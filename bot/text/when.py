@@ -23,12 +23,13 @@ A clock time alone is today, or tomorrow when that moment has passed. See ``when
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.text.when_clock import Clock, read_clock
-from bot.text.when_dates import DateHit, DurationHit, read_date, read_phrase
+from bot.text.when_clock import Clock, period_clock, read_clock
+from bot.text.when_dates import EN_PERIOD_WORDS, DateHit, DurationHit, read_date, read_phrase
 from bot.text.when_types import When, WhenError, WhenErrorReason
 
 __all__ = ["When", "WhenError", "WhenErrorReason", "format_when", "parse_when", "parse_when_prefix"]
@@ -38,6 +39,11 @@ _MAX_WORDS = 6
 _AM_PM_WORDS = frozenset(("am", "pm", "a.m.", "p.m."))
 _EN_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _ZH_WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+# "…前" after a date is a deadline on that date: 月底前, 周五之前.
+_DEADLINE = re.compile(r"之前|以前|前")
+# What may follow a date glued to text only if the date was misread: a date word we did not finish
+# (下周 + 末, 下月 + 初) or a number. Splitting there would record a silently wrong date, so it is refused.
+_NOT_A_BOUNDARY = re.compile(r"[末初中底旬前后後内第号號日天周週月年点點时時分半刻整左右起多0-9]|[零一二两三四五六七八九十]+[点點号號日月:]")
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,8 @@ def parse_when_prefix(text: str, *, now: datetime, tz: ZoneInfo) -> tuple[When, 
     found = _read(words, now, tz, whole=False)
     if found is None:
         return None
+    if found.rest and _NOT_A_BOUNDARY.match(found.rest):
+        raise WhenError("not_a_date", words[found.used - 1])
     rest = [found.rest] if found.rest else []
     return found.when, " ".join(rest + words[found.used :])
 
@@ -109,6 +117,8 @@ def _read(words: list[str], now: datetime, tz: ZoneInfo, *, whole: bool) -> _Fou
     else:
         return _read_time_first(lowered, now, today, tz, whole=whole)
 
+    if isinstance(hit, DateHit) and (deadline := _DEADLINE.match(rest)):
+        rest = rest[deadline.end() :]
     if whole and rest and isinstance(hit, DurationHit):
         return None
     if isinstance(hit, DurationHit):
@@ -133,7 +143,7 @@ def _read_after_date(
         clock, extra, rest = following
         used += extra
     if clock is None and hit.period is not None:
-        raise WhenError("vague_time", words[0])  # "明晚" alone: which hour?
+        clock = period_clock(hit.period, "", words[0])  # "明晚" alone: the evening's usual hour
     if clock is None:
         return _Found(When(hit.date, None, tz), used, rest)
     return _Found(When(hit.date + timedelta(days=clock.day_shift), clock.as_time(), tz), used, rest)
@@ -143,6 +153,8 @@ def _read_time_first(
     words: list[str], now: datetime, today: date, tz: ZoneInfo, *, whole: bool
 ) -> _Found | None:
     """A clock time first: ``10:00``, ``下午3点``, optionally followed by a date (``10am tomorrow``)."""
+    if words[0] == "in":
+        return None  # "in the morning" only completes a date ("tomorrow in the morning")
     found = _read_clock_words(words, None, whole=whole)
     if found is None:
         return None
@@ -160,9 +172,15 @@ def _read_time_first(
 
 def _read_clock_words(words: list[str], period: str | None, *, whole: bool) -> tuple[Clock, int, str] | None:
     """A clock time in the first word(s): ``10:00``, ``at 10am``, ``3 pm``, ``at 3 pm``."""
+    if words and words[0] == "in":  # "tomorrow in the afternoon"
+        if len(words) < 3 or words[1] != "the" or words[2] not in EN_PERIOD_WORDS:
+            return None
+        return period_clock(EN_PERIOD_WORDS[words[2]], "", words[2]), 3, ""
     skip = 1 if len(words) > 1 and words[0] == "at" else 0
     if len(words) <= skip:
         return None
+    if words[skip] in EN_PERIOD_WORDS and not (skip and words[0] == "at" and words[skip] != "noon"):
+        return period_clock(EN_PERIOD_WORDS[words[skip]], "", words[skip]), skip + 1, ""
     text, used = words[skip], skip + 1
     if len(words) > used and words[used] in _AM_PM_WORDS:  # "3 pm", "10:30 p.m."
         text, used = text + words[used], used + 1

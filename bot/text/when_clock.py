@@ -9,8 +9,10 @@ Ambiguity rules (each one documented because each one decides when a reminder ri
   nobody wants a 3 a.m. reminder, so they raise ``WhenError("vague_time")``: say ``下午3点`` or ``15点``.
 * A part of the day shifts the hour: ``下午3点`` = 15:00, ``中午1点`` = 13:00, ``晚上8点`` = 20:00;
   ``晚上12点`` and ``晚上1点``–``4点`` are after midnight, i.e. on the next day (``day_shift`` = 1).
-* A part of the day with no hour (``下午`` alone) raises ``vague_time``; with other text after it
-  (``下午茶``), or as the bare one-character ``早`` / ``晚``, it is simply not a time.
+* A part of the day with no hour is its usual hour for a rep (:data:`PERIOD_HOURS`): ``上午`` / ``早上`` /
+  ``morning`` 09:00, ``中午`` / ``noon`` 12:00, ``下午`` / ``afternoon`` 14:00, ``傍晚`` 18:00, ``晚上`` /
+  ``今晚`` / ``tonight`` 20:00. ``凌晨`` alone still raises ``vague_time`` (nobody wants that reminder),
+  and the bare one-character ``早`` / ``晚`` is not a time (it means "early" / "late" as often).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from datetime import time
 from bot.text.numerals import NUMBER_PATTERN, parse_cn_number
 from bot.text.when_types import WhenError
 
-__all__ = ["Clock", "read_clock", "split_period"]
+__all__ = ["PERIOD_HOURS", "Clock", "period_clock", "read_clock", "split_period"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,11 @@ _PERIODS = {
 }
 _PERIOD = re.compile("|".join(sorted(_PERIODS, key=len, reverse=True)))
 
+#: The hour a part of the day means when no hour is written, by period rule (``明晚`` → evening → 20:00).
+PERIOD_HOURS = {"morning": 9, "noon": 12, "afternoon": 14, "evening": 20}
+# Words whose usual hour differs from their rule's.
+_WORD_HOURS = {"傍晚": 18}
+
 _COLON = re.compile(r"(\d{1,2}):(\d{2})(?![\d:])(am|pm|a\.m\.|p\.m\.)?(?![a-z])")
 _AM_PM = re.compile(r"(\d{1,2})(am|pm|a\.m\.|p\.m\.)(?![a-z])")
 _NOON = re.compile(r"noon(?![a-z])")
@@ -85,13 +92,22 @@ def read_clock(text: str, period: str | None = None, *, whole: bool = False) -> 
     if own_period is not None:
         if not rest and len(text) == 1:
             return None  # "早" / "晚" alone mean "early" / "late" at least as often as a part of the day
-        if not rest:
-            raise WhenError("vague_time", text)
         period = own_period
     found = _match_clock(rest, own_period is not None)
-    if found is None or (whole and found.end() != len(rest)):
-        return None
-    return _to_clock(found, period, text), rest[found.end() :]
+    if found is not None and not (whole and found.end() != len(rest)):
+        return _to_clock(found, period, text), rest[found.end() :]
+    if own_period is None or (whole and rest) or (len(text) - len(rest) == 1):
+        return None  # "下午茶" as a whole word is not a time; "早点" is not "morning + 点"
+    word = text[: len(text) - len(rest)]
+    return period_clock(own_period, word, text), rest
+
+
+def period_clock(period: str, word: str, text: str) -> Clock:
+    """The usual hour of a part of the day typed without one (``下午`` → 14:00); ``vague_time`` for 凌晨."""
+    hour = _WORD_HOURS.get(word, PERIOD_HOURS.get(period))
+    if hour is None:
+        raise WhenError("vague_time", text)
+    return Clock(hour, 0)
 
 
 def _match_clock(text: str, after_period: bool) -> re.Match[str] | None:

@@ -13,6 +13,22 @@ Meanings chosen where people disagree (tests pin every one):
   included): ``12-01`` asked on 2026-12-15 is 2027-12-01. Month comes first, as in ISO and Chinese.
   A day alone (``15号``) is the next 15th from today on.
 * ``yesterday``, ``昨天``, ``3天前``, ``2 days ago`` give past dates, for logging what already happened.
+* ``周末`` / ``this weekend`` is the Saturday of this week (today on a Sunday); ``下周末`` / ``next weekend``
+  the Saturday of next week, ``下下周末`` the one after.
+* Parts of a month: ``月初`` / ``上旬`` the 1st, ``月中`` / ``中旬`` the 15th, ``下旬`` the 21st, ``月底`` /
+  ``月末`` the last day. With ``下月`` / ``下个月`` / ``本月`` they name that month; alone, the next such day
+  from today on (``月初`` on the 3rd is next month's 1st; ``月底`` is this month's end).
+* A holiday (``春节``, ``国庆节``, ``元旦``, ``中秋``, ``端午``, ``除夕``, ``五一``, ``清明``, ``christmas`` …) is its
+  next day from today on; ``春节后`` / ``after chinese new year`` the first working day after the days off
+  around it, ``国庆节前`` / ``before national day`` the last working day before them (see
+  :mod:`bot.calendar.holidays`); ``春节后第一个周一`` the first Monday from that working day on.
+* ``下个工作日`` / ``next working day`` follows the official working-day arrangements; ``3个工作日后`` counts
+  working days.
+* A span without ``后`` (``2天``, ``两周``, ``半个月``) is from today, as ``3d`` is; ``过两天`` is two days
+  from today; ``半个月`` is 15 days, ``半年`` six months. ``…前`` / ``…之前`` after a date is a deadline on
+  that date (``月底前``, ``周五前``).
+* Vague words (``改天``, ``过几天``, ``回头``, ``later``, ``soon``) raise ``WhenError("vague_date")``: the reply
+  suggests a definite form instead of inventing a day.
 """
 
 from __future__ import annotations
@@ -22,10 +38,17 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.calendar.holidays import (
+    HOLIDAYS,
+    Holiday,
+    next_working_day,
+    working_day_after,
+    working_day_before,
+)
 from bot.text.numerals import NUMBER_PATTERN, parse_cn_number, parse_en_number
 from bot.text.when_types import WhenError
 
-__all__ = ["DateHit", "DurationHit", "add_months", "read_date", "read_phrase"]
+__all__ = ["CN_DATE", "EN_MONTHS", "EN_PERIOD_WORDS", "ISO_DATE", "MONTH_DAY", "DateHit", "DurationHit", "add_months", "holiday_date", "read_date", "read_phrase"]
 
 
 @dataclass(frozen=True)
@@ -54,7 +77,7 @@ _EN_WEEKDAYS = {
     "sat": 5, "saturday": 5,
     "sun": 6, "sunday": 6,
 }  # fmt: skip
-_EN_MONTHS = {
+EN_MONTHS = {
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
     "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
     "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11,
@@ -72,22 +95,45 @@ _CN_DAY_WORDS = {
     "今早": (0, "morning"), "今晚": (0, "evening"), "今夜": (0, "evening"),
     "明早": (1, "morning"), "明晨": (1, "morning"), "明晚": (1, "evening"),
 }  # fmt: skip
-_EN_DAY_WORDS = {"today": 0, "tomorrow": 1, "tmr": 1, "tmrw": 1, "yesterday": -1}
+_EN_DAY_WORDS = {"today": 0, "tomorrow": 1, "tmr": 1, "tmrw": 1, "tmw": 1, "yesterday": -1}
+#: English words for a part of the day, mapped to the rule of :mod:`bot.text.when_clock`.
+EN_PERIOD_WORDS = {"morning": "morning", "noon": "noon", "midday": "noon", "lunchtime": "noon",
+                   "afternoon": "afternoon", "evening": "evening", "night": "evening", "tonight": "evening"}
 
 _NUM = NUMBER_PATTERN
 _CN_DAY_WORD = re.compile("|".join(sorted(_CN_DAY_WORDS, key=len, reverse=True)))
 _EN_WORD = re.compile(r"[a-z]+(?![a-z])")
-_ISO = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?![\d/.-])")
-_MONTH_DAY = re.compile(r"(\d{1,2})[-/](\d{1,2})(?![\d/-])")
-_CN_DATE = re.compile(rf"(?:(\d{{4}})年)?({_NUM})月({_NUM})[日号號]?")
+ISO_DATE = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?![\d/.-])")
+MONTH_DAY = re.compile(r"(\d{1,2})[-/](\d{1,2})(?![\d/-])")
+CN_DATE = re.compile(rf"(?:(\d{{4}})年)?({_NUM})月({_NUM})[日号號]?")
 _CN_MONTH_REF = re.compile(rf"(下下个?|下个?|上个?|本|这个?)月(?:(?P<day>{_NUM})[日号號]|(?P<end>[底末]))?")
 _CN_MONTH_END = re.compile(r"月[底末]")
 _CN_DAY_OF_MONTH = re.compile(rf"({_NUM})[日号號]")
 _CN_WEEKDAY = re.compile(r"(下下|下|上|本|这|這)?个?(?:周|星期|礼拜|禮拜)([一二三四五六七日天1-7])")
 _CN_WEEK = re.compile(r"(下下|下)个?(?:周|星期|礼拜|禮拜)")
 _CN_RELATIVE = re.compile(
-    rf"(?P<n>{_NUM}|半)(?P<unit>个?小时|个?钟头|分钟|天|日|个?星期|个?礼拜|周|个月|年)(?P<dir>以后|之后|后|以前|之前|前)"
+    rf"(?P<pre>过)?(?P<n>{_NUM}|半)(?P<unit>个?小时|个?钟头|分钟|个?工作日|天|日|个?星期|个?礼拜|周|週|个月|個月|年)"
+    rf"(?P<dir>以后|之后|後|后|以前|之前|前|以内|之内|内)?"
 )
+_CN_WEEKEND = re.compile(r"(下下|下|上|本|这|這)?个?(?:周末|週末|礼拜末)")
+_CN_MONTH_PART = re.compile(
+    r"(?:(?P<which>下下个?|下个?|上个?|本|这个?)月|月)(?P<part>初|上旬|中旬|中|下旬|底|末)"
+)
+_MONTH_PART_DAYS = {"初": 1, "上旬": 1, "中旬": 15, "中": 15, "下旬": 21}
+_CN_WORKDAY = re.compile(r"(?:下一?个?|次)工作日")
+_HOLIDAY_WORDS = sorted((w for w in HOLIDAYS if not w.isascii()), key=len, reverse=True)
+_CN_HOLIDAY = re.compile(
+    "(?P<name>" + "|".join(map(re.escape, _HOLIDAY_WORDS)) + ")"
+    r"(?P<rel>之后|以后|后|後|之前|以前|前)?"
+    r"(?:的?第(?P<nth>[一二三1-3])个?(?P<target>(?:周|星期|礼拜)[一二三四五六日天1-7]|工作日))?"
+)
+# Words that promise a day without naming one: refused with a suggestion, never guessed.
+_CN_VAGUE = re.compile(
+    r"改天|改日|过几天|过些天|过些日子|过段时间|过一段时间|过阵子|过一阵子|回头|有空|得空|抽空|找时间|"
+    r"近期|近日|最近|这几天|这两天|几天后|几天之后|几天以后|几周后|以后再说|到时候"
+)
+_EN_VAGUE = frozenset(("later", "soon", "someday", "sometime", "eventually", "whenever", "asap"))
+_CN_DEADLINE = re.compile(r"之前|以前|前")
 _EN_DAY_NUMBER = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?")
 _SHORTHAND = re.compile(r"(\d{1,4})(d|w|m|y|h|min|mins)(?![a-z])")
 
@@ -99,7 +145,7 @@ _EN_UNITS = {
 }  # fmt: skip
 _CN_UNITS = {
     "天": "d", "日": "d", "周": "w", "星期": "w", "礼拜": "w", "月": "m", "年": "y",
-    "小时": "h", "钟头": "h", "分钟": "min",
+    "小时": "h", "钟头": "h", "分钟": "min", "週": "w", "個月": "m", "工作日": "wd",
 }  # fmt: skip
 
 
@@ -120,7 +166,13 @@ def read_phrase(words: list[str], today: date) -> tuple[Hit, int] | None:
     """Read an English phrase of whole lower-cased words at the start of ``words``: ``next monday``,
     ``next week``, ``next month``, ``last friday``, ``in 3 days``, ``in 2 hours``, ``2 days ago``,
     ``dec 1``, ``1st december``.
-    Returns the hit and how many words it used, or None."""
+    Also ``this friday``, ``this/next weekend``, ``day after tomorrow``, ``end of (next) month``, ``mid next
+    month``, ``early next month``, ``next working day``, holidays (``christmas``, ``after chinese new year``)
+    and bare spans (``2 weeks``). Returns the hit and how many words it used, or None."""
+    if words and words[0] in _EN_VAGUE or words[:3] in (["in", "a", "few"], ["a", "few", "days"]):
+        raise WhenError("vague_date", " ".join(words[:3]))
+    if found := _en_extra_phrase(words, today):
+        return found
     if len(words) >= 2 and words[0] in ("next", "last"):
         target = words[1]
         if target in _EN_WEEKDAYS:
@@ -144,11 +196,87 @@ def read_phrase(words: list[str], today: date) -> tuple[Hit, int] | None:
     return None
 
 
+_EN_MONTH_PARTS = {"beginning": "初", "start": "初", "early": "初", "mid": "中", "middle": "中",
+                   "end": "底", "late": "下旬"}
+
+
+def _en_extra_phrase(words: list[str], today: date) -> tuple[Hit, int] | None:
+    """The English phrases added for everyday use; see :func:`read_phrase`."""
+    joined = " ".join(words)
+    for prefix, hit in (
+        ("the day after tomorrow", DateHit(today + timedelta(days=2))),
+        ("day after tomorrow", DateHit(today + timedelta(days=2))),
+        ("next working day", DateHit(next_working_day(today))),
+        ("next business day", DateHit(next_working_day(today))),
+        ("next workday", DateHit(next_working_day(today))),
+        ("this weekend", DateHit(_weekend(today, 0))),
+        ("the weekend", DateHit(_weekend(today, 0))),
+        ("weekend", DateHit(_weekend(today, 0))),
+        ("next weekend", DateHit(_weekend(today, 1))),
+        ("end of the week", DateHit(_week_monday(today) + timedelta(days=4))),
+        ("end of week", DateHit(_week_monday(today) + timedelta(days=4))),
+        ("eow", DateHit(_week_monday(today) + timedelta(days=4))),
+        ("end of next week", DateHit(_week_monday(today) + timedelta(days=11))),
+        ("in half an hour", DurationHit(timedelta(minutes=30))),
+    ):
+        if joined == prefix or joined.startswith(prefix + " "):
+            return hit, len(prefix.split())
+    if len(words) >= 2 and words[0] == "this" and words[1] in _EN_WEEKDAYS:
+        return DateHit(_week_monday(today) + timedelta(days=_EN_WEEKDAYS[words[1]])), 2
+    if len(words) >= 2 and words[0] == "this" and words[1] in EN_PERIOD_WORDS:
+        return DateHit(today, EN_PERIOD_WORDS[words[1]]), 2
+    if found := _en_month_part(words, today):
+        return found
+    if found := _en_holiday(words, today):
+        return found
+    bare_span = len(words) >= 2 and words[1] in _EN_UNITS and words[2:3] != ["ago"]
+    if bare_span and (count := parse_en_number(words[0])) is not None:
+        return _span(today, count, _EN_UNITS[words[1]], " ".join(words[:2])), 2
+    return None
+
+
+def _en_month_part(words: list[str], today: date) -> tuple[Hit, int] | None:
+    """``end of month``, ``end of next month``, ``mid next month``, ``early next month``, ``mid-month``."""
+    if not words:
+        return None
+    if words[0] in ("mid-month", "midmonth"):
+        return DateHit(_upcoming_month_part(today, "中")), 1
+    if words[0] not in _EN_MONTH_PARTS:
+        return None
+    part, i = _EN_MONTH_PARTS[words[0]], 1
+    if words[i : i + 1] == ["of"]:
+        i += 1
+    if words[i : i + 1] == ["the"]:
+        i += 1
+    if words[i : i + 2] == ["next", "month"]:
+        return DateHit(_month_part(add_months(today.replace(day=1), 1), part)), i + 2
+    if words[i : i + 2] == ["this", "month"]:
+        return DateHit(_upcoming_month_part(today, part)), i + 2
+    if words[i : i + 1] == ["month"]:
+        return DateHit(_upcoming_month_part(today, part)), i + 1
+    return None
+
+
+def _en_holiday(words: list[str], today: date) -> tuple[Hit, int] | None:
+    """``christmas``, ``national day``, ``after chinese new year``, ``before the mid-autumn festival``."""
+    relation, start = None, 0
+    if words and words[0] in ("after", "before"):
+        relation, start = words[0], 1
+    if words[start : start + 1] == ["the"]:
+        start += 1
+    for size in (4, 3, 2, 1):
+        name = " ".join(words[start : start + size])
+        holiday = HOLIDAYS.get(name) if name.isascii() and len(words) >= start + size else None
+        if holiday is not None:
+            return DateHit(holiday_date(holiday, today, relation)), start + size
+    return None
+
+
 def _en_month_day(first: str, second: str) -> tuple[int, int] | None:
     """``dec 1``, ``december 1st`` or ``1 dec``: (month, day), or None."""
     for month_word, day_word in ((first, second), (second, first)):
-        if month_word in _EN_MONTHS and (match := _EN_DAY_NUMBER.fullmatch(day_word)):
-            return _EN_MONTHS[month_word], int(match.group(1))
+        if month_word in EN_MONTHS and (match := _EN_DAY_NUMBER.fullmatch(day_word)):
+            return EN_MONTHS[month_word], int(match.group(1))
     return None
 
 
@@ -163,24 +291,122 @@ def add_months(day: date, months: int) -> date:
 # ---- readers, tried in order -------------------------------------------------------------------------
 
 
+def _read_cn_vague(text: str, today: date) -> tuple[Hit, str] | None:
+    if match := _CN_VAGUE.match(text):
+        raise WhenError("vague_date", match.group())
+    return None
+
+
 def _read_cn_relative(text: str, today: date) -> tuple[Hit, str] | None:
     match = _CN_RELATIVE.match(text)
     if match is None:
         return None
-    unit = _CN_UNITS[match.group("unit").lstrip("个")]
-    sign = -1 if match.group("dir").endswith("前") else 1
+    raw_unit, direction, rest = match.group("unit"), match.group("dir"), text[match.end() :]
+    # A bare span ("2天", "两周", "半个月") counts from today, but "3日" is the 3rd and "2026年" a
+    # year, and glued to text it is a length, not a date ("两天会议" is a two-day meeting).
+    bare = direction is None and not match.group("pre")
+    if bare and (rest or (raw_unit in ("日", "年") and match.group("n") != "半")):
+        return None
+    unit = _CN_UNITS[raw_unit.lstrip("个個")]
+    sign = -1 if direction and direction.endswith("前") else 1
     if match.group("n") == "半":
-        if unit != "h":
-            return None  # 半天后, 半个月后: not a length anyone agrees on
-        return DurationHit(timedelta(minutes=30 * sign)), text[match.end() :]
+        half = {"h": timedelta(minutes=30), "m": timedelta(days=15), "w": None, "d": None, "y": None}.get(unit)
+        if unit == "y":
+            return _span(today, sign * 6, "m", match.group()), rest
+        if half is None:
+            return None  # 半天后: not a length anyone agrees on
+        if unit == "h":
+            return DurationHit(half * sign), rest
+        return DateHit(today + half * sign), rest
     count = parse_cn_number(match.group("n"))
     if count is None:
         return None
-    return _span(today, sign * count, unit, match.group()), text[match.end() :]
+    if unit == "wd":
+        if sign < 0:
+            return None
+        day = today
+        for _ in range(count):
+            day = next_working_day(day)
+        return DateHit(day), rest
+    return _span(today, sign * count, unit, match.group()), rest
+
+
+def _read_cn_weekend(text: str, today: date) -> tuple[Hit, str] | None:
+    match = _CN_WEEKEND.match(text)
+    if match is None:
+        return None
+    return DateHit(_weekend(today, _CN_WEEK_OFFSETS[match.group(1)])), text[match.end() :]
+
+
+def _read_cn_month_part(text: str, today: date) -> tuple[Hit, str] | None:
+    match = _CN_MONTH_PART.match(text)
+    if match is None:
+        return None
+    which, part = match.group("which"), match.group("part")
+    if which is not None:
+        target = add_months(today.replace(day=1), _CN_MONTH_OFFSETS[which.rstrip("个")])
+        return DateHit(_month_part(target, part)), text[match.end() :]
+    return DateHit(_upcoming_month_part(today, part)), text[match.end() :]
+
+
+def _read_cn_workday(text: str, today: date) -> tuple[Hit, str] | None:
+    match = _CN_WORKDAY.match(text)
+    if match is None:
+        return None
+    return DateHit(next_working_day(today)), text[match.end() :]
+
+
+def _read_cn_holiday(text: str, today: date) -> tuple[Hit, str] | None:
+    match = _CN_HOLIDAY.match(text)
+    if match is None:
+        return None
+    relation = match.group("rel")
+    if match.group("nth") and not (relation and relation.endswith(("后", "後"))):
+        return None  # "春节第一个周一": after or before?
+    found = holiday_date(HOLIDAYS[match.group("name")], today, relation_of(relation))
+    if match.group("nth"):
+        found = _nth_from(found, parse_cn_number(match.group("nth")) or 1, match.group("target"))
+    return DateHit(found), text[match.end() :]
+
+
+def relation_of(word: str | None) -> str | None:
+    """``after`` for 后/之后/以后, ``before`` for 前/之前/以前, None for none."""
+    if word is None:
+        return None
+    return "before" if word.endswith("前") else "after"
+
+
+def holiday_date(holiday: Holiday, today: date, relation: str | None) -> date:
+    """The holiday's day (or the working day after / before it) that comes next from ``today`` on."""
+    for year in (today.year - 1, today.year, today.year + 1):
+        try:
+            day = holiday.day_of(year)
+        except ValueError:
+            continue
+        if relation == "after":
+            day = working_day_after(day)
+        elif relation == "before":
+            day = working_day_before(day)
+        if day >= today:
+            return day
+    raise WhenError("bad_date", holiday.key)  # unreachable: every holiday comes once a year
+
+
+def _nth_from(start: date, nth: int, target: str) -> date:
+    """The ``nth`` weekday (or working day) named by ``target`` from ``start`` on (``start`` included)."""
+    if target == "工作日":
+        day = start
+        for _ in range(nth - 1):
+            day = next_working_day(day)
+        return day
+    char = target[-1]
+    weekday = int(char) - 1 if char.isdigit() else _CN_WEEKDAYS[char]
+    first = start + timedelta(days=(weekday - start.weekday()) % 7)
+    return first + timedelta(weeks=nth - 1)
 
 
 def _read_iso(text: str, today: date) -> tuple[Hit, str] | None:
-    match = _ISO.match(text)
+    match = ISO_DATE.match(text)
     if match is None:
         return None
     year, month, day = int(match.group(1)), int(match.group(3)), int(match.group(4))
@@ -188,7 +414,7 @@ def _read_iso(text: str, today: date) -> tuple[Hit, str] | None:
 
 
 def _read_month_day(text: str, today: date) -> tuple[Hit, str] | None:
-    match = _MONTH_DAY.match(text)
+    match = MONTH_DAY.match(text)
     if match is None:
         return None
     month, day = int(match.group(1)), int(match.group(2))
@@ -196,7 +422,7 @@ def _read_month_day(text: str, today: date) -> tuple[Hit, str] | None:
 
 
 def _read_cn_date(text: str, today: date) -> tuple[Hit, str] | None:
-    match = _CN_DATE.match(text)
+    match = CN_DATE.match(text)
     if match is None:
         return None
     month, day = parse_cn_number(match.group(2)), parse_cn_number(match.group(3))
@@ -273,6 +499,8 @@ def _read_en_word(text: str, today: date) -> tuple[Hit, str] | None:
         found = _next_weekday(today, _EN_WEEKDAYS[word])
     elif word == "eom":
         found = _month_end(today)
+    elif word == "tonight":
+        return DateHit(today, "evening"), text[match.end() :]
     else:
         return None
     return DateHit(found), text[match.end() :]
@@ -286,7 +514,12 @@ def _read_shorthand(text: str, today: date) -> tuple[Hit, str] | None:
 
 
 _READERS = (
+    _read_cn_vague,  # "过几天" must not be read as anything else
+    _read_cn_holiday,  # before the weekday and month readers: "十一国庆", "五一"
     _read_cn_relative,  # before the day-of-month reader: "3日后" is three days, not the 3rd
+    _read_cn_weekend,  # before the week reader: "下周末" is not 下周 + "末"
+    _read_cn_month_part,  # before the month reader: "下月初" is not 下月 + "初"
+    _read_cn_workday,
     _read_iso,
     _read_month_day,
     _read_cn_date,
@@ -352,6 +585,26 @@ def _upcoming_day_of_month(today: date, day: int, text: str) -> date:
 
 def _month_end(day: date) -> date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _weekend(today: date, weeks_ahead: int) -> date:
+    """The Saturday of the week ``weeks_ahead`` from this one; this weekend on a Sunday is today."""
+    if weeks_ahead == 0 and today.weekday() == 6:
+        return today
+    return _week_monday(today) + timedelta(days=7 * weeks_ahead + 5)
+
+
+def _month_part(month: date, part: str) -> date:
+    """The day a part of the month (初, 中旬, 底 …) names in the month of ``month``."""
+    if part in ("底", "末"):
+        return _month_end(month)
+    return month.replace(day=_MONTH_PART_DAYS[part])
+
+
+def _upcoming_month_part(today: date, part: str) -> date:
+    """That part of this month, or of next month when this month's has passed."""
+    found = _month_part(today, part)
+    return found if found >= today else _month_part(add_months(today.replace(day=1), 1), part)
 
 
 def _week_monday(day: date) -> date:

@@ -12,8 +12,10 @@ __all__ = ["When", "WhenError", "WhenErrorReason"]
 #: Why a date/time could not be read; callers map these to a localised message.
 #: ``bad_date``: no such day (``2026-02-30``, ``13-01``, ``31号`` in no nearby month, out of range);
 #: ``bad_time``: no such clock time (``13:99``, ``25点``, ``13pm``, ``上午15点``);
-#: ``vague_time``: a part of the day without a clock time (``明天下午``, ``明晚``): we will not invent one.
-WhenErrorReason = Literal["bad_date", "bad_time", "vague_time"]
+#: ``vague_time``: an hour that could be either half of the day (``3点``, ``at 7``) or ``凌晨`` alone;
+#: ``vague_date``: a promise of a day that names none (``改天``, ``过几天``, ``later``);
+#: ``not_a_date``: a date glued to text where the split would not be at a word boundary (``下周一末``).
+WhenErrorReason = Literal["bad_date", "bad_time", "vague_time", "vague_date", "not_a_date"]
 
 
 class WhenError(ValueError):

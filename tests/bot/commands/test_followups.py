@@ -86,3 +86,23 @@ def test_vague_hour_is_questioned_not_guessed(chat, engine):
     assert "不够明确" in out
     with Session(engine) as session:
         assert session.exec(select(FollowUp)).all() == []
+
+
+def test_chinese_next_step_dates_reach_the_database(chat, engine):
+    # now = Wed 2026-11-18 10:00 in Shanghai: 下周末 is Sat 2026-11-28, not 下周 + "末…"
+    alice = chat.user("alice")
+    alice.say("新建 阿里巴巴")
+    out = alice.say("跟进 阿里巴巴 电话沟通 下次:下周末去拜访")
+    assert "11月28日 周六" in out
+    with Session(engine) as session:
+        followup = session.exec(select(FollowUp)).one()
+    assert followup.next_due_date.isoformat() == "2026-11-28" and followup.next_step == "去拜访"
+
+
+def test_vague_next_step_is_refused_with_a_suggestion(chat, engine):
+    alice = chat.user("alice")
+    alice.say("新建 阿里巴巴")
+    out = alice.say("跟进 阿里巴巴 电话沟通 下次:改天再约")
+    assert "没有说是哪一天" in out and "3天后" in out
+    with Session(engine) as session:
+        assert session.exec(select(FollowUp)).all() == []

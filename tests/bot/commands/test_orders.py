@@ -38,7 +38,10 @@ def test_order_with_due_date_and_items(chat, engine):
 @pytest.mark.parametrize(
     ("typed", "amount", "currency"),
     [("1.2万", "12000.00", "CNY"), ("¥3,500", "3500.00", "CNY"), ("USD500", "500.00", "USD"),
-     ("12k currency:eur", "12000.00", "EUR"), ("800 币种:美元", "800.00", "USD")],
+     ("12k currency:eur", "12000.00", "EUR"), ("800 币种:美元", "800.00", "USD"),
+     ("一万二", "12000.00", "CNY"), ("三万五千", "35000.00", "CNY"), ("1.5万", "15000.00", "CNY"),
+     ("两千", "2000.00", "CNY"), ("十二", "12.00", "CNY"), ("两千五百元", "2500.00", "CNY"),
+     ("5千美元", "5000.00", "USD")],
 )
 def test_amount_forms(chat, engine, typed, amount, currency):
     alice = chat.user("alice")
@@ -112,7 +115,7 @@ def test_order_and_derived_changes_are_audited(chat, engine):
     [
         ("order Acme abc", '"abc" is not an amount'),
         ("order Acme -5", "not an amount"),
-        ("order Acme 100 due:someday", "not a date or time"),
+        ("order Acme 100 due:someday", "names no day"),
         ("order Acme 100 date:tomorrow", "is in the future"),
         ("order Acme 100 date:2026-11-10 due:2026-11-01", "before the order date"),
         ("order Acme USD100 currency:EUR", "The amount says USD but currency: says EUR"),

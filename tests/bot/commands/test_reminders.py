@@ -91,7 +91,7 @@ def test_date_only_today_after_the_morning_hour_is_due_right_away(chat, engine, 
         ("remind me 2026-11-18 08:00 x", "is in the past"),
         ("remind me tomorrow", "Missing text"),
         ("remind me", "Missing when"),
-        ("remind me someday x", '"someday" is not a date or time'),
+        ("remind me someday x", '"someday" names no day'),
         ("remind Nobody tomorrow x", 'No customer matches "Nobody"'),
         ("remind me 2026-02-30 x", "not a valid date"),
         ("提醒 我 昨天 打电话", "已经过去了"),
@@ -154,6 +154,17 @@ def test_snooze_an_overdue_date_only_step_counts_from_today(chat, engine, clock)
     out = alice.say("推迟 Acme 2d")
     assert "改到 11月25日 周三" in out
     assert _step(engine).next_due_at == datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # 09:00 Shanghai
+
+
+@pytest.mark.parametrize(("typed", "due"), [("2天", date(2026, 11, 21)), ("两天", date(2026, 11, 21)),
+                                           ("一周", date(2026, 11, 26)), ("半个月", date(2026, 12, 4))])
+def test_snooze_takes_chinese_durations(chat, engine, typed, due):
+    alice = chat.user("alice")
+    alice.say("新建 阿里巴巴")
+    alice.say("跟进 阿里巴巴 电话沟通 下次:明天 发报价")  # due Thu 2026-11-19
+    out = alice.say(f"推迟 阿里巴巴 {typed}")
+    assert "改到" in out
+    assert _step(engine).next_due_date == due
 
 
 def test_snooze_with_a_clock_time_names_the_instant(chat, engine):

@@ -38,10 +38,15 @@ from tests.bot.text.when_helpers import SHANGHAI, WEDNESDAY_0930
         ("明天25点", "bad_time"),
         ("friday 25:00", "bad_time"),
         # a part of the day without an hour, or an hour that could be either half of the day
-        ("明天下午", "vague_time"),
-        ("下午", "vague_time"),
-        ("明晚", "vague_time"),
-        ("明天 下午", "vague_time"),
+        ("凌晨", "vague_time"),
+        ("明天凌晨", "vague_time"),
+        ("tomorrow at 3", "vague_time"),  # 1–6 could be either half of the day, as 3点
+        # a promise of a day that names none
+        ("改天", "vague_date"),
+        ("过几天", "vague_date"),
+        ("回头", "vague_date"),
+        ("later", "vague_date"),
+        ("in a few days", "vague_date"),
         ("3点", "vague_time"),
         ("两点", "vague_time"),
         ("明天3点", "vague_time"),
@@ -72,10 +77,18 @@ def test_day_that_next_month_lacks() -> None:
     assert raised.value.reason == "bad_date"
 
 
-def test_vague_period_glued_to_text_in_prefix_mode() -> None:
+def test_vague_day_glued_to_text_in_prefix_mode() -> None:
     with pytest.raises(WhenError) as raised:
-        parse_when_prefix("明晚见", now=WEDNESDAY_0930, tz=SHANGHAI)
-    assert raised.value.reason == "vague_time"
+        parse_when_prefix("改天再约", now=WEDNESDAY_0930, tz=SHANGHAI)
+    assert raised.value.reason == "vague_date"
+
+
+@pytest.mark.parametrize("text", ["下周一末", "明天3", "下周三月", "周五前后"])
+def test_a_date_glued_to_text_splits_only_at_a_word_boundary(text: str) -> None:
+    # Splitting "下周一" off "下周一末" would record a date nobody meant: refuse instead.
+    with pytest.raises(WhenError) as raised:
+        parse_when_prefix(text, now=WEDNESDAY_0930, tz=SHANGHAI)
+    assert raised.value.reason == "not_a_date"
 
 
 def test_whole_word_mode_leaves_glued_text_alone() -> None:
