@@ -6,14 +6,14 @@ import calendar
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.calendar.lunar import leap_month_of, lunar_month_length
+from bot.calendar.lunar import VERIFIED_LUNAR_YEARS, leap_month_of, lunar_month_length
 
 BirthdayErrorReason = Literal["empty", "bad_format", "bad_date", "bad_year", "no_leap_month"]
 
-# Birth years we accept. The lunar tables agree with astronomy 1901–2056;
-# anything outside this window is a typo, not a customer.
-MIN_BIRTH_YEAR = 1900
-MAX_BIRTH_YEAR = 2100
+# Birth years we accept: where the lunar month table is verified against astronomy (1901–2099), for
+# solar birthdays too (one rule to explain); anything outside is a typo, not a customer.
+MIN_BIRTH_YEAR = VERIFIED_LUNAR_YEARS.start
+MAX_BIRTH_YEAR = VERIFIED_LUNAR_YEARS.stop - 1
 
 # A leap year, used to check month/day pairs when no birth year is known (so 02-29 is allowed).
 _ANY_LEAP_YEAR = 2000
@@ -25,7 +25,7 @@ class BirthdayError(ValueError):
     ``reason`` is a stable code the chat layer turns into a localised reply:
     ``empty`` (nothing typed), ``bad_format`` (not a form we read), ``bad_date`` (no such day, e.g.
     2023-02-29, 4-31, lunar day 31, or lunar day 30 of a 29-day month), ``bad_year`` (outside
-    1900–2100) and ``no_leap_month`` (a leap month the given lunar year did not have).
+    1901–2099) and ``no_leap_month`` (a leap month the given lunar year did not have).
     """
 
     def __init__(self, reason: BirthdayErrorReason, message: str) -> None:

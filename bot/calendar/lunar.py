@@ -52,19 +52,42 @@ class _LunarYearTable(NamedTuple):
     first_ordinals: tuple[int, ...]  # months[i].first_ordinal, for bisecting
 
 
+#: The lunar years whose month table is verified against an astronomical source (sxtwl): every month's
+#: first day and length, 1901–2099 (tests/bot/calendar/test_lunar_astronomy.py checks them all).
+VERIFIED_LUNAR_YEARS = range(1901, 2100)
+
+# Where lunar-python's table disagrees with the astronomical new moons: (year, month, leap) → (first
+# day, length). In 2057 the new moon of 九月 falls just after midnight Beijing time on Sep 28 (lunar-python
+# puts it on Sep 29), so 八月 has 29 days, not 30, and 九月 starts a day earlier with 30 days.
+_CORRECTIONS: dict[tuple[int, int, bool], tuple[date, int]] = {
+    (2057, 8, False): (date(2057, 8, 30), 29),
+    (2057, 9, False): (date(2057, 9, 28), 30),
+}
+
+
 @lru_cache(maxsize=512)
 def _year_table(lunar_year: int) -> _LunarYearTable:
     year = LunarYear.fromYear(lunar_year)
     months = tuple(
-        _LunarMonthSpan(
-            month=abs(m.getMonth()),
-            is_leap_month=m.getMonth() < 0,
-            first_ordinal=_ordinal_of_julian_day(m.getFirstJulianDay()),
-            days=m.getDayCount(),
+        _corrected(
+            lunar_year,
+            _LunarMonthSpan(
+                month=abs(m.getMonth()),
+                is_leap_month=m.getMonth() < 0,
+                first_ordinal=_ordinal_of_julian_day(m.getFirstJulianDay()),
+                days=m.getDayCount(),
+            ),
         )
         for m in year.getMonthsInYear()
     )
     return _LunarYearTable(year.getLeapMonth(), months, tuple(m.first_ordinal for m in months))
+
+
+def _corrected(lunar_year: int, span: _LunarMonthSpan) -> _LunarMonthSpan:
+    fix = _CORRECTIONS.get((lunar_year, span.month, span.is_leap_month))
+    if fix is None:
+        return span
+    return span._replace(first_ordinal=fix[0].toordinal(), days=fix[1])
 
 
 def _ordinal_of_julian_day(julian_day: float) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from bot.calendar.birthday_model import MAX_BIRTH_YEAR, MIN_BIRTH_YEAR
 from bot.calendar.birthdays import Birthday, BirthdayError, format_birthday, parse_birthday
 from bot.calendar.lunar import lunar_to_solar
 from bot.commands.spec import Arg, ArgKind, CommandSpec, Option, ParsedCommand
@@ -71,6 +72,9 @@ def _birthday_columns(text: str, *, today: date) -> dict[str, Any]:
     except BirthdayError as exc:
         if exc.reason == "no_leap_month":
             raise UserError("contacts:no_leap_month", value=text) from None
+        if exc.reason == "bad_year":
+            raise UserError("contacts:bad_birth_year", value=text, first=MIN_BIRTH_YEAR,
+                            last=MAX_BIRTH_YEAR) from None
         raise UserError("bad_birthday", value=text) from None
     if birthday.year is not None and _birth_date(birthday) > today:
         raise UserError("contacts:future_birthday", value=text)

@@ -146,3 +146,12 @@ def test_removing_an_unknown_contact_changes_nothing(chat, engine):
     assert "Zhang Wei" not in alice.say("show Acme")
     with Session(engine) as session:
         assert [c.name for c in session.exec(select(Contact)).all()] == ["Zhang Wei"]
+
+
+def test_a_birth_year_outside_the_verified_calendar_is_refused_clearly(chat, engine):
+    alice = chat.user("alice")
+    alice.say("新建 阿里巴巴")
+    out = alice.say("联系人 阿里巴巴 张伟 生日:农历1900年三月初五")
+    assert "1901 到 2099" in out and "未做任何修改" in out
+    out = alice.say("contact 阿里巴巴 Zhang birthday:2100-01-01")
+    assert "from 1901 to 2099" in out
