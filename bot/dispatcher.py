@@ -258,7 +258,8 @@ class Bot:
         message = t(error.key, ctx.lang, **error.params)
         if error.spec is not None:
             example = next((e for e in error.spec.examples if guess_language(e.split()[0]) == ctx.lang), None)
-            usage = t("usage_line", ctx.lang, usage=error.spec.usage(), command=error.spec.name, example=example)
+            usage = t("usage_line", ctx.lang, usage=error.spec.usage(ctx.lang), command=error.spec.word(ctx.lang),
+                      example=example)
             message = Markdown(f"{message}\n{usage}")
         return Reply(text=message, ok=False, lang=ctx.lang)
 

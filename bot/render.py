@@ -12,7 +12,10 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from bot.labels import field_label, value_label
+
 LANGUAGES = ("zh", "en")
+_CJK = re.compile(r"[\u3400-\u9fff]")
 _MD_SPECIAL = re.compile(r"([\\`*_~\[\]<>|#])")
 
 
@@ -53,6 +56,14 @@ def environment() -> Environment:
         keep_trailing_newline=False,
     )
     env.filters["md"] = lambda v: Markdown(v) if v is not None else Markdown("")
+    # Chinese templates name fields and values through the one label table (bot/labels.py).
+    env.tests["cjk"] = lambda value: bool(_CJK.search(str(value)))
+    env.globals["field_label"] = field_label
+    env.globals["value_label"] = value_label
+    env.filters["field_labels"] = lambda names: "、".join(field_label(n.strip()) for n in str(names).split(",") if n.strip())
+    env.filters["value_labels"] = lambda values, field: "、".join(
+        dict.fromkeys(value_label(field, v.strip()) for v in str(values).split(",") if v.strip())
+    )
     return env
 
 

@@ -10,6 +10,7 @@ from bot.commands.spec import Arg, ArgKind, CommandSpec, ParsedCommand
 from bot.context import CommandContext
 from bot.errors import UserError
 from bot.events import CustomerChanged
+from bot.labels import describe_changes
 from bot.messages import Reply
 from bot.render import Markdown
 from bot.services.customers import find_duplicates, search_customers, search_keys
@@ -99,7 +100,7 @@ def _edit(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     changed = {k: v for k, v in after.items() if before[k] != v}
     ctx.audit("update", "customer", customer.id, before={k: before[k] for k in changed}, after=changed)
     ctx.publish(CustomerChanged(customer_id=customer.id, tenant=ctx.tenant))
-    changes = ", ".join(f"{k}={str(v).strip(',')}" for k, v in changed.items()) or "—"
+    changes = describe_changes(changed, ctx.lang)
     return Reply(text=ctx.t("updated", customer=customer, changes=changes), card=customer_card(ctx, customer))
 
 

@@ -17,7 +17,7 @@ CHOICE_WORDS = {
         "first_purchase": "first_purchase", "first": "first_purchase", "首购": "first_purchase", "首次购买": "first_purchase",
         "repeat": "repeat", "复购": "repeat",
         "loyal": "loyal", "忠诚": "loyal",
-        "at_risk": "at_risk", "risk": "at_risk", "有风险": "at_risk", "风险": "at_risk",
+        "at_risk": "at_risk", "risk": "at_risk", "有风险": "at_risk", "风险": "at_risk", "有流失风险": "at_risk",
         "churned": "churned", "流失": "churned", "已流失": "churned",
     },
 }

@@ -154,7 +154,7 @@ SPECS = (
         summary={"en": "record a follow-up; next: sets the next step and its reminder",
                  "zh": "记录跟进；用 下次: 设置下一步和提醒"},
         handler=_log,
-        args=(Arg("customer", ArgKind.CUSTOMER), Arg("text", ArgKind.TEXT, max_length=4000)),
+        args=(Arg("customer", ArgKind.CUSTOMER), Arg("text", ArgKind.TEXT, max_length=4000, verbatim=True)),
         options=(
             Option("kind", aliases=("方式", "类型"), max_length=20),
             Option("next", kind=ArgKind.NEXT_STEP, aliases=("下次", "下一步", "next_step")),

@@ -19,6 +19,7 @@ from bot.commands.spec import SELF_WORDS, Arg, ArgKind, CommandSpec, Option, Par
 from bot.services.money import currency_code
 from bot.text.normalize import normalize_text
 from bot.text.numerals import parse_cn_count, parse_cn_quantity
+from bot.text.verbatim import attach_raw, join_verbatim, raw_suffix
 from bot.text.when import WhenError, parse_when, parse_when_prefix
 from bot.text.words import Word, split_key_value, split_words
 
@@ -79,7 +80,8 @@ def split_command(text: str) -> tuple[str, list[Word]]:
 
     ``跟进:C42,已报价`` (DingTalk habit) is read as the command ``跟进`` followed by ``C42 已报价``.
     """
-    words = split_words(normalize_text(text))
+    normalized = normalize_text(text)
+    words = attach_raw(split_words(normalized), text, normalized)
     if not words:
         return "", []
     first = words[0]
@@ -87,9 +89,14 @@ def split_command(text: str) -> tuple[str, list[Word]]:
         for sep in (":", "="):
             head, found, tail = first.text.partition(sep)
             if found and head and not head.isdigit():
-                rest = [Word(tail, False)] if tail else []
+                rest = [_tail_word(first, tail)] if tail else []
                 return head, rest + words[1:]
     return first.text, words[1:]
+
+
+def _tail_word(word: Word, tail: str) -> Word:
+    """The end of ``word`` as a word of its own (``跟进:C42`` → ``C42``), keeping its typed form."""
+    return Word(tail, False, raw=raw_suffix(word, tail) if word.raw else "")
 
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -101,7 +108,7 @@ def _split_glued_command(word: str, rest: list[Word], registry: CommandRegistry)
     if not prefixes:
         return word, rest
     command = max(prefixes, key=len)
-    return command, [Word(word[len(command):], False), *rest]
+    return command, [Word(word[len(command):], False), *rest]  # the name after it is syntax, not text
 
 
 def command_word(text: str, registry: CommandRegistry) -> str | None:
@@ -156,7 +163,7 @@ def _parse_args(spec: CommandSpec, words: list[Word], env: ParseEnv, parsed: Par
             continue
         if option.kind is ArgKind.NEXT_STEP:
             # `next:<when> <step>` takes everything after it.
-            tail = [Word(kv[1], False), *words[i + 1 :]]
+            tail = [_tail_word(word, kv[1]), *words[i + 1 :]]
             result = _parse_next_step(option, tail, env, spec)
             if isinstance(result, ParseError):
                 return result
@@ -216,7 +223,7 @@ def _bind_positionals(
             continue
         is_last = index == len(spec.args) - 1
         if arg.kind is ArgKind.TEXT:
-            text = " ".join(w.text for w in remaining)
+            text = join_verbatim(remaining) if arg.verbatim else " ".join(w.text for w in remaining)
             if len(text) > arg.max_length:
                 return ParseError("text_too_long", {"name": arg.name, "limit": arg.max_length}, spec)
             parsed.values[arg.name] = text
@@ -325,8 +332,11 @@ def _parse_next_step(option: Option, words: list[Word], env: ParseEnv, spec: Com
     if isinstance(found, ParseError):
         return found
     when, used, rest = found
-    texts = [w.text for w in words if w.text]
-    step = " ".join(part for part in (rest, *texts[used:]) if part)
+    typed = [w for w in words if w.text]
+    if rest:  # the step glued to its date ("明天打电话，问报价") starts the text
+        typed = [Word(rest, False, raw=raw_suffix(typed[used - 1], rest)), *typed[used:]]
+        used = 0
+    step = join_verbatim(typed[used:])
     if len(step) > option.max_length:
         return ParseError("text_too_long", {"name": option.name, "limit": option.max_length}, spec)
     return when, step

@@ -168,7 +168,7 @@ SPECS = (
         args=(
             Arg("customer", ArgKind.CUSTOMER, allows_self=True),
             Arg("when", ArgKind.WHEN),
-            Arg("text", ArgKind.TEXT, max_length=MAX_REMINDER_TEXT),
+            Arg("text", ArgKind.TEXT, max_length=MAX_REMINDER_TEXT, verbatim=True),
         ),
         self_aliases=frozenset({"提醒我", "remindme"}),
         examples=("remind Acme friday 15:00 send the contract", "remind me tomorrow call the bank",

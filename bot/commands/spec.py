@@ -6,10 +6,13 @@ what the parser accepts (hubot's CommandBus idea).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+from bot.labels import field_label, value_label
 
 if TYPE_CHECKING:
     from bot.context import CommandContext
@@ -29,6 +32,20 @@ class ArgKind(StrEnum):
 
 
 SELF_WORDS = frozenset({"me", "myself", "我", "自己", "我自己"})
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _zh(lang: str) -> bool:
+    return lang.lower().startswith("zh")
+
+
+def _choice_usage(name: str, choices: tuple[str, ...], lang: str) -> str:
+    """``vip|key|normal`` in English, ``VIP|重点|普通`` in Chinese (Chinese words the parser takes first)."""
+    if not _zh(lang):
+        return "|".join(choices)
+    chinese = [c for c in choices if _CJK.search(c)]
+    shown = chinese or [value_label(name, c) for c in choices]
+    return "|".join(dict.fromkeys(shown))
 
 
 @dataclass(frozen=True)
@@ -42,11 +59,20 @@ class Arg:
     max_length: int = 2000
     # A customer argument that may instead be the asker ("remind me …"): the value is then None.
     allows_self: bool = False
+    # Free text (a note, a reminder) kept as typed, punctuation included, instead of re-joined words.
+    verbatim: bool = False
 
-    def usage(self) -> str:
-        label = "|".join(self.choices) if self.kind is ArgKind.CHOICE else self.name
+    def label(self, lang: str = "en") -> str:
+        """The argument's name in ``lang`` (``customer`` / ``客户``)."""
+        return field_label(self.name, lang)
+
+    def usage(self, lang: str = "en") -> str:
+        if self.kind is ArgKind.CHOICE:
+            label = _choice_usage(self.name, self.choices, lang)
+        else:
+            label = self.label(lang)
         if self.allows_self:
-            label = f"{label}|me"
+            label = f"{label}|{'我' if _zh(lang) else 'me'}"
         return f"<{label}>" if self.required else f"[{label}]"
 
 
@@ -65,11 +91,18 @@ class Option:
     # to it, unless they are options themselves ("…,电话:138…").
     absorbs_comma_list: bool = False
 
-    def usage(self) -> str:
+    def label(self, lang: str = "en") -> str:
+        """The key shown in ``lang``: the name, or in Chinese the first Chinese alias (``电话``)."""
+        if not _zh(lang):
+            return self.name
+        return next((a for a in self.aliases if _CJK.search(a)), field_label(self.name, lang))
+
+    def usage(self, lang: str = "en") -> str:
+        key = self.label(lang)
         if self.kind is ArgKind.NEXT_STEP:
-            return f"[{self.name}:<when> <step>]"
-        value = "|".join(self.choices) if self.choices else "…"
-        return f"[{self.name}:{value}]"
+            return f"[{key}:<时间> <下一步>]" if _zh(lang) else f"[{key}:<when> <step>]"
+        value = _choice_usage(self.name, self.choices, lang) if self.choices else "…"
+        return f"[{key}:{value}]"
 
 
 Handler = Callable[["CommandContext", "ParsedCommand"], "Reply | list[Reply]"]
@@ -93,9 +126,15 @@ class CommandSpec:
     # Aliases that already say "me" ("提醒我"): the `allows_self` argument is the asker without a word.
     self_aliases: frozenset[str] = frozenset()
 
-    def usage(self) -> str:
-        """``name <arg> [opt:…]`` as shown in help and in parse errors."""
-        parts = [self.name, *(a.usage() for a in self.args), *(o.usage() for o in self.options)]
+    def word(self, lang: str = "en") -> str:
+        """The command word shown in ``lang``: the name, or in Chinese its first Chinese alias."""
+        if not _zh(lang):
+            return self.name
+        return next((a for a in self.aliases if _CJK.search(a)), self.name)
+
+    def usage(self, lang: str = "en") -> str:
+        """``name <arg> [opt:…]`` as shown in help and in parse errors; ``新建 <名称> [电话:…]`` in Chinese."""
+        parts = [self.word(lang), *(a.usage(lang) for a in self.args), *(o.usage(lang) for o in self.options)]
         return " ".join(parts)
 
     def option_named(self, key: str) -> Option | None:

@@ -46,6 +46,13 @@ class Word:
     text: str
     quoted: bool
     after_comma: bool = field(default=False, compare=False)
+    # Where the word sits in the text given to split_words (end exclusive; -1 for a word built by hand).
+    start: int = field(default=-1, compare=False)
+    end: int = field(default=-1, compare=False)
+    # The word as the user typed it, quotes and full-width punctuation included, and the separators typed
+    # between it and the word before (see bot.text.verbatim); empty when not traced.
+    raw: str = field(default="", compare=False)
+    gap: str = field(default="", compare=False)
 
 
 def split_words(text: str) -> list[Word]:
@@ -57,6 +64,7 @@ def split_words(text: str) -> list[Word]:
     words: list[Word] = []
     parts: list[str] = []  # pieces of the current word
     in_word = False  # the current word has started (possibly with an empty quoted part)
+    start = 0  # where the current word started
     quoted = False  # some part of the current word was quoted
     bare_key = False  # a ':'/'=' was typed bare before the first quoted part
     comma_seen = False  # a comma separated the last word from what comes next
@@ -70,13 +78,13 @@ def split_words(text: str) -> list[Word]:
         char = text[i]
         if char.isspace() or (char in _WORD_SEPARATORS and not _is_thousands_comma(text, i)):
             if in_word:
-                words.append(Word("".join(parts), quoted and not bare_key, after_comma))
+                words.append(Word("".join(parts), quoted and not bare_key, after_comma, start, i))
                 parts, in_word, quoted, bare_key = [], False, False, False
             comma_seen = comma_seen or char in _WORD_SEPARATORS
             i += 1
             continue
         if not in_word:
-            after_comma, comma_seen = comma_seen and bool(words), False
+            after_comma, comma_seen, start = comma_seen and bool(words), False, i
 
         closing = _find_closing_quote(text, i, parts, single_closers)
         if closing is not None:
@@ -92,7 +100,7 @@ def split_words(text: str) -> list[Word]:
         i += 1
 
     if in_word:
-        words.append(Word("".join(parts), quoted and not bare_key, after_comma))
+        words.append(Word("".join(parts), quoted and not bare_key, after_comma, start, length))
     return words
 
 

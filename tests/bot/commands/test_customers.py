@@ -71,7 +71,7 @@ def test_edit_changes_fields_and_writes_the_audit_log(chat, engine):
         ("edit Acme email:not-an-email", "not a valid email"),
         ("frobnicate Acme", 'I don\'t know the command "frobnicate"'),
         ("show", "Missing customer"),
-        ("修改 Acme 等级:金牌", "不是有效的 tier"),
+        ("修改 Acme 等级:金牌", "不是有效的等级"),
     ],
 )
 def test_bad_input_is_explained_and_changes_nothing(chat, engine, line, expected):
@@ -128,3 +128,17 @@ def test_changes_are_announced_to_listeners_after_commit(chat, bot):
     alice.say("restore #1")
     alice.say("edit Acme tier:platinum")  # refused: nothing to announce
     assert [type(e) for e in seen] == [CustomerChanged] * 3
+
+
+def test_chinese_replies_name_fields_and_values_in_chinese(chat):
+    alice = chat.user("alice")
+    alice.say("新建 阿里巴巴")
+    out = alice.say("修改 阿里巴巴 地区:江苏 等级:重点")
+    assert "地区：江苏" in out and "等级：重点" in out and "tier" not in out and "region" not in out
+    out = alice.say("修改 阿里巴巴 颜色:红")
+    assert "未知字段「颜色」" in out and "电话" in out and "phone" not in out
+    assert "用法：修改 <客户> [名称:…]" in out
+    help_text = alice.say("帮助 新建")
+    assert "新建 <名称> [名称:…] [电话:…]" in help_text and "[等级:重点|普通]" not in help_text
+    assert "等级:" in help_text and "phone:" not in help_text
+    assert "缺少名称" in alice.say("新建")

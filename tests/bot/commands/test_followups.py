@@ -106,3 +106,24 @@ def test_vague_next_step_is_refused_with_a_suggestion(chat, engine):
     assert "没有说是哪一天" in out and "3天后" in out
     with Session(engine) as session:
         assert session.exec(select(FollowUp)).all() == []
+
+
+def test_notes_and_steps_keep_their_punctuation_as_typed(chat, engine):
+    alice = chat.user("alice")
+    alice.say("新建 阿里巴巴")
+    alice.say("跟进 阿里巴巴 拜访客户，谈了年度采购。对方说：“预算已批”；下周定 下次:明天下午3点打电话，确认数量、交期")
+    with Session(engine) as session:
+        followup = session.exec(select(FollowUp)).one()
+    assert followup.text == "拜访客户，谈了年度采购。对方说：“预算已批”；下周定"
+    assert followup.next_step == "打电话，确认数量、交期"
+    assert followup.next_due_at == datetime(2026, 11, 19, 7, 0, tzinfo=UTC)
+
+
+def test_english_notes_keep_commas_and_quotes(chat, engine):
+    alice = chat.user("alice")
+    alice.say("new Acme")
+    alice.say('log Acme called Bob, he said "maybe"; follow up next:friday 10:00 send quote, then call')
+    with Session(engine) as session:
+        followup = session.exec(select(FollowUp)).one()
+    assert followup.text == 'called Bob, he said "maybe"; follow up'
+    assert followup.next_step == "send quote, then call"
