@@ -18,6 +18,7 @@ from bot.clock import Clock, SystemClock
 from bot.dispatcher import Bot
 from bot.observability import current_request_id
 from bot.ports import Sender
+from bot.services.search_keys_refresh import refresh_search_keys
 from config.settings import ConfigError, Settings, load_settings
 from storage.db import create_db_engine
 from storage.migrate import SchemaTooNew, check_schema, upgrade_database
@@ -84,6 +85,7 @@ def open_database(settings: Settings, *, migrate: bool = True, notice: TextIO | 
         engine = create_db_engine(url)
         if migrate:
             upgrade_database(engine)
+            refresh_search_keys(engine)  # stored keys computed by an older version of the code
         else:
             check_schema(engine)
     except SchemaTooNew as exc:

@@ -58,6 +58,10 @@ def handle_upgrade(args: argparse.Namespace) -> int:
     settings = load_settings()
     engine = open_database(settings, migrate=False)
     upgrade_database(engine, args.revision)
+    if args.revision == "head":
+        from bot.services.search_keys_refresh import refresh_search_keys
+
+        refresh_search_keys(engine)
     print(f"database at revision {current_revision(engine)} ({_safe(settings.resolved_database_url)})")
     return 0
 

@@ -10,7 +10,7 @@ from bot.commands.spec import Arg, ArgKind, CommandSpec, ParsedCommand
 from bot.context import CommandContext
 from bot.errors import UserError
 from bot.events import CustomerChanged
-from bot.labels import describe_changes
+from bot.labels import describe_changes, value_label
 from bot.messages import Reply
 from bot.render import Markdown
 from bot.services.customers import find_duplicates, search_customers, search_keys
@@ -51,7 +51,7 @@ def _new(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
         team_id=ctx.user.team_id,
         created_at=ctx.now,
         updated_at=ctx.now,
-        **search_keys(name).__dict__,
+        **search_keys(name, person=values.get("kind") == "person").__dict__,
         **values,
     )
     ctx.session.add(customer)
@@ -61,11 +61,19 @@ def _new(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
 
 
 def _force_command(cmd: ParsedCommand) -> str:
-    """The same `new` line with ``force:yes`` appended, for the user to copy."""
-    options = " ".join(f'{k}:"{v}"' if " " in str(v) else f"{k}:{v}" for k, v in cmd.options.items())
+    """The same `new` line with ``force:yes`` appended, for the user to copy (``确认:是`` after a Chinese
+    command word, with the Chinese keys)."""
+    lang = "zh" if not cmd.alias_used.isascii() else "en"
+    parts = []
+    for key, value in cmd.options.items():
+        option = cmd.spec.option_named(key)
+        shown = value_label(key, str(value), lang) if option is not None and option.choices else str(value)
+        label = option.label(lang) if option is not None else key
+        parts.append(f'{label}:"{shown}"' if " " in shown else f"{label}:{shown}")
     name = cmd.get("name", "")
     name = f'"{name}"' if " " in name else name
-    return " ".join(part for part in (cmd.alias_used, name, options, "force:yes") if part)
+    force = "确认:是" if lang == "zh" else "force:yes"
+    return " ".join(part for part in (cmd.alias_used, name, " ".join(parts), force) if part)
 
 
 def _find(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
@@ -89,8 +97,8 @@ def _edit(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     before = snapshot(customer)
     for key, value in values.items():
         setattr(customer, key, value)
-    if "name" in values:
-        for key, value in search_keys(values["name"]).__dict__.items():
+    if "name" in values or "kind" in values:
+        for key, value in search_keys(customer.name, person=customer.kind == "person").__dict__.items():
             setattr(customer, key, value)
     if "tier" in values:
         customer.tier_manual = True

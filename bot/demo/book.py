@@ -55,7 +55,7 @@ def make_customer(number: int, rng: random.Random, *, owner: Rep, tenant: str, n
     ascii_name = name if english else "".join(lazy_pinyin(name[:4]))
     tags = rng.sample(names.TAGS_EN if english else names.TAGS_ZH, k=rng.choice((0, 0, 1, 1, 2, 3)))
     values = {
-        "tenant": tenant, "name": name, **search_keys(name).__dict__,
+        "tenant": tenant, "name": name, **search_keys(name, person=is_person).__dict__,
         "kind": "person" if is_person else "company", "industry": industry, "region": region,
         "address": None if english else f"{region}市{rng.choice(('高新区', '经开区', '中心区'))}{rng.randint(1, 999)}号",
         "phone": _phone(number, rng) if rng.random() < 0.92 else None,

@@ -92,7 +92,7 @@ class DuplicateIndex:
             bucket = self._by_name_key.setdefault(name_key, [])
             if known not in bucket:
                 bucket.append(known)
-        if pinyin:
+        if pinyin := pinyin.partition(" ")[0]:  # the everyday reading (other readings follow it)
             bucket = self._by_pinyin.setdefault(pinyin, [])
             if known not in bucket:
                 bucket.append(known)
@@ -121,7 +121,7 @@ class DuplicateIndex:
         if email and (known := self._by_email.get(email)) is not None:
             return known, "email"
         for why, bucket in (("name", self._by_name_key.get(row.values["name_key"])),
-                            ("pinyin", self._by_pinyin.get(row.values["pinyin_full"]))):
+                            ("pinyin", self._by_pinyin.get(row.values["pinyin_full"].partition(" ")[0]))):
             for known in bucket or ():
                 if _compatible(known, phone, email):
                     return known, why

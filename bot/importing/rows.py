@@ -293,6 +293,8 @@ def _prepare(row_number: int, values: Mapping[str, Sequence[str]], labels: Mappi
                 _classify_into(customer, key, text, tags, aside, notes)
     if customer["kind"] is None and kind_hint:
         customer["kind"] = kind_hint
+    if customer["kind"] == "person":  # keyed with the surname reading (曾 zeng, 单 shan …)
+        customer.update(search_keys(name, person=True).__dict__)
     source = first_value(values, "tier_source").strip().casefold()
     customer["tier_manual"] = customer["tier"] is not None and source not in _AUTO_WORDS
     customer["industry"] = _text(first_value(values, "industry"), "industry", aside)

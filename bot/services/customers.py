@@ -19,11 +19,13 @@ from bot.errors import UserError
 from bot.services.fuzzy_search import similar_customers
 from bot.services.trigram_lookup import VisibleBook
 from bot.text.identity import (
+    fold_chinese,
     is_probable_duplicate_name,
     looks_like_phone,
     name_key,
     normalize_email,
     normalize_phone,
+    pinyin_full,
     pinyin_keys,
 )
 from bot.text.normalize import normalize_text
@@ -44,13 +46,20 @@ class SearchKeys:
     pinyin_initials: str
 
 
-def search_keys(name: str) -> SearchKeys:
-    """Compute the stored search keys for a customer name."""
-    return SearchKeys(name_key(name), *pinyin_keys(name))
+def search_keys(name: str, *, person: bool = False) -> SearchKeys:
+    """Compute the stored search keys for a customer name; a ``person`` (kind ``person``) is keyed with the
+    surname reading of the first character (曾 zeng, 单 shan, 解 xie …)."""
+    return SearchKeys(name_key(name), *pinyin_keys(name, person=person))
 
 
 def _prefix(column, value: str):
     return (column >= value) & (column < value + _HIGH)
+
+
+def _same_reading(pinyin: str):
+    """Customers whose everyday pinyin reading is that of `pinyin` (the stored key's first spelling)."""
+    everyday = pinyin.partition(" ")[0]
+    return (Customer.pinyin_full == everyday) | _prefix(Customer.pinyin_full, everyday + " ")
 
 
 def search_customers(session: Session, *, user: User, query: str, limit: int = 10) -> list[Customer]:
@@ -83,7 +92,7 @@ def search_customers(session: Session, *, user: User, query: str, limit: int = 1
     if identities and (ranked := lookup(*identities)):
         return _best(ranked, limit)  # a phone or email that matches is an identity, not a word to look for in names
     key = name_key(q)
-    lowered = q.lower().replace(" ", "")
+    lowered = pinyin_query(q)
     names: list[tuple[int, ColumnElement[bool]]] = [(2, Customer.name == q), (5, _prefix(Customer.name, q))]
     if key:
         names += [(3, Customer.name_key == key), (6, _prefix(Customer.name_key, key))]
@@ -98,6 +107,12 @@ def search_customers(session: Session, *, user: User, query: str, limit: int = 1
     if not ranked and len(key) >= 2:
         for customer in similar_customers(book, key=key, typed=q, limit=limit):
             ranked[customer.id] = (12, customer)
+    if not ranked and key and not key.isascii() and len(sound := pinyin_full(key)) >= 4:
+        # A homophone typo (深证 for 深圳): the same or nearly the same sound, written otherwise.
+        for customer in similar_customers(book, key=sound, typed=sound, limit=limit):
+            ranked[customer.id] = (12, customer)
+    if lowered.isascii() and lowered.isalnum():
+        ranked = {cid: (_pinyin_rank(rank, customer, lowered), customer) for cid, (rank, customer) in ranked.items()}
     return _best(ranked, limit)
 
 
@@ -116,6 +131,24 @@ def _beyond_names(q: str) -> list[tuple[int, ColumnElement[bool]]]:
     if tier := CHOICE_WORDS["tier"].get(q.lower()):
         found.append((11, Customer.tier == tier))
     return found
+
+
+def pinyin_query(query: str) -> str:
+    """A query as it is compared with the stored pinyin keys: lower-case, no spaces, ``ü`` typed as ``v``."""
+    return query.strip().lower().replace(" ", "").replace("ü", "v").replace("u:", "v")
+
+
+def _pinyin_rank(rank: int, customer: Customer, typed: str) -> int:
+    """Rank a match by the best of its pinyin spellings too: every reading of a polyphonic name counts as
+    the everyday one (exact initials or spelling 4, a prefix of one 6, inside one 8)."""
+    spellings = (customer.pinyin_full or "").split()
+    if rank > 4 and (typed in spellings or typed == customer.pinyin_initials):
+        return 4
+    if rank > 6 and any(spelling.startswith(typed) for spelling in spellings):
+        return 6
+    if rank > 8 and any(typed in spelling for spelling in spellings):
+        return 8
+    return rank
 
 
 def _matches(session: Session, *, visible: ColumnElement[bool],
@@ -155,8 +188,18 @@ def _in_tags_or_names(book: VisibleBook, *, query: str, limit: int) -> list[tupl
     tagged = _tagged(book.session, query)
     rank = case((tagged, 7), else_=8)
     found = or_(tagged, Customer.name.icontains(query, autoescape=True)) if in_names else tagged
+    typed = pinyin_query(query)
+    if in_names and typed.isascii() and typed.isalnum() and len(typed) >= 3:
+        # Pinyin inside a name (``yinhang`` for 中国银行), any reading; the trigram index covers the column.
+        found = or_(found, Customer.pinyin_full.contains(typed, autoescape=True))
+    folded = fold_chinese(query)
+    if in_names and folded != query:  # 廣州 finds 广州贸易
+        found = or_(found, Customer.name.icontains(folded, autoescape=True))
     statement = select(Customer, rank).where(book.visible, found).order_by(rank).limit(limit)
     candidates = book.substring_candidates(query, in_names=in_names, condition=found)
+    if candidates is not None and folded != query:
+        other = book.substring_candidates(folded, in_names=in_names, condition=found)
+        candidates = None if other is None else or_(candidates, other)
     if candidates is not None:
         statement = statement.where(candidates)
     return list(book.session.exec(statement).all())
@@ -306,7 +349,7 @@ def find_duplicates(
         *base,
         or_(
             Customer.name_key == keys.name_key,
-            Customer.pinyin_full == keys.pinyin_full if keys.pinyin_full else False,
+            _same_reading(keys.pinyin_full) if keys.pinyin_full else False,
             _prefix(Customer.name_key, keys.name_key[:2]) if len(keys.name_key) >= 2 else False,
         ),
     ).limit(50)

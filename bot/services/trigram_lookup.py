@@ -25,6 +25,7 @@ from storage.fuzzy_index import FTS_TABLE, FTS_TERMS, TrigramIndex, fts5_any, tr
 from storage.models import Customer
 
 SUBSTRING_BUDGET = 2000  # a word held by more customers than this is looked for by a scan
+FEW_POSTINGS = 50  # up to this many customers from the index are read without comparing with the book's size
 LOOKUP_COST = 2  # one customer looked up by rowid costs about as much as this many read by a scan
 COUNTS_TTL_SECONDS = 60.0
 _COUNTS_KEPT = 100_000
@@ -107,7 +108,8 @@ class VisibleBook:
         counts = self.trigram_counts([term for part in parts for term in part])
         chosen = [min(part, key=lambda term: counts[term]) for part in parts]
         postings = sum(counts[term] for term in chosen)
-        if postings > SUBSTRING_BUDGET or (postings and self.has_at_most(LOOKUP_COST * postings)):
+        # A handful of postings is always cheaper to look up than any book is to scan: no need to ask its size.
+        if postings > SUBSTRING_BUDGET or (postings > FEW_POSTINGS and self.has_at_most(LOOKUP_COST * postings)):
             return None
         return Customer.id.in_(fts5_rowids(chosen))
 

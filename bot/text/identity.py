@@ -15,6 +15,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import opencc
 import phonenumbers
 from pypinyin import Style
 from pypinyin.converter import UltimateConverter
@@ -23,6 +24,8 @@ from rapidfuzz import fuzz
 
 __all__ = [
     "DUPLICATE_NAME_THRESHOLD",
+    "SURNAME_READINGS",
+    "fold_chinese",
     "is_probable_duplicate_name",
     "looks_like_phone",
     "name_key",
@@ -124,7 +127,7 @@ def name_key(name: str) -> str:
 
 
 def _name_tokens(name: str) -> tuple[str, ...]:
-    text = unicodedata.normalize("NFKC", name).casefold().translate(_JOINERS)
+    text = fold_chinese(unicodedata.normalize("NFKC", name).casefold().translate(_JOINERS))
     tokens = "".join(" " if unicodedata.category(char)[0] in "PSZ" else char for char in text).split()
     while tokens:
         last = tokens[-1]
@@ -143,44 +146,146 @@ def _name_tokens(name: str) -> tuple[str, ...]:
     return tuple(tokens)
 
 
+# ---- traditional and simplified ---------------------------------------------------------------------
+
+_T2S = opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=65536)
+def fold_chinese(text: str) -> str:
+    """Traditional Chinese folded to simplified (``廣州貿易`` → ``广州贸易``; OpenCC's t2s table), so names,
+    queries and contacts written in either script share their keys. Text without Han characters is
+    returned as it is."""
+    if not _HAN_RUN.search(text):
+        return text
+    return _T2S.convert(text)
+
+
 # ---- pinyin --------------------------------------------------------------------------------------------
 
 # Runs of Han characters (with 〇) versus everything else; only the former go through pypinyin.
 _HAN_RUN = re.compile(r"([\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+)")
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
 
+#: How a polyphonic character is read as a surname, where that differs from its everyday reading. A
+#: person's name (and a customer of kind ``person``) is keyed with its surname reading first.
+SURNAME_READINGS = {
+    "曾": "zeng", "单": "shan", "解": "xie", "朴": "piao", "仇": "qiu", "区": "ou", "查": "zha", "覃": "qin",
+    "薄": "bo", "乐": "yue", "盖": "ge", "缪": "miao", "召": "shao", "翟": "zhai", "种": "chong", "秘": "bi",
+    "尉": "yu", "员": "yun", "繁": "po", "长": "chang", "隗": "wei", "宓": "mi", "洗": "xian", "冼": "xian",
+    "折": "she", "句": "gou", "纪": "ji", "任": "ren", "沈": "shen", "万": "wan", "华": "hua", "重": "chong",
+    "黑": "he", "都": "du", "费": "fei", "过": "guo", "阚": "kan", "殷": "yin", "蕃": "pi", "祭": "zhai",
+}  # fmt: skip
+# More combinations of readings than this: vary one character at a time instead of all of them.
+_MAX_COMBINATIONS = 16
+#: The stored pinyin key's size (the column holds 400 characters).
+MAX_PINYIN_KEY = 400
+_MAX_ALTERNATES = 24
 
-def pinyin_full(name: str) -> str:
+
+def pinyin_full(name: str, *, person: bool = False) -> str:
     """Toneless pinyin of the Han characters with ASCII letters and digits kept, all lower-case and
     run together: ``张伟`` → ``zhangwei``, ``Acme 科技`` → ``acmekeji``, ``吕`` → ``lv``.
 
-    One reading per character (pypinyin's phrase-aware default), so polyphonic surnames can come out
-    with their common reading (``曾`` → ``ceng``).
+    The everyday reading (pypinyin's phrase-aware default); with ``person``, the first character is read
+    as a surname (``曾国藩`` → ``zengguofan``). Other readings are in :func:`pinyin_keys`.
     """
-    return pinyin_keys(name)[0]
+    return _primary(name, person)[0]
 
 
-def pinyin_initials(name: str) -> str:
+def pinyin_initials(name: str, *, person: bool = False) -> str:
     """First letters: one per Han character (``阿里巴巴`` → ``albb``) and one per Latin word (``Acme
     Trading`` → ``at``); numbers are kept whole (``360安全`` → ``360aq``)."""
-    return pinyin_keys(name)[1]
+    return _primary(name, person)[1]
 
 
-def pinyin_keys(name: str) -> tuple[str, str]:
-    """``(pinyin_full(name), pinyin_initials(name))`` from one pass of pypinyin (half the cost of two).
+def pinyin_keys(name: str, *, person: bool = False) -> tuple[str, str]:
+    """The stored pinyin keys of a name: (full pinyin, initials).
 
-    A Han character's initial is the first letter of its toneless syllable, which is what pypinyin's
-    ``FIRST_LETTER`` style returns (checked for every CJK character and the benchmark's 60,000 names); a
-    character pypinyin has no reading for is kept whole by both.
+    The full key starts with the everyday reading (:func:`pinyin_full`) and continues, space-separated,
+    with the other readings of polyphonic characters (pypinyin heteronyms; ``曾`` → ``zeng`` and
+    ``ceng``), their initials, ``u`` for ``ü`` (``lv`` → ``lu``), and the surname reading of the first
+    character: so ``zgf``, ``zengguofan`` and ``cengguofan`` all find 曾国藩 and ``yinhang`` finds 中国银行
+    inside the key. The initials key is the everyday reading's.
     """
+    full, initials = _primary(name, person)
+    spellings = [full]
+    length = len(full)
+    for alternate in _alternates(name, person):
+        if alternate in (full, initials) or alternate in spellings:
+            continue
+        if length + 1 + len(alternate) > MAX_PINYIN_KEY:
+            break  # the column's size; the everyday reading and the likeliest others come first
+        spellings.append(alternate)
+        length += 1 + len(alternate)
+    return " ".join(spellings), initials
+
+
+def _primary(name: str, person: bool) -> tuple[str, str]:
     pairs = _syllables_and_initials(name)
+    if person and pairs and (surname := _surname_reading(name)):
+        pairs[0] = (surname, surname[0])
     return "".join(syllable for syllable, _ in pairs), "".join(initial for _, initial in pairs)
+
+
+def _surname_reading(name: str) -> str | None:
+    first = fold_chinese(_fold(name).lstrip())[:1]
+    return SURNAME_READINGS.get(first)
+
+
+@lru_cache(maxsize=65536)
+def _alternates(name: str, person: bool) -> tuple[str, ...]:
+    """Full and initial spellings of the other readings of ``name`` (see :func:`pinyin_keys`)."""
+    parts = [part for part in _HAN_RUN.split(fold_chinese(_fold(name))) if part]
+    units: list[list[str]] = []  # per syllable or Latin word: its readings, everyday one first
+    for part in parts:
+        if _HAN_RUN.fullmatch(part):
+            for char, everyday in zip(part, _PINYIN.lazy_pinyin(part, style=Style.NORMAL), strict=False):
+                units.append(list(dict.fromkeys([everyday, *_char_readings(char)])))
+        else:
+            units.extend([word] for word in _LATIN_WORD.findall(_ascii(part)))
+    if not units:
+        return ()
+    first = _surname_reading(name)
+    if first and units[0][0] != first and first in SURNAME_READINGS.values():
+        units[0] = list(dict.fromkeys([units[0][0], first, *units[0][1:]]))
+    spellings: list[list[str]] = []
+    if _combinations(units) <= _MAX_COMBINATIONS:
+        spellings = [[]]
+        for readings in units:
+            spellings = [done + [reading] for done in spellings for reading in readings]
+    else:
+        everyday = [readings[0] for readings in units]
+        spellings = [everyday[:i] + [reading] + everyday[i + 1 :]
+                     for i, readings in enumerate(units) for reading in readings[1:]]
+    found: list[str] = []
+    for spelling in spellings:
+        found.append("".join(spelling))
+        found.append("".join(s if s.isdigit() else s[0] for s in spelling))
+    found += [spelling.replace("lv", "lu").replace("nv", "nu") for spelling in found if "v" in spelling]
+    return tuple(dict.fromkeys(found))[: _MAX_ALTERNATES + 1]
+
+
+def _combinations(units: list[list[str]]) -> int:
+    total = 1
+    for readings in units:
+        total *= len(readings)
+        if total > _MAX_COMBINATIONS:
+            break
+    return total
+
+
+@lru_cache(maxsize=8192)
+def _char_readings(char: str) -> tuple[str, ...]:
+    """Every toneless reading pypinyin knows for one character (``行`` → ``xing``, ``hang`` …)."""
+    readings = _PINYIN.pinyin(char, style=Style.NORMAL, heteronym=True)
+    return tuple(r for r in (readings[0] if readings else []) if r.isascii() and r.isalpha())
 
 
 def _syllables_and_initials(name: str) -> list[tuple[str, str]]:
     """Pinyin syllables of Han runs and the Latin words between them, in order, each with its initial."""
     pairs: list[tuple[str, str]] = []
-    for part in _HAN_RUN.split(_fold(name)):
+    for part in _HAN_RUN.split(fold_chinese(_fold(name))):
         if _HAN_RUN.fullmatch(part):
             pairs.extend((syllable, syllable[0] if syllable.isascii() and syllable[:1].isalpha() else syllable)
                          for syllable in _PINYIN.lazy_pinyin(part, style=Style.NORMAL))

@@ -43,6 +43,8 @@ def attach_raw(words: list[Word], typed: str, normalized: str) -> list[Word]:
 def join_verbatim(words: list[Word]) -> str:
     """The words as typed, with the punctuation and spaces typed between them (runs of whitespace as one
     space); words that were not traced are joined with a space, as before."""
+    if len(words) == 1 and words[0].quoted and (inner := _unquoted(words[0].raw)) is not None:
+        return inner  # quotes around the whole text only group it (as forms send a note)
     parts: list[str] = []
     for index, word in enumerate(words):
         if not word.raw:
@@ -52,6 +54,18 @@ def join_verbatim(words: list[Word]) -> str:
             parts.append(_WHITESPACE.sub(" ", word.gap) or " ")
         parts.append(word.raw)
     return "".join(parts)
+
+
+_PAIRS = {'"': '"', "“": "”", "”": "“", "'": "'", "‘": "’", "「": "」", "『": "』"}
+
+
+def _unquoted(raw: str) -> str | None:
+    """``raw`` without the pair of quotes around all of it, or None when it is not one quoted part."""
+    if len(raw) >= 2 and raw[0] in _PAIRS and raw[-1] in (_PAIRS[raw[0]], raw[0]):
+        inner = raw[1:-1]
+        if not any(char in _PAIRS for char in (inner[:1], inner[-1:])) or raw[0] in "「『":
+            return inner
+    return None
 
 
 def raw_suffix(word: Word, suffix: str) -> str:

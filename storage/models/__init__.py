@@ -7,6 +7,7 @@ from storage.models.sales import Opportunity, Order
 from storage.models.system import (
     AuditLog,
     ChatConversation,
+    DataVersion,
     DigestSubscription,
     NotificationOutbox,
     ProcessedMessage,
@@ -19,6 +20,7 @@ __all__ = [
     "ChatConversation",
     "Contact",
     "Customer",
+    "DataVersion",
     "DigestSubscription",
     "FollowUp",
     "ManagerTeam",

@@ -150,3 +150,14 @@ class DigestSubscription(SQLModel, table=True):
     enabled: bool = True
     updated_at: datetime = Field(default_factory=utcnow)
     last_sent_on: date | None = None
+
+
+class DataVersion(SQLModel, table=True):
+    """Which version of a derived data set the stored rows were computed with (e.g. customer search keys),
+    so a new version of the code can bring existing rows up to date once."""
+
+    __tablename__ = "data_version"
+
+    name: str = Field(max_length=64, primary_key=True)
+    version: int = Field(default=0)
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 
 import pytest
@@ -42,9 +41,8 @@ def test_a_logged_form_reaches_the_core_word_for_word(bot, engine):
     assert all(reply.ok for reply in run(bot, log_command("#1", form)))
     with Session(engine) as session:
         followup = session.exec(select(FollowUp)).one()
-    # Word for word, after the NFKC folding the core applies to every input (，→ ,).
-    expected = unicodedata.normalize("NFKC", note)
-    assert (followup.text, followup.kind, followup.next_step) == (expected, "visit", "send 'the' quote, today")
+    # Word for word, full-width punctuation included.
+    assert (followup.text, followup.kind, followup.next_step) == (note, "visit", "send 'the' quote, today")
     assert followup.next_due_date == date(2026, 11, 20)
 
 

@@ -41,12 +41,12 @@ def test_new_warns_about_a_probable_duplicate_and_creates_nothing(chat, engine):
     alice.say("新建 阿里巴巴 电话:13900139000")
     out = alice.say("新建 阿里巴巴有限公司")
     assert "可能与已有客户重复" in out and "#1" in out
-    assert "force:yes" in out
+    assert "新建 阿里巴巴有限公司 确认:是" in out  # the Chinese keys after a Chinese command word
     same_phone = alice.say("new Totally Different phone:+86 139 0013 9000")
     assert "same phone" in same_phone
     with Session(engine) as session:
         assert len(session.exec(select(Customer)).all()) == 1
-    forced = alice.say("新建 阿里巴巴有限公司 force:yes")
+    forced = alice.say("新建 阿里巴巴有限公司 确认:是")
     assert "已创建客户" in forced
 
 

@@ -154,7 +154,7 @@ def test_normalize_email(raw: str, expected: str | None) -> None:
         ("平安保险深圳分公司", "平安保险深圳"),
         ("阿里巴巴 有限公司", "阿里巴巴"),
         ("Acme有限公司", "acme"),
-        ("台積電股份有限公司", "台積電"),
+        ("台積電股份有限公司", "台积电"),  # traditional folded to simplified
         ("长江实业集團", "长江实业"),
         ("“阿里巴巴”", "阿里巴巴"),
         ("张 伟", "张伟"),
