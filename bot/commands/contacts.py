@@ -16,7 +16,7 @@ from bot.errors import UserError
 from bot.events import CustomerChanged
 from bot.messages import Reply
 from bot.services.people import language_code, require_changeable
-from bot.text.identity import normalize_email, normalize_phone
+from bot.text.identity import fold_chinese, normalize_email, normalize_phone
 from storage.models import Contact, Customer
 
 MAX_CONTACTS_LISTED = 30
@@ -179,7 +179,9 @@ def _contact(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
                                 lines=[_line(ctx, c) for c in contacts[:MAX_CONTACTS_LISTED]],
                                 more=max(len(contacts) - MAX_CONTACTS_LISTED, 0)))
     require_changeable(ctx.session, ctx.user, customer)
-    existing = next((c for c in _contacts_of(ctx, customer) if c.name.casefold() == name.casefold()), None)
+    # A contact is the same person in simplified or traditional characters (張偉 = 张伟).
+    same = fold_chinese(name.casefold())
+    existing = next((c for c in _contacts_of(ctx, customer) if fold_chinese(c.name.casefold()) == same), None)
     if existing is None:
         contact = Contact(customer_id=customer.id, name=name, created_at=ctx.now, updated_at=ctx.now, **values)
         ctx.session.add(contact)

@@ -188,10 +188,6 @@ def _in_tags_or_names(book: VisibleBook, *, query: str, limit: int) -> list[tupl
     tagged = _tagged(book.session, query)
     rank = case((tagged, 7), else_=8)
     found = or_(tagged, Customer.name.icontains(query, autoescape=True)) if in_names else tagged
-    typed = pinyin_query(query)
-    if in_names and typed.isascii() and typed.isalnum() and len(typed) >= 3:
-        # Pinyin inside a name (``yinhang`` for 中国银行), any reading; the trigram index covers the column.
-        found = or_(found, Customer.pinyin_full.contains(typed, autoescape=True))
     folded = fold_chinese(query)
     if in_names and folded != query:  # 廣州 finds 广州贸易
         found = or_(found, Customer.name.icontains(folded, autoescape=True))
@@ -200,6 +196,22 @@ def _in_tags_or_names(book: VisibleBook, *, query: str, limit: int) -> list[tupl
     if candidates is not None and folded != query:
         other = book.substring_candidates(folded, in_names=in_names, condition=found)
         candidates = None if other is None else or_(candidates, other)
+    if candidates is not None:
+        statement = statement.where(candidates)
+    matches = list(book.session.exec(statement).all())
+    typed = pinyin_query(query)
+    if len(matches) < limit and typed.isascii() and typed.isalnum() and len(typed) >= 3:
+        seen = {customer.id for customer, _ in matches}
+        matches += [(c, 8) for c in _pinyin_inside(book, typed, limit) if c.id not in seen]
+    return matches
+
+
+def _pinyin_inside(book: VisibleBook, typed: str, limit: int) -> list[Customer]:
+    """Visible customers with `typed` inside one of their pinyin spellings (``yinhang`` for 中国银行), asked on
+    its own so that each statement keeps the one trigram index that serves it."""
+    inside = Customer.pinyin_full.contains(typed, autoescape=True)
+    statement = select(Customer).where(book.visible, inside).order_by(Customer.id).limit(limit)
+    candidates = book.substring_candidates(typed, in_names=True, condition=inside)
     if candidates is not None:
         statement = statement.where(candidates)
     return list(book.session.exec(statement).all())

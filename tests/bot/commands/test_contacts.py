@@ -155,3 +155,13 @@ def test_a_birth_year_outside_the_verified_calendar_is_refused_clearly(chat, eng
     assert "1901 到 2099" in out and "未做任何修改" in out
     out = alice.say("contact 阿里巴巴 Zhang birthday:2100-01-01")
     assert "from 1901 to 2099" in out
+
+
+def test_a_contact_is_the_same_person_in_traditional_or_simplified(chat, engine):
+    alice = chat.user("alice")
+    alice.say("新建 阿里巴巴")
+    alice.say("联系人 阿里巴巴 張偉 职位:经理")
+    alice.say("联系人 阿里巴巴 张伟 电话:13800138000")
+    with Session(engine) as session:
+        contacts = session.exec(select(Contact)).all()
+    assert [(c.name, c.title, c.phone) for c in contacts] == [("張偉", "经理", "+8613800138000")]
