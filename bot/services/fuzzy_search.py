@@ -28,9 +28,10 @@ no candidate, although ``WRatio`` would have accepted it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import ColumnElement, String, func, literal, or_, select
+from sqlalchemy import Select, String, func, literal, select, union_all
 from sqlmodel import Session
 
 from bot.services.trigram_lookup import VisibleBook, among, fts5_rowids
@@ -117,10 +118,17 @@ def _pg_trgm_candidates(session: Session, key: str, pinyin: bool, *, tenant: str
     threshold = WORD_SIMILARITY if len(key) <= SHORT_KEY else LONG_KEY_WORD_SIMILARITY
     session.execute(select(func.set_config("pg_trgm.word_similarity_threshold", str(threshold), True)))
     query = literal(key, String)
-    matches: ColumnElement[bool] = query.op("<%")(Customer.name_key)
-    similarity = func.word_similarity(query, Customer.name_key)
-    if pinyin:
-        matches = or_(matches, query.op("<%")(Customer.pinyin_full))
-        similarity = func.greatest(similarity, func.word_similarity(query, Customer.pinyin_full))
-    return (select(Customer.id).where(Customer.tenant == tenant, matches)
-            .order_by(similarity.desc(), Customer.id).limit(CANDIDATES))
+
+    def best(column: Any) -> Select[Any]:
+        similarity = func.word_similarity(query, column)
+        return (select(Customer.id.label("id"), similarity.label("score"))
+                .where(Customer.tenant == tenant, query.op("<%")(column))
+                .order_by(similarity.desc(), Customer.id).limit(CANDIDATES))
+
+    if not pinyin:
+        return select(best(Customer.name_key).subquery().c.id)
+    # Each column through its own trigram index: asked as one OR, the planner reads the tenant's rows instead
+    # (the pinyin key holds every reading of a name, which makes its trigram statistics look unselective).
+    both = union_all(best(Customer.name_key), best(Customer.pinyin_full)).subquery()
+    return (select(both.c.id).group_by(both.c.id)
+            .order_by(func.max(both.c.score).desc(), both.c.id).limit(CANDIDATES))
