@@ -34,7 +34,7 @@ CUSTOMER_OPTIONS: tuple[Option, ...] = (
     Option("tags", aliases=("标签", "tag"), max_length=300, absorbs_comma_list=True),
     Option("tier", aliases=("等级", "级别"), choices=("vip", "key", "normal")),
     Option("stage", aliases=("阶段",), choices=("lead", "first_purchase", "repeat", "loyal", "at_risk", "churned")),
-    Option("notes", aliases=("备注", "note"), max_length=4000),
+    Option("notes", aliases=("备注", "note"), max_length=4000, verbatim=True),
     Option("timezone", aliases=("时区", "tz"), max_length=64),
 )
 

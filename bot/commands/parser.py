@@ -189,6 +189,13 @@ def _parse_args(spec: CommandSpec, words: list[Word], env: ParseEnv, parsed: Par
             while i < len(words) and words[i].after_comma and not words[i].quoted and not _is_option(words[i], spec):
                 raw += "," + words[i].text
                 i += 1
+        if option.verbatim:
+            # A note typed with commas ("备注:拜访客户，谈了采购") is one value, kept as typed.
+            taken = [_tail_word(word, raw)]
+            while i < len(words) and words[i].after_comma and not _is_option(words[i], spec):
+                taken.append(words[i])
+                i += 1
+            raw = join_verbatim(taken)
         value = _convert(option, raw, env, spec)
         if isinstance(value, ParseError):
             return value

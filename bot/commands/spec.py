@@ -90,6 +90,8 @@ class Option:
     # A list typed with commas ("tags:vip,华东", "标签：vip、华东"): words joined to the value by a comma belong
     # to it, unless they are options themselves ("…,电话:138…").
     absorbs_comma_list: bool = False
+    # Free text (notes): words joined to the value by a comma belong to it, and it is kept as typed.
+    verbatim: bool = False
 
     def label(self, lang: str = "en") -> str:
         """The key shown in ``lang``: the name, or in Chinese the first Chinese alias (``电话``)."""

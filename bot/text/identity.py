@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from importlib import resources
 
 import opencc
 import phonenumbers
@@ -151,12 +152,27 @@ def _name_tokens(name: str) -> tuple[str, ...]:
 _T2S = opencc.OpenCC("t2s")
 
 
+def _traditional_characters() -> frozenset[str]:
+    """Every character OpenCC's t2s table changes: text without one is already simplified (a phrase the
+    phrase table converts holds at least one of them)."""
+    found: set[str] = set()
+    table = resources.files("opencc") / "dictionary" / "TSCharacters.txt"
+    for line in table.read_text(encoding="utf-8").splitlines():
+        key, _, values = line.partition("\t")
+        if len(key) == 1 and values.split(" ")[0] != key:
+            found.add(key)
+    return frozenset(found)
+
+
+_TRADITIONAL = _traditional_characters()
+
+
 @lru_cache(maxsize=65536)
 def fold_chinese(text: str) -> str:
     """Traditional Chinese folded to simplified (``廣州貿易`` → ``广州贸易``; OpenCC's t2s table), so names,
-    queries and contacts written in either script share their keys. Text without Han characters is
-    returned as it is."""
-    if not _HAN_RUN.search(text):
+    queries and contacts written in either script share their keys. Text without a traditional character
+    is returned as it is (and quickly: OpenCC's pure-Python conversion costs ~25 µs a name)."""
+    if _TRADITIONAL.isdisjoint(text):
         return text
     return _T2S.convert(text)
 
@@ -172,15 +188,14 @@ _LATIN_WORD = re.compile(r"[a-z0-9]+")
 SURNAME_READINGS = {
     "曾": "zeng", "单": "shan", "解": "xie", "朴": "piao", "仇": "qiu", "区": "ou", "查": "zha", "覃": "qin",
     "薄": "bo", "乐": "yue", "盖": "ge", "缪": "miao", "召": "shao", "翟": "zhai", "种": "chong", "秘": "bi",
-    "尉": "yu", "员": "yun", "繁": "po", "长": "chang", "隗": "wei", "宓": "mi", "洗": "xian", "冼": "xian",
-    "折": "she", "句": "gou", "纪": "ji", "任": "ren", "沈": "shen", "万": "wan", "华": "hua", "重": "chong",
-    "黑": "he", "都": "du", "费": "fei", "过": "guo", "阚": "kan", "殷": "yin", "蕃": "pi", "祭": "zhai",
+    "尉": "yu", "员": "yun", "繁": "po", "长": "chang", "隗": "wei", "宓": "mi", "冼": "xian", "折": "she",
+    "句": "gou", "纪": "ji", "任": "ren", "沈": "shen", "万": "wan", "华": "hua", "重": "chong", "黑": "he",
+    "都": "du", "费": "fei", "过": "guo", "阚": "kan", "殷": "yin", "蕃": "pi", "祭": "zhai",
 }  # fmt: skip
 # More combinations of readings than this: vary one character at a time instead of all of them.
-_MAX_COMBINATIONS = 16
+_MAX_COMBINATIONS = 8
 #: The stored pinyin key's size (the column holds 400 characters).
 MAX_PINYIN_KEY = 400
-_MAX_ALTERNATES = 24
 
 
 def pinyin_full(name: str, *, person: bool = False) -> str:
@@ -190,13 +205,13 @@ def pinyin_full(name: str, *, person: bool = False) -> str:
     The everyday reading (pypinyin's phrase-aware default); with ``person``, the first character is read
     as a surname (``曾国藩`` → ``zengguofan``). Other readings are in :func:`pinyin_keys`.
     """
-    return _primary(name, person)[0]
+    return _primary(_reading_units(name), name, person)[0]
 
 
 def pinyin_initials(name: str, *, person: bool = False) -> str:
     """First letters: one per Han character (``阿里巴巴`` → ``albb``) and one per Latin word (``Acme
     Trading`` → ``at``); numbers are kept whole (``360安全`` → ``360aq``)."""
-    return _primary(name, person)[1]
+    return _primary(_reading_units(name), name, person)[1]
 
 
 def pinyin_keys(name: str, *, person: bool = False) -> tuple[str, str]:
@@ -206,26 +221,59 @@ def pinyin_keys(name: str, *, person: bool = False) -> tuple[str, str]:
     with the other readings of polyphonic characters (pypinyin heteronyms; ``曾`` → ``zeng`` and
     ``ceng``), their initials, ``u`` for ``ü`` (``lv`` → ``lu``), and the surname reading of the first
     character: so ``zgf``, ``zengguofan`` and ``cengguofan`` all find 曾国藩 and ``yinhang`` finds 中国银行
-    inside the key. The initials key is the everyday reading's.
+    inside the key. Readings are varied in the name without its legal form (有限公司 adds none). The
+    initials key is the everyday reading's.
     """
-    full, initials = _primary(name, person)
+    units = _reading_units(name)
+    full, initials = _primary(units, name, person)
     spellings = [full]
     length = len(full)
-    for alternate in _alternates(name, person):
+    surname = _surname_reading(name)
+    everyday = list(_primary(units, name, False)) if person and surname else []  # 区 read qu, not ou
+    for alternate in [*everyday, *_alternates(_without_legal_form(units, name), surname)]:
         if alternate in (full, initials) or alternate in spellings:
             continue
         if length + 1 + len(alternate) > MAX_PINYIN_KEY:
-            break  # the column's size; the everyday reading and the likeliest others come first
+            break  # the column's size; the likeliest readings come first
         spellings.append(alternate)
         length += 1 + len(alternate)
     return " ".join(spellings), initials
 
 
-def _primary(name: str, person: bool) -> tuple[str, str]:
-    pairs = _syllables_and_initials(name)
-    if person and pairs and (surname := _surname_reading(name)):
-        pairs[0] = (surname, surname[0])
-    return "".join(syllable for syllable, _ in pairs), "".join(initial for _, initial in pairs)
+def _without_legal_form(units: tuple[_Unit, ...], name: str) -> tuple[_Unit, ...]:
+    """The syllables of ``name`` without those of a Chinese legal-form suffix (有限公司: one per character)."""
+    folded = _fold(name).rstrip()
+    suffix = next((s for s in _CJK_SUFFIXES if folded.endswith(s)), "")
+    return units[: len(units) - len(suffix)] if suffix and len(units) > len(suffix) else units
+
+# One syllable of a name (or a Latin word): its readings, the everyday one first.
+_Unit = tuple[str, ...]
+
+
+@lru_cache(maxsize=65536)
+def _reading_units(name: str) -> tuple[_Unit, ...]:
+    """The syllables of Han runs (every reading of each character, pypinyin's phrase-aware choice first) and
+    the Latin words between them, in order: one pypinyin pass per name."""
+    units: list[_Unit] = []
+    for part in _HAN_RUN.split(fold_chinese(_fold(name))):
+        if _HAN_RUN.fullmatch(part):
+            for char, everyday in zip(part, _PINYIN.lazy_pinyin(part, style=Style.NORMAL), strict=False):
+                units.append(_unit(char, everyday))
+        else:
+            units.extend((word,) for word in _LATIN_WORD.findall(_ascii(part)))
+    return tuple(units)
+
+
+def _initial(syllable: str) -> str:
+    """A syllable's initial: its first letter; a number or a character without a reading stays whole."""
+    return syllable[0] if syllable.isascii() and syllable[:1].isalpha() else syllable
+
+
+def _primary(units: tuple[_Unit, ...], name: str, person: bool) -> tuple[str, str]:
+    syllables = [unit[0] for unit in units]
+    if person and syllables and (surname := _surname_reading(name)):
+        syllables[0] = surname
+    return "".join(syllables), "".join(_initial(s) for s in syllables)
 
 
 def _surname_reading(name: str) -> str | None:
@@ -233,46 +281,46 @@ def _surname_reading(name: str) -> str | None:
     return SURNAME_READINGS.get(first)
 
 
-@lru_cache(maxsize=65536)
-def _alternates(name: str, person: bool) -> tuple[str, ...]:
-    """Full and initial spellings of the other readings of ``name`` (see :func:`pinyin_keys`)."""
-    parts = [part for part in _HAN_RUN.split(fold_chinese(_fold(name))) if part]
-    units: list[list[str]] = []  # per syllable or Latin word: its readings, everyday one first
-    for part in parts:
-        if _HAN_RUN.fullmatch(part):
-            for char, everyday in zip(part, _PINYIN.lazy_pinyin(part, style=Style.NORMAL), strict=False):
-                units.append(list(dict.fromkeys([everyday, *_char_readings(char)])))
-        else:
-            units.extend([word] for word in _LATIN_WORD.findall(_ascii(part)))
+def _alternates(units: tuple[_Unit, ...], surname: str | None) -> list[str]:
+    """Full and initial spellings of the other readings (see :func:`pinyin_keys`), likeliest first."""
     if not units:
-        return ()
-    first = _surname_reading(name)
-    if first and units[0][0] != first and first in SURNAME_READINGS.values():
-        units[0] = list(dict.fromkeys([units[0][0], first, *units[0][1:]]))
-    spellings: list[list[str]] = []
-    if _combinations(units) <= _MAX_COMBINATIONS:
-        spellings = [[]]
-        for readings in units:
-            spellings = [done + [reading] for done in spellings for reading in readings]
-    else:
-        everyday = [readings[0] for readings in units]
-        spellings = [everyday[:i] + [reading] + everyday[i + 1 :]
-                     for i, readings in enumerate(units) for reading in readings[1:]]
-    found: list[str] = []
-    for spelling in spellings:
-        found.append("".join(spelling))
-        found.append("".join(s if s.isdigit() else s[0] for s in spelling))
-    found += [spelling.replace("lv", "lu").replace("nv", "nu") for spelling in found if "v" in spelling]
-    return tuple(dict.fromkeys(found))[: _MAX_ALTERNATES + 1]
-
-
-def _combinations(units: list[list[str]]) -> int:
+        return []
+    choices = [list(unit) for unit in units]
+    if surname:  # the everyday reading, then the surname reading, then the others
+        everyday_first = choices[0][0]
+        choices[0] = list(dict.fromkeys([everyday_first, surname, *choices[0]]))
     total = 1
-    for readings in units:
-        total *= len(readings)
-        if total > _MAX_COMBINATIONS:
-            break
-    return total
+    for unit in choices:
+        total *= len(unit)
+    found: list[str] = []
+    if total <= _MAX_COMBINATIONS:
+        spellings: list[list[str]] = [[]]
+        for unit in choices:
+            spellings = [done + [reading] for done in spellings for reading in unit]
+        for spelling in spellings:
+            found.append("".join(spelling))
+            found.append("".join(_initial(s) for s in spelling))
+    else:  # one character at a time, the first one's readings first: surnames and the start matter most
+        everyday = [unit[0] for unit in choices]
+        initials = [_initial(s) for s in everyday]
+        for i, unit in enumerate(choices):
+            if len(unit) == 1:
+                continue
+            head, tail = "".join(everyday[:i]), "".join(everyday[i + 1 :])
+            head_initials, tail_initials = "".join(initials[:i]), "".join(initials[i + 1 :])
+            for reading in unit[1:]:
+                found.append(head + reading + tail)
+                found.append(head_initials + _initial(reading) + tail_initials)
+    found += [text.replace("lv", "lu").replace("nv", "nu") for text in found if "v" in text]
+    return found
+
+
+@lru_cache(maxsize=32768)
+def _unit(char: str, everyday: str) -> _Unit:
+    """A character's readings, the one pypinyin chose in context first."""
+    if not everyday.isascii():
+        return (everyday,)
+    return (everyday, *(r for r in _char_readings(char) if r != everyday))
 
 
 @lru_cache(maxsize=8192)
@@ -283,15 +331,8 @@ def _char_readings(char: str) -> tuple[str, ...]:
 
 
 def _syllables_and_initials(name: str) -> list[tuple[str, str]]:
-    """Pinyin syllables of Han runs and the Latin words between them, in order, each with its initial."""
-    pairs: list[tuple[str, str]] = []
-    for part in _HAN_RUN.split(fold_chinese(_fold(name))):
-        if _HAN_RUN.fullmatch(part):
-            pairs.extend((syllable, syllable[0] if syllable.isascii() and syllable[:1].isalpha() else syllable)
-                         for syllable in _PINYIN.lazy_pinyin(part, style=Style.NORMAL))
-        else:
-            pairs.extend((word, word if word.isdigit() else word[0]) for word in _LATIN_WORD.findall(_ascii(part)))
-    return pairs
+    """Pinyin syllables (everyday reading) of Han runs and the Latin words between them, each with its initial."""
+    return [(unit[0], unit[0] if unit[0].isdigit() else _initial(unit[0])) for unit in _reading_units(name)]
 
 
 class _MemoisedConverter(UltimateConverter):

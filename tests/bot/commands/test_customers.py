@@ -142,3 +142,11 @@ def test_chinese_replies_name_fields_and_values_in_chinese(chat):
     assert "新建 <名称> [名称:…] [电话:…]" in help_text and "[等级:重点|普通]" not in help_text
     assert "等级:" in help_text and "phone:" not in help_text
     assert "缺少名称" in alice.say("新建")
+
+
+def test_notes_typed_with_chinese_commas_stay_one_note_as_typed(chat, engine):
+    alice = chat.user("alice")
+    alice.say("新建 阿里巴巴 备注:老客户，年度采购；重点跟进 电话:13900139000")
+    with Session(engine) as session:
+        customer = session.exec(select(Customer)).one()
+    assert (customer.name, customer.notes, customer.phone) == ("阿里巴巴", "老客户，年度采购；重点跟进", "+8613900139000")
