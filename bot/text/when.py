@@ -43,7 +43,12 @@ _ZH_WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周
 _DEADLINE = re.compile(r"之前|以前|前")
 # What may follow a date glued to text only if the date was misread: a date word we did not finish
 # (下周 + 末, 下月 + 初) or a number. Splitting there would record a silently wrong date, so it is refused.
-_NOT_A_BOUNDARY = re.compile(r"[末初中底旬前后後内第号號日天周週月年点點时時分半刻整左右起多0-9]|[零一二两三四五六七八九十]+[点點号號日月:]")
+_NOT_A_BOUNDARY = re.compile(
+    r"[末初中底旬前后後内第号號日天周週月年点點时時分半刻整左右起多至~～0-9]"
+    r"|[零一二两三四五六七八九十]+[点點号號日月周週天个個年小分半:]"
+)
+# A lone 早 / 晚 right after a date is its part of the day (周五晚 = Friday evening, 明天早 = tomorrow morning).
+_LONE_PERIODS = {"早": "morning", "晚": "evening"}
 
 
 @dataclass(frozen=True)
@@ -134,7 +139,9 @@ def _read_after_date(
 ) -> _Found | None:
     """Complete a date with a clock time glued to it (``明天下午3点``) or in the next words."""
     clock: Clock | None = None
-    if rest:
+    if rest in _LONE_PERIODS:
+        clock, rest = period_clock(_LONE_PERIODS[rest], rest, rest), ""
+    elif rest:
         if glued := read_clock(rest, hit.period, whole=whole):
             clock, rest = glued
         if whole and rest:

@@ -120,11 +120,13 @@ _CN_MONTH_PART = re.compile(
     r"(?:(?P<which>下下个?|下个?|上个?|本|这个?)月|月)(?P<part>初|上旬|中旬|中|下旬|底|末)"
 )
 _MONTH_PART_DAYS = {"初": 1, "上旬": 1, "中旬": 15, "中": 15, "下旬": 21}
+_CN_YEAR_PART = re.compile(r"(?P<which>今|明|来)?年(?P<part>底|末|初)")
+_CN_WEEK_START = re.compile(r"(下下|下|本|这|這)?个?(?:周|星期|礼拜)初")
 _CN_WORKDAY = re.compile(r"(?:下一?个?|次)工作日")
 _HOLIDAY_WORDS = sorted((w for w in HOLIDAYS if not w.isascii()), key=len, reverse=True)
 _CN_HOLIDAY = re.compile(
     "(?P<name>" + "|".join(map(re.escape, _HOLIDAY_WORDS)) + ")"
-    r"(?P<rel>之后|以后|后|後|之前|以前|前)?"
+    r"(?:长假|假期|放假|假)?(?P<rel>之后|以后|后|後|之前|以前|前)?"
     r"(?:的?第(?P<nth>[一二三1-3])个?(?P<target>(?:周|星期|礼拜)[一二三四五六日天1-7]|工作日))?"
 )
 # Words that promise a day without naming one: refused with a suggestion, never guessed.
@@ -221,6 +223,14 @@ def _en_extra_phrase(words: list[str], today: date) -> tuple[Hit, int] | None:
     ):
         if joined == prefix or joined.startswith(prefix + " "):
             return hit, len(prefix.split())
+    if words[:2] == ["next", "week"] and len(words) >= 3 and words[2] in _EN_WEEKDAYS:  # next week friday
+        return DateHit(_week_monday(today) + timedelta(days=7 + _EN_WEEKDAYS[words[2]])), 3
+    if len(words) >= 3 and words[0] in _EN_WEEKDAYS and words[1] in ("next", "this") and words[2] == "week":
+        weeks = 1 if words[1] == "next" else 0  # friday next week
+        return DateHit(_week_monday(today) + timedelta(days=7 * weeks + _EN_WEEKDAYS[words[0]])), 3
+    if words[:2] == ["next", "month"] and len(words) >= 3 and (day := _EN_DAY_NUMBER.fullmatch(words[2])):
+        target = add_months(today.replace(day=1), 1)  # next month 5th
+        return DateHit(_exact_date(target.year, target.month, int(day.group(1)), " ".join(words[:3]))), 3
     if len(words) >= 2 and words[0] == "this" and words[1] in _EN_WEEKDAYS:
         return DateHit(_week_monday(today) + timedelta(days=_EN_WEEKDAYS[words[1]])), 2
     if len(words) >= 2 and words[0] == "this" and words[1] in EN_PERIOD_WORDS:
@@ -231,7 +241,8 @@ def _en_extra_phrase(words: list[str], today: date) -> tuple[Hit, int] | None:
         return found
     bare_span = len(words) >= 2 and words[1] in _EN_UNITS and words[2:3] != ["ago"]
     if bare_span and (count := parse_en_number(words[0])) is not None:
-        return _span(today, count, _EN_UNITS[words[1]], " ".join(words[:2])), 2
+        used = 4 if words[2:4] in (["from", "now"], ["from", "today"]) else 2  # "a week from now"
+        return _span(today, count, _EN_UNITS[words[1]], " ".join(words[:2])), used
     return None
 
 
@@ -347,6 +358,27 @@ def _read_cn_month_part(text: str, today: date) -> tuple[Hit, str] | None:
         target = add_months(today.replace(day=1), _CN_MONTH_OFFSETS[which.rstrip("个")])
         return DateHit(_month_part(target, part)), text[match.end() :]
     return DateHit(_upcoming_month_part(today, part)), text[match.end() :]
+
+
+def _read_cn_year_part(text: str, today: date) -> tuple[Hit, str] | None:
+    """``年底`` / ``今年底`` (Dec 31), ``明年初`` (Jan 1 next year); ``年初`` alone is the next Jan 1."""
+    match = _CN_YEAR_PART.match(text)
+    if match is None:
+        return None
+    year = today.year + (1 if match.group("which") in ("明", "来") else 0)
+    if match.group("part") == "初":
+        found = date(year, 1, 1) if match.group("which") or today == date(year, 1, 1) else date(year + 1, 1, 1)
+    else:
+        found = date(year, 12, 31)
+    return DateHit(found), text[match.end() :]
+
+
+def _read_cn_week_start(text: str, today: date) -> tuple[Hit, str] | None:
+    """``下周初``: the Monday of that week."""
+    match = _CN_WEEK_START.match(text)
+    if match is None:
+        return None
+    return DateHit(_week_monday(today) + timedelta(weeks=_CN_WEEK_OFFSETS[match.group(1)])), text[match.end() :]
 
 
 def _read_cn_workday(text: str, today: date) -> tuple[Hit, str] | None:
@@ -518,6 +550,8 @@ _READERS = (
     _read_cn_holiday,  # before the weekday and month readers: "十一国庆", "五一"
     _read_cn_relative,  # before the day-of-month reader: "3日后" is three days, not the 3rd
     _read_cn_weekend,  # before the week reader: "下周末" is not 下周 + "末"
+    _read_cn_week_start,
+    _read_cn_year_part,
     _read_cn_month_part,  # before the month reader: "下月初" is not 下月 + "初"
     _read_cn_workday,
     _read_iso,
