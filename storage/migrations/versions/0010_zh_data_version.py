@@ -5,8 +5,8 @@ traditional folded to simplified). When that computation changes, the applicatio
 once and records the version here; a migration cannot do it itself, as migrations do not import the
 application. A database without a row for ``customer_search_keys`` is at version 0 and gets recomputed.
 
-Revision ID: 0009_zh
-Revises: 0008_find
+Revision ID: 0010_zh
+Revises: 0009_identity
 Create Date: 2026-12-03 14:30:00.000000
 """
 from collections.abc import Sequence
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = '0009_zh'
-down_revision: str | None = '0008_find'
+revision: str = '0010_zh'
+down_revision: str | None = '0009_identity'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
