@@ -23,7 +23,8 @@ FIELD_LABELS_ZH: dict[str, str] = {
     "where": "发送到", "owner": "负责人", "contacts": "联系人", "greeting_language": "问候语言",
     "birthday_month": "生日", "birthday_day": "生日", "birthday_year": "出生年份",
     "birthday_is_lunar": "农历", "birthday_is_leap_month": "闰月", "tier_manual": "手动等级",
-    "snoozed_until": "暂停至", "deleted_at": "删除时间", "updated_at": "更新时间",
+    "snoozed_until": "暂停至", "deleted_at": "删除时间", "updated_at": "更新时间", "what": "客户或用户",
+    "page": "页",
 }  # fmt: skip
 
 VALUE_LABELS_ZH: dict[str, dict[str, str]] = {
