@@ -5,8 +5,8 @@ traditional folded to simplified). When that computation changes, the applicatio
 once and records the version here; a migration cannot do it itself, as migrations do not import the
 application. A database without a row for ``customer_search_keys`` is at version 0 and gets recomputed.
 
-Revision ID: 0010_zh
-Revises: 0009_identity
+Revision ID: 0011_zh
+Revises: 0010_invariants
 Create Date: 2026-12-03 14:30:00.000000
 """
 from collections.abc import Sequence
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = '0010_zh'
-down_revision: str | None = '0009_identity'
+revision: str = '0011_zh'
+down_revision: str | None = '0010_invariants'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
