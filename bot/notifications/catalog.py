@@ -1,7 +1,8 @@
 """Every notification kind, declared once: its subject, how it is enqueued, rendered and caught up.
 
 A kind is one `NotificationKind` entry in `KINDS`. The enqueuer runs each entry's `enqueue` step, the
-dispatcher renders a claimed row with the entry's `render`, dead-letter lists and `crmbot tick` name the
+dispatcher renders a claimed batch with the entries' `render` (`load_subjects` reads each kind's subjects of
+the batch in one query, `check` and `render_loaded` work on the loaded rows), dead-letter lists and `crmbot tick` name the
 occasion with its `subject`, and a test checks that every entry is complete (both templates exist in every
 language, the renderer and enqueue step are set). Adding a kind is: its constant in `kinds`, its enqueue
 statement, its renderer, its two template macros per language, and its entry here.
@@ -9,7 +10,7 @@ statement, its renderer, its two template macros per language, and its entry her
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -32,18 +33,20 @@ from bot.notifications.enqueue_due import (
 )
 from bot.notifications.notices import (
     Notice,
+    NoticeRenderer,
     RenderContext,
+    Subject,
     render_birthday,
     render_churn,
     render_followup_due,
     render_followup_overdue,
     render_payment,
     render_reminder_due,
+    whole,
 )
 from bot.notifications.zone_clocks import ZoneClocks
 from storage.uow import unit_of_work
 
-Renderer = Callable[[RenderContext, ClaimedNotification], Notice]
 EnqueueStatement = Callable[[Session, ZoneClocks], int]
 
 
@@ -76,7 +79,7 @@ class NotificationKind:
     name: str
     subject: str  # what `subject_id` refers to (shown in `crmbot tick` lines and dead-letter lists)
     enqueue: Enqueue
-    render: Renderer
+    render: NoticeRenderer
     templates: tuple[str, str]  # the message and its one-line (summary) form, ``file:macro``
     catch_up: CatchUp
 
@@ -99,9 +102,10 @@ def _enqueue_churn(engine: Engine, clocks: ZoneClocks) -> int:
 
 
 _DIGESTS = in_transaction("digest", enqueue_digests)
+_RENDER_DIGEST = whole(render_digest)
 
 
-def _kind(name: str, subject: str, enqueue: Enqueue, render: Renderer, catch_up: CatchUp,
+def _kind(name: str, subject: str, enqueue: Enqueue, render: NoticeRenderer, catch_up: CatchUp,
           templates: tuple[str, str] | None = None) -> NotificationKind:
     return NotificationKind(name, subject, enqueue, render,
                             templates or (f"notifications:{name}", f"notifications:{name}_line"), catch_up)
@@ -124,9 +128,9 @@ KINDS: dict[str, NotificationKind] = {
         _kind(kinds.PAYMENT_ESCALATION, "order",
               in_transaction(kinds.PAYMENT_ESCALATION, enqueue_payment_escalations),
               render_payment, CatchUp.RECENT_DAYS),
-        _kind(kinds.DIGEST_DAILY, "manager", _DIGESTS, render_digest, CatchUp.NEXT_DAY,
+        _kind(kinds.DIGEST_DAILY, "manager", _DIGESTS, _RENDER_DIGEST, CatchUp.NEXT_DAY,
               ("notifications_digest:title", "notifications_digest:summary_line")),
-        _kind(kinds.DIGEST_WEEKLY, "manager", _DIGESTS, render_digest, CatchUp.NEXT_DAY,
+        _kind(kinds.DIGEST_WEEKLY, "manager", _DIGESTS, _RENDER_DIGEST, CatchUp.NEXT_DAY,
               ("notifications_digest:title", "notifications_digest:summary_line")),
         _kind(kinds.CHURN, "customer", Enqueue(kinds.CHURN, _enqueue_churn, hourly=True),
               render_churn, CatchUp.SAME_WEEK),
@@ -144,8 +148,50 @@ def enqueue_steps() -> list[Enqueue]:
 
 
 def render_notice(ctx: RenderContext, row: ClaimedNotification) -> Notice:
-    """The notice for `row`; raises `ObsoleteNotification`, or KeyError for a kind nobody declared."""
+    """The notice for one row, its subject read on its own; raises `ObsoleteNotification`, or KeyError for a
+    kind nobody declared."""
     return KINDS[row.kind].render(ctx, row)
+
+
+SubjectKey = tuple[str, int]  # (kind, subject_id)
+# Subject ids per IN list: a claim holds at most 500 rows; SQLite takes 32,766 parameters, this stays far below.
+_CHUNK = 500
+
+
+def load_subjects(session: Session, rows: Iterable[ClaimedNotification]) -> dict[SubjectKey, Subject]:
+    """The subjects of `rows`: one query per kind present (per 500 ids), keyed by (kind, subject id)."""
+    wanted: dict[str, set[int]] = {}
+    for row in rows:
+        wanted.setdefault(row.kind, set()).add(row.subject_id)
+    loaded: dict[SubjectKey, Subject] = {}
+    for kind, ids in wanted.items():
+        entry = KINDS.get(kind)
+        if entry is None:
+            continue
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), _CHUNK):
+            for subject_id, found in entry.render.load(session, ordered[start:start + _CHUNK]).items():
+                loaded[kind, subject_id] = found
+    return loaded
+
+
+def check(row: ClaimedNotification, subjects: dict[SubjectKey, Subject]) -> None:
+    """Raise `ObsoleteNotification` when `row` no longer needs its push (KeyError: a kind nobody declared)."""
+    KINDS[row.kind].render.check(row, subjects.get((row.kind, row.subject_id)))
+
+
+def render_loaded(ctx: RenderContext, row: ClaimedNotification, subjects: dict[SubjectKey, Subject]) -> Notice:
+    """The notice for `row` from its loaded subject; raises `ObsoleteNotification`."""
+    renderer = KINDS[row.kind].render
+    found = subjects.get((row.kind, row.subject_id))
+    renderer.check(row, found)
+    return renderer.render(ctx, row, found)
+
+
+def is_rollable(kind: str) -> bool:
+    """Whether notices of `kind` may be rolled into a summary (digests are summaries already)."""
+    entry = KINDS.get(kind)
+    return entry.render.rollable if entry is not None else True
 
 
 def occasion_label(kind: str, subject_id: int, due_date: object) -> str:

@@ -1,14 +1,19 @@
 """Turning a claimed batch into send units: route each row, render it, apply the noise budget.
 
 A unit is what one send covers: a single notice (a digest may be several pages), or, when one audience
-has more than `max_pushes_per_tick` rollable notices in the batch, ONE summary listing all of them, paged to
-the platform's limit. Rows that cannot go out are returned as outcomes instead (dead with a reason, or a
-retry), so nothing is dropped without a trace.
+has more than `max_pushes_per_tick` rollable notices in the batch, ONE summary: the first `SUMMARY_LINES`
+of them listed line by line, the rest counted per kind, paged to the platform's limit. Rows that cannot go
+out are returned as outcomes instead (dead with a reason, or a retry), so nothing is dropped without a trace.
+
+Render what is sent: the batch's subjects are read with one query per kind (`catalog.load_subjects`), every
+row is checked against its subject (obsolete rows become dead letters), and only what a message shows is
+rendered: full notices for single sends, one line each for a summary's listed rows, nothing for the rows it
+counts. So the work per batch follows the messages it sends, not the rows it delivers.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,15 +23,19 @@ from sqlalchemy import Engine
 from bot.errors import report_error
 from bot.messages import Reply, Target
 from bot.notifications import kinds
-from bot.notifications.catalog import render_notice
+from bot.notifications.catalog import SubjectKey, check, is_rollable, load_subjects, render_loaded
 from bot.notifications.claim import ClaimedNotification
-from bot.notifications.notices import Notice, ObsoleteNotification, RenderContext
+from bot.notifications.notices import ObsoleteNotification, RenderContext
 from bot.notifications.routing import Recipient, UnroutableError, channel_target, dm_targets, load_recipients
 from bot.platforms import capabilities_of
 from bot.render import pick_language, t
 from bot.text.paging import paginate
 from config.settings import Settings
 from storage.uow import unit_of_work
+
+# Rows a summary lists line by line; the rest of the audience's rows are counted per kind. Twenty lines fit
+# one Slack section; beyond that a list is read by nobody (`today` lists everything, by customer).
+SUMMARY_LINES = 20
 
 
 @dataclass
@@ -65,17 +74,23 @@ def page_chars_for(platform: str, sender: object | None) -> int:
     return int(declared) if declared else capabilities_of(platform, sender).max_message_chars
 
 
+Routed = tuple[ClaimedNotification, Target, Recipient]
+
+
 def prepare_batch(
     engine: Engine, settings: Settings, now: datetime, batch: list[ClaimedNotification],
     senders: Mapping[str, object],
 ) -> PreparedBatch:
-    """Route and render every claimed row (one read-only transaction), then apply the noise budget."""
+    """Route and check every claimed row, render what will be sent (one read-only transaction, a fixed number
+    of queries per batch), and apply the noise budget."""
     prepared = PreparedBatch()
-    rendered: dict[str, list[tuple[ClaimedNotification, Notice, Target, Recipient]]] = defaultdict(list)
+    routed: dict[str, list[Routed]] = defaultdict(list)
+    budget = settings.scheduler.max_pushes_per_tick
     with unit_of_work(engine, write=False) as session:
         recipients = load_recipients(session, (r.recipient_id for r in batch if r.recipient_id), settings)
         user_ids = {uid for r in batch if (uid := kinds.audience_user_id(r.channel)) is not None}
         targets = dm_targets(session, user_ids, platforms=list(senders))
+        subjects = load_subjects(session, batch)
         for row in batch:
             recipient = recipients.get(row.recipient_id) if row.recipient_id else None
             if recipient is None:
@@ -94,34 +109,61 @@ def prepare_batch(
             except UnroutableError as exc:
                 prepared.unsendable.append(Unsendable(row, f"unroutable: {exc}", dead=True, recipient=recipient))
                 continue
-            ctx = RenderContext(
-                session=session, settings=settings, now=now, recipient=recipient,
-                public=kinds.audience_user_id(row.channel) is None,
-                page_chars=page_chars_for(target.platform, senders.get(target.platform)),
-                extras={"outbox_ids": [row.id], "notification_kind": row.kind},
-            )
-            try:
-                notice = render_notice(ctx, row)
-            except ObsoleteNotification as exc:
-                prepared.unsendable.append(Unsendable(row, f"obsolete: {exc}", dead=True, recipient=recipient))
-                continue
-            except Exception as exc:  # a template or data bug: report once, retry later (maybe fixed by then)
-                ref = report_error(exc, {"job": "render", "outbox_id": row.id, "kind": row.kind})
-                prepared.unsendable.append(Unsendable(row, f"render failed ({ref})", dead=False, recipient=recipient))
-                continue
-            rendered[row.channel].append((row, notice, target, recipient))
-    budget = settings.scheduler.max_pushes_per_tick
-    for audience, items in rendered.items():
-        rollable = [item for item in items if item[1].rollable]
-        singles = [item for item in items if not item[1].rollable]
-        if len(rollable) > budget:
-            platform = rollable[0][2].platform
-            prepared.units.append(_summary(audience, rollable, page_chars_for(platform, senders.get(platform))))
-        else:
-            singles = rollable + singles
-        for row, notice, target, recipient in singles:
-            prepared.units.append(SendUnit([row], target, recipient, notice.replies, _label(audience, recipient)))
+            if _checked(prepared, row, recipient, subjects):
+                routed[row.channel].append((row, target, recipient))
+        for audience, items in routed.items():
+            rollable = [item for item in items if is_rollable(item[0].kind)]
+            singles = [item for item in items if not is_rollable(item[0].kind)]
+            if len(rollable) > budget:
+                summary = _summary(session, settings, now, audience, rollable, senders, subjects, prepared)
+                if summary is not None:
+                    prepared.units.append(summary)
+            else:
+                singles = rollable + singles
+            for row, target, recipient in singles:
+                ctx = _context(session, settings, now, row, target, recipient, senders)
+                notice = _rendered(prepared, ctx, row, recipient, subjects)
+                if notice is not None:
+                    prepared.units.append(SendUnit([row], target, recipient, notice.replies, _label(audience, recipient)))
     return prepared
+
+
+def _checked(prepared: PreparedBatch, row: ClaimedNotification, recipient: Recipient,
+             subjects: dict[SubjectKey, object]) -> bool:
+    """Whether `row` still needs its push; if not, it is recorded as unsendable."""
+    try:
+        check(row, subjects)
+    except ObsoleteNotification as exc:
+        prepared.unsendable.append(Unsendable(row, f"obsolete: {exc}", dead=True, recipient=recipient))
+        return False
+    except Exception as exc:  # an unknown kind or a data bug: report once, retry later (maybe fixed by then)
+        ref = report_error(exc, {"job": "render", "outbox_id": row.id, "kind": row.kind})
+        prepared.unsendable.append(Unsendable(row, f"render failed ({ref})", dead=False, recipient=recipient))
+        return False
+    return True
+
+
+def _rendered(prepared: PreparedBatch, ctx: RenderContext, row: ClaimedNotification, recipient: Recipient,
+              subjects: dict[SubjectKey, object]):
+    """The notice of `row`, or None (recorded as unsendable) when it is obsolete or fails to render."""
+    try:
+        return render_loaded(ctx, row, subjects)
+    except ObsoleteNotification as exc:
+        prepared.unsendable.append(Unsendable(row, f"obsolete: {exc}", dead=True, recipient=recipient))
+    except Exception as exc:  # a template or data bug: report once, retry later (maybe fixed by then)
+        ref = report_error(exc, {"job": "render", "outbox_id": row.id, "kind": row.kind})
+        prepared.unsendable.append(Unsendable(row, f"render failed ({ref})", dead=False, recipient=recipient))
+    return None
+
+
+def _context(session, settings: Settings, now: datetime, row: ClaimedNotification, target: Target,
+             recipient: Recipient, senders: Mapping[str, object]) -> RenderContext:
+    return RenderContext(
+        session=session, settings=settings, now=now, recipient=recipient,
+        public=kinds.audience_user_id(row.channel) is None,
+        page_chars=page_chars_for(target.platform, senders.get(target.platform)),
+        extras={"outbox_ids": [row.id], "notification_kind": row.kind},
+    )
 
 
 def interleave(units: list[SendUnit]) -> list[SendUnit]:
@@ -152,13 +194,33 @@ def _label(audience: str, recipient: Recipient) -> str:
 
 
 def _summary(
-    audience: str, items: list[tuple[ClaimedNotification, Notice, Target, Recipient]], limit: int
-) -> SendUnit:
-    items = sorted(items, key=lambda item: (item[0].due_date, item[0].id))  # oldest first: what waited longest
-    rows = [row for row, *_ in items]
-    _, _, target, recipient = items[0]
+    session, settings: Settings, now: datetime, audience: str, items: list[Routed],
+    senders: Mapping[str, object], subjects: dict[SubjectKey, object], prepared: PreparedBatch,
+) -> SendUnit | None:
+    """One message for all of `items`, oldest first (what waited longest): the first `SUMMARY_LINES` as lines,
+    the others counted per kind."""
+    items = sorted(items, key=lambda item: (item[0].due_date, item[0].id))
+    _, target, recipient = items[0]
     lang = pick_language(recipient.language)
-    lines = [notice.line for _, notice, _, _ in items]
+    lines: list[str] = []
+    rows: list[ClaimedNotification] = []
+    rest: Counter[str] = Counter()
+    for row, _target, _recipient in items:
+        if len(lines) < SUMMARY_LINES:
+            notice = _rendered(prepared, _context(session, settings, now, row, target, recipient, senders),
+                               row, recipient, subjects)
+            if notice is None:
+                continue
+            lines.append(notice.line)
+        else:
+            rest[row.kind] += 1
+        rows.append(row)
+    if not rows:
+        return None
+    if rest:
+        lines.append(t("notifications:summary_rest", lang, count=sum(rest.values()),
+                       kinds=sorted(rest.items(), key=lambda kind_count: (-kind_count[1], kind_count[0]))))
+    limit = page_chars_for(target.platform, senders.get(target.platform))
     pages = paginate(lambda page, pages: _summary_title(lang, len(rows), page, pages), lines, limit=limit)
     public = kinds.audience_user_id(audience) is None
     extras = {"outbox_ids": [row.id for row in rows], "notification_kind": "summary"}

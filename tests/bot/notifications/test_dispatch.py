@@ -6,15 +6,18 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from bot.messages import Reply, SentMessage, Target
 from bot.notifications.claim import claim_due
 from bot.notifications.dispatch import DispatchOptions
+from bot.notifications.enqueue import Enqueuer
 from bot.notifications.retry import RetryPolicy
+from bot.notifications.units import SUMMARY_LINES
 from bot.ports import DeliveryError
 from schedules.tick import NotificationTick
-from storage.models import UserIdentity
+from storage.models import FollowUp, UserIdentity
 from tests.bot.notifications.helpers import RecordingSender, delivered, local
 
 SH = "Asia/Shanghai"
@@ -41,6 +44,53 @@ def test_more_pushes_than_the_budget_become_one_summary_and_nothing_is_lost(worl
     assert all(f"step A{n}" in summary.text for n in range(7))
     assert len(world.sender.to("bob")) == 2
     assert {row.status for row in world.outbox()} == {"sent"}
+
+
+def test_a_long_summary_lists_the_first_lines_and_counts_the_rest_per_kind(world, engine):
+    alice = world.user("alice", tz=SH)
+    steps_for(world, alice, SUMMARY_LINES + 10, prefix="A")
+    customer = world.customer("Late Ltd", alice)
+    done = world.step(customer, due_at=NOW - timedelta(minutes=1), zone=SH, step="already done")
+    Enqueuer(engine, world.settings).enqueue_due(NOW)
+    with Session(engine) as session:
+        followup = session.get(FollowUp, done)
+        followup.done_at = NOW - timedelta(seconds=30)  # done after the push was queued, before it went out
+        session.add(followup)
+        session.commit()
+
+    report = world.tick(NOW)
+
+    [summary] = world.sender.to("alice")
+    assert f"{SUMMARY_LINES + 10} notifications" in summary.text  # the done step is not among them
+    assert sum(f"step A{n} (" in summary.text for n in range(SUMMARY_LINES + 10)) == SUMMARY_LINES
+    assert "and 10 more: 10 follow-ups due" in summary.text
+    assert len(delivered(report)) == SUMMARY_LINES + 10
+    statuses = {row.subject_id: row.status for row in world.outbox()}
+    assert statuses.pop(done) == "dead" and set(statuses.values()) == {"sent"}
+
+
+def test_a_pass_reads_subjects_per_kind_not_per_pending_row(world, engine):
+    """The statements of a tick do not grow with the rows an audience has pending (render what you send)."""
+    alice = world.user("alice", tz=SH)
+    bob = world.user("bob", tz=SH)
+
+    def statements_of_a_tick(at, steps: int) -> int:
+        steps_for(world, alice, steps, prefix=f"A{steps}-")
+        steps_for(world, bob, steps, prefix=f"B{steps}-")
+        executed = []
+        listener = lambda *args: executed.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            world.tick(at)
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(executed)
+
+    few = statements_of_a_tick(NOW, 8)
+    many = statements_of_a_tick(NOW + timedelta(days=1), 60)
+
+    assert many == few
+    assert len(world.sender.to("alice")) == 2  # one summary per pass
 
 
 def test_a_429_is_retried_after_retry_after_and_the_targets_other_pushes_wait_too(world):
