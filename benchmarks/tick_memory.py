@@ -1,8 +1,10 @@
-"""Peak memory of one scheduler tick, measured in a process of its own: ``python -m benchmarks.tick_memory URL``.
+"""One whole scheduler pass, timed and its peak memory measured in a process of its own:
+``python -m benchmarks.tick_memory URL``.
 
-The tick enqueues everything due at the benchmark's instant (including the hourly churn pass) and
-dispatches through a sender that accepts every message, so nothing leaves the machine. Prints JSON with the
-process's resident set before the tick (interpreter and libraries loaded) and its peak during the tick.
+The morning pass: from an empty outbox, the tick enqueues everything due at the benchmark's instant (including
+the hourly churn pass), renders it and hands it to a sender that accepts every message, so nothing leaves the
+machine. Prints JSON with the pass's duration, the process's resident set before the tick (interpreter and
+libraries loaded) and its peak during the tick, and how many due rows the pass left for a later one.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def _rss_mb() -> float:
 
 def main(url: str) -> None:
     """Run one tick against ``url`` and print the measurements."""
-    from sqlalchemy import delete
+    from sqlalchemy import delete, func, select
 
     from bot.notifications.dispatch import DispatchOptions
     from config.settings import load_settings
@@ -71,10 +73,14 @@ def main(url: str) -> None:
     before = _rss_mb()
     started = time.perf_counter()
     report = tick()
+    seconds = time.perf_counter() - started
+    with unit_of_work(engine, write=False) as session:
+        left = session.execute(select(func.count()).select_from(NotificationOutbox).where(
+            NotificationOutbox.status == "pending", NotificationOutbox.not_before <= BENCH_NOW)).scalar_one()
     print(json.dumps({
         "rss_before_mb": round(before, 1), "peak_rss_mb": round(_rss_mb(), 1),
-        "seconds": round(time.perf_counter() - started, 2), "enqueued": report.enqueued.total,
-        "sent": sender.sent,
+        "seconds": round(seconds, 2), "enqueued": report.enqueued.total,
+        "delivered": len(report.dispatched.delivered), "sent": sender.sent, "left_due": left,
     }))
     with unit_of_work(engine) as session:
         session.exec(delete(NotificationOutbox))

@@ -3,15 +3,18 @@
 APScheduler is only a timer here: a `MemoryJobStore`, nothing persisted,
 because the outbox is the record of what still has to be sent. `coalesce` + `max_instances=1` mean a slow
 tick is never overlapped by the next one and missed runs collapse into one; a restart simply ticks again
-and the enqueue statements catch up on whatever fell due meanwhile.
+and the enqueue statements catch up on whatever fell due meanwhile. A skipped run and a pass longer than
+the interval are logged as warnings, so a scheduler that cannot keep up is visible.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -49,6 +52,7 @@ class NotificationTicker:
             misfire_grace_time=seconds,
             next_run_time=datetime.now(UTC),
         )
+        self.scheduler.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES)
 
     def start(self) -> None:
         """Start ticking in the background."""
@@ -61,7 +65,16 @@ class NotificationTicker:
             self.scheduler.shutdown(wait=True)
 
     def _run_once(self) -> None:
+        started = time.monotonic()
         try:
             self._tick()
         except Exception as exc:  # the ticker must outlive a bad tick (database briefly unavailable …)
             report_error(exc, {"job": "tick"})
+        seconds = time.monotonic() - started
+        if seconds > self.seconds:
+            log.warning("tick pass took %.1f s, longer than the %s s interval: the next pass waited for it",
+                        seconds, self.seconds)
+
+    def _skipped(self, event: JobSubmissionEvent) -> None:
+        runs = ", ".join(f"{at:%H:%M:%S}" for at in event.scheduled_run_times)
+        log.warning("tick skipped (due %s UTC): the previous pass is still running", runs)

@@ -23,8 +23,13 @@ from sqlalchemy import Engine, and_, bindparam, or_, select, text, update
 from bot.notifications.outbox_sql import OUTBOX
 from storage.uow import unit_of_work
 
-# Written exactly as ix_outbox_pending's predicate, so SQLite can use that partial index.
+# Written exactly as the partial indexes' predicate, so SQLite can use them.
 _OPEN_STATUSES = text("status IN ('pending', 'sending')")
+# The same test for SQLite's planner, marked as true of most rows it is asked about (likelihood() changes only
+# the estimate, and the partial index still matches): without fresh statistics SQLite otherwise reads every
+# open row through ix_outbox_pending and groups them, 30 ms a claim on a busy morning, where walking
+# ix_outbox_open_audience in channel order stops after the claim's audiences (under 1 ms).
+_OPEN_STATUSES_SQLITE = text("likelihood(status IN ('pending', 'sending'), 0.99)")
 MAX_ERROR_LENGTH = 1000
 MAX_ROWS_PER_CLAIM = 500
 
@@ -58,7 +63,7 @@ def claim_due(
     c = OUTBOX.c
     due_by = due_by or now
     is_claimable = and_(
-        _OPEN_STATUSES,
+        _OPEN_STATUSES_SQLITE if engine.dialect.name == "sqlite" else _OPEN_STATUSES,
         or_(
             and_(c.status == "pending", c.not_before <= due_by),
             and_(c.status == "sending", c.lease_until < now),

@@ -45,7 +45,9 @@ class DispatchOptions:
     worker_id: str
     lease_seconds: float = 120.0
     batch_size: int = 20  # audiences (recipients / channels) per claim, each with all its due rows
-    max_batches: int = 50  # claims per pass; whatever is left waits for the next tick
+    # Claims per pass (each at most 500 rows); whatever is left waits for the next tick. A morning at 60,000
+    # customers is about 50 claims; 400 leave room for ten times that in one pass.
+    max_batches: int = 400
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     @classmethod

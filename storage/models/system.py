@@ -53,6 +53,16 @@ class NotificationOutbox(SQLModel, table=True):
             postgresql_where=text("status IN ('pending', 'sending')"),
             sqlite_where=text("status IN ('pending', 'sending')"),
         ),
+        # A claim walks this in channel order to find its next audiences, then reads their rows by range.
+        Index(
+            "ix_outbox_open_audience",
+            "channel",
+            "status",
+            "not_before",
+            "lease_until",
+            postgresql_where=text("status IN ('pending', 'sending')"),
+            sqlite_where=text("status IN ('pending', 'sending')"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import pytest
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -12,6 +14,7 @@ from adapters.bootstrap import Runtime
 from adapters.scheduling import SchedulerService
 from adapters.services import scheduler_service
 from bot.dispatcher import Bot
+from schedules.tick import NotificationTick
 from schedules.ticker import TICK_JOB_ID, NotificationTicker
 from tests.bot.notifications.helpers import RecordingSender, World, local
 
@@ -75,3 +78,35 @@ def test_a_failing_tick_is_reported_and_the_ticker_survives(monkeypatch):
     with pytest.raises(ValueError):
         NotificationTicker(broken, seconds=0)
 
+
+
+def test_a_pass_started_while_one_is_running_is_skipped_and_says_so(engine, settings, clock, caplog):
+    world = World(engine, settings, clock)
+    alice = world.user("alice", tz="Asia/Shanghai")
+    world.step(world.customer("Acme", alice), due_at=local("Asia/Shanghai", 2026, 11, 18, 9, 0))
+    inner = []
+
+    class Reentrant(RecordingSender):
+        def send(self, target, reply):
+            inner.append(tick())  # the next tick fires while this pass is still sending
+            return super().send(target, reply)
+
+    clock.set(local("Asia/Shanghai", 2026, 11, 18, 9, 5))
+    tick = NotificationTick(engine=engine, settings=settings, clock=clock, senders={"console": Reentrant()})
+    with caplog.at_level(logging.INFO, logger="crmbot.scheduler"):
+        report = tick()
+
+    assert [r.skipped for r in inner] == [True] and not report.skipped
+    assert [d.kind for d in report.dispatched.delivered] == ["followup_due"]
+    messages = [record.getMessage() for record in caplog.records]
+    assert any(m.startswith("tick skipped: the previous pass") for m in messages)
+    assert any(m.startswith("tick pass took") and "1 delivered" in m for m in messages)
+
+
+def test_the_ticker_logs_a_run_it_skips(caplog):
+    ticker = NotificationTicker(lambda: None, seconds=60)
+    event = JobSubmissionEvent(EVENT_JOB_MAX_INSTANCES, TICK_JOB_ID, "default",
+                               [local("UTC", 2026, 11, 18, 9, 0)])
+    with caplog.at_level(logging.WARNING, logger="crmbot.scheduler"):
+        ticker._skipped(event)
+    assert caplog.records[0].getMessage() == "tick skipped (due 09:00:00 UTC): the previous pass is still running"
