@@ -1,24 +1,28 @@
 """A rep's day ("my day", 我的一天) as plain data: the `today` command, Slack's App Home and the scheduler
 read the same queries and render them their own way.
 
-Every section is a bounded, indexed query over the rep's own book:
+Every section is ONE bounded query (its total counted beside its rows with a window count) that starts from
+the asker's scope: the rep's customers through ``ix_customer_owner``, then each customer's rows through an
+index that starts with the customer (never a tenant-wide range filtered by owner afterwards); six statements
+for the whole agenda:
 
 - next steps: open follow-up steps of customers the rep owns, due before the end of their local day;
 - reminders: the rep's own open reminders due before the end of their local day;
 - birthdays: contacts of the rep's customers celebrating today or in the next ``BIRTHDAY_DAYS`` days,
-  matched with one set-based predicate per day built from ``birthday_keys_for`` (no birthday is ever
-  converted row by row);
+  matched with one set-based predicate over all those days built from ``birthday_keys_for`` (no birthday is
+  ever converted row by row);
 - at risk: the churn assessment runs only on a bounded candidate set, the ``AT_RISK_CANDIDATES`` customers
-  silent longest (over ``SILENCE_DAYS`` days) and not snoozed;
+  silent longest (over ``SILENCE_DAYS`` days) and not snoozed, their contact figures read in one query;
 - overdue payments: unpaid orders of the rep's customers whose payment was due before today.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, false, func, or_
@@ -26,7 +30,9 @@ from sqlmodel import Session, select
 
 from bot.calendar.birthdays import Birthday, BirthdayKeys, age_on, birthday_keys_for
 from bot.calendar.churn import assess_churn
-from bot.cards import DEFAULT_POPULATION_GAP, churn_of
+from bot.cards import DEFAULT_POPULATION_GAP
+from bot.notifications.churn_features import churn_rows
+from bot.services.planner import unindexed
 from storage.models import Contact, Customer, FollowUp, Order, Reminder, User
 
 BIRTHDAY_DAYS = 7  # today and the next seven days
@@ -144,10 +150,11 @@ def _own(user: User) -> ColumnElement[bool]:
     return and_(Customer.owner_id == user.id, Customer.tenant == user.tenant, Customer.deleted_at.is_(None))
 
 
-def _section(session: Session, statement, count_statement, build) -> Section:
-    rows = session.exec(statement.limit(SECTION_LIMIT)).all()
-    total = len(rows) if len(rows) < SECTION_LIMIT else session.exec(count_statement).one()
-    return Section(tuple(build(row) for row in rows), total)
+def _section(session: Session, statement, build) -> Section:
+    """The first `SECTION_LIMIT` rows of `statement` and, in the same statement, how many there are in all."""
+    rows = session.exec(statement.add_columns(func.count().over().label("total")).limit(SECTION_LIMIT)).all()
+    total = rows[0][-1] if rows else 0
+    return Section(tuple(build(tuple(row)[:-1]) for row in rows), total)
 
 
 def due_steps(session: Session, user: User, *, now: datetime, today: date, until: datetime,
@@ -158,11 +165,11 @@ def due_steps(session: Session, user: User, *, now: datetime, today: date, until
     steps due today (they are not late yet).
     """
     where = (_own(user) if scope is None else scope, FollowUp.done_at.is_(None), FollowUp.deleted_at.is_(None),
-             FollowUp.next_due_at.is_not(None), FollowUp.next_due_at < until,
+             FollowUp.next_due_at.is_not(None), unindexed(FollowUp.next_due_at) < until,
              *((or_(FollowUp.next_due_has_time.is_(True), FollowUp.next_due_date < today),) if overdue_only else ()))
-    statement = (select(FollowUp, Customer.name).join(Customer, Customer.id == FollowUp.customer_id)
-                 .where(*where).order_by(FollowUp.next_due_at, FollowUp.id))
-    count = select(func.count()).select_from(FollowUp).join(Customer, Customer.id == FollowUp.customer_id).where(*where)
+    statement = (select(FollowUp, Customer.name).select_from(Customer)
+                 .join(FollowUp, FollowUp.customer_id == Customer.id)
+                 .where(*where).order_by(unindexed(FollowUp.next_due_at), FollowUp.id))
 
     def build(row) -> DueStep:
         step, name = row
@@ -170,7 +177,7 @@ def due_steps(session: Session, user: User, *, now: datetime, today: date, until
         return DueStep(step.id, step.customer_id, name, step.next_step, step.next_due_at,
                        step.next_due_has_time, overdue)
 
-    return _section(session, statement, count, build)
+    return _section(session, statement, build)
 
 
 def due_reminders(session: Session, user: User, *, now: datetime, today: date, tz: ZoneInfo,
@@ -180,8 +187,6 @@ def due_reminders(session: Session, user: User, *, now: datetime, today: date, t
              Reminder.due_at < until, or_(Reminder.customer_id.is_(None), Customer.deleted_at.is_(None)))
     statement = (select(Reminder, Customer.name).outerjoin(Customer, Customer.id == Reminder.customer_id)
                  .where(*where).order_by(Reminder.due_at, Reminder.id))
-    count = (select(func.count()).select_from(Reminder).outerjoin(Customer, Customer.id == Reminder.customer_id)
-             .where(*where))
 
     def build(row) -> DueReminder:
         reminder, name = row
@@ -189,42 +194,50 @@ def due_reminders(session: Session, user: User, *, now: datetime, today: date, t
         return DueReminder(reminder.id, reminder.customer_id, name, reminder.text, reminder.due_at,
                            reminder.due_has_time, overdue)
 
-    return _section(session, statement, count, build)
+    return _section(session, statement, build)
 
 
-def birthday_predicate(keys: BirthdayKeys) -> ColumnElement[bool]:
-    """The SQL twin of ``BirthdayKeys.includes``: contacts whose stored birthday falls on the keys' day."""
-    solar = [and_(Contact.birthday_month == m, Contact.birthday_day == d) for m, d in keys.solar]
-    lunar = [
-        and_(Contact.birthday_month == m, Contact.birthday_day == d, Contact.birthday_is_leap_month.in_(allowed))
-        for m, d, allowed in keys.lunar
-    ]
+def birthday_predicate(keys: BirthdayKeys, *, column: Callable[[Any], Any] = lambda c: c) -> ColumnElement[bool]:
+    """The SQL twin of ``BirthdayKeys.includes``: contacts whose stored birthday falls on the keys' day.
+
+    `column` may wrap each column (`planner.unindexed`), so that a reader of one scope reaches its contacts
+    through its customers rather than through the tenant's birthdays.
+    """
+    month, day = column(Contact.birthday_month), column(Contact.birthday_day)
+    lunar_flag, leap = column(Contact.birthday_is_lunar), column(Contact.birthday_is_leap_month)
+    solar = [and_(month == m, day == d) for m, d in keys.solar]
+    lunar = [and_(month == m, day == d, leap.in_(allowed)) for m, d, allowed in keys.lunar]
     return or_(
-        and_(Contact.birthday_is_lunar.is_(False), or_(*solar) if solar else false()),
-        and_(Contact.birthday_is_lunar.is_(True), or_(*lunar) if lunar else false()),
+        and_(lunar_flag.is_(False), or_(*solar) if solar else false()),
+        and_(lunar_flag.is_(True), or_(*lunar) if lunar else false()),
     )
 
 
 def upcoming_birthdays(session: Session, user: User, *, today: date, days: int = BIRTHDAY_DAYS,
                        scope: ColumnElement[bool] | None = None) -> tuple[UpcomingBirthday, ...]:
     """Contacts of the user's customers (or of `scope`) whose birthday is celebrated from `today` to
-    `today + days`."""
+    `today + days`.
+
+    One query for all the days (the OR of each day's keys); each contact is then placed on the first of those
+    days whose keys include it, the same test in Python.
+    """
+    keys = [(offset, today + timedelta(days=offset)) for offset in range(days + 1)]
+    day_keys = [(offset, day, birthday_keys_for(day)) for offset, day in keys]
+    rows = session.exec(
+        select(Contact, Customer.name).select_from(Customer).join(Contact, Contact.customer_id == Customer.id)
+        .where(_own(user) if scope is None else scope, Contact.deleted_at.is_(None),
+               or_(*(birthday_predicate(k, column=unindexed) for _, _, k in day_keys)))
+        .order_by(Contact.id)
+    ).all()
     found: dict[int, UpcomingBirthday] = {}
-    for offset in range(days + 1):
-        day = today + timedelta(days=offset)
-        rows = session.exec(
-            select(Contact, Customer.name).join(Customer, Customer.id == Contact.customer_id)
-            .where(_own(user) if scope is None else scope, Contact.deleted_at.is_(None),
-                   birthday_predicate(birthday_keys_for(day)))
-            .order_by(Contact.id)
-        ).all()
-        for contact, customer_name in rows:
-            if contact.id in found:
-                continue
-            birthday = Birthday(contact.birthday_month, contact.birthday_day, contact.birthday_is_lunar,
-                                contact.birthday_is_leap_month, contact.birthday_year)
-            found[contact.id] = UpcomingBirthday(contact.id, contact.name, contact.customer_id, customer_name,
-                                                 day, offset, birthday, _age(birthday, day))
+    for contact, customer_name in rows:
+        birthday = Birthday(contact.birthday_month, contact.birthday_day, contact.birthday_is_lunar,
+                            contact.birthday_is_leap_month, contact.birthday_year)
+        for offset, day, day_key in day_keys:
+            if day_key.includes(birthday):
+                found[contact.id] = UpcomingBirthday(contact.id, contact.name, contact.customer_id, customer_name,
+                                                     day, offset, birthday, _age(birthday, day))
+                break
     return tuple(sorted(found.values(), key=lambda b: (b.on, b.contact_name)))
 
 
@@ -239,40 +252,57 @@ def at_risk_customers(session: Session, user: User, *, now: datetime, today: dat
                       limit: int = AT_RISK_CANDIDATES,
                       scope: ColumnElement[bool] | None = None) -> tuple[AtRiskCustomer, ...]:
     """Among the user's (or `scope`'s) `limit` longest-silent customers (silent over `SILENCE_DAYS`), those
-    churn flags."""
+    churn flags.
+
+    Two queries: the candidates, then their contact figures together (the scheduler's own aggregate).
+    """
     cutoff = now - timedelta(days=SILENCE_DAYS)
     silent_since = func.coalesce(Customer.last_contact_at, Customer.created_at)
     candidates = session.exec(
-        select(Customer)
+        select(Customer.id, Customer.name, Customer.created_at)
         .where(_own(user) if scope is None else scope, silent_since < cutoff,
                or_(Customer.snoozed_until.is_(None), Customer.snoozed_until < today))
         .order_by(silent_since, Customer.id)
         .limit(limit)
     ).all()
+    if not candidates:
+        return ()
+    figures = {row[0]: row for row in churn_rows(session, today=today,
+                                                 scope=Customer.id.in_([c.id for c in candidates]))}
     flagged = []
-    for customer in candidates:
-        churn = churn_of(session, customer, today=today)
-        if churn.contacts == 0:
-            # Never contacted at all: measure the silence from creation, as the churn module does for leads.
-            churn = assess_churn(contact_days=0, first_contact=None, last_contact=None, today=today,
-                                 population_gap_days=DEFAULT_POPULATION_GAP, created=customer.created_at.date())
+    for customer_id, name, created_at in candidates:
+        row = figures.get(customer_id)
+        days = (row[1] or 0) if row else 0
+        churn = assess_churn(
+            contact_days=days, first_contact=_day(row[2]) if days else None,
+            last_contact=_day(row[3]) if days else None, today=today,
+            population_gap_days=DEFAULT_POPULATION_GAP,
+            created=created_at.date(),  # a lead never contacted since creation goes quiet too
+        )
         if churn.level is not None:
-            flagged.append(AtRiskCustomer(customer.id, customer.name, churn.level, churn.silence_days,
-                                          churn.usual_gap_days))
+            flagged.append(AtRiskCustomer(customer_id, name, churn.level, churn.silence_days, churn.usual_gap_days))
     return tuple(flagged)
+
+
+def _day(value: object) -> date | None:
+    """A contact day as `churn_rows` returns it: a date (PostgreSQL) or 'YYYY-MM-DD' text (SQLite)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 def overdue_payments(session: Session, user: User, *, today: date) -> Section[OverduePayment]:
     """Unpaid orders of the user's customers with a payment due date before `today`, oldest first."""
-    where = (_own(user), Order.paid_at.is_(None), Order.deleted_at.is_(None), Order.payment_due.is_not(None),
+    # An unindexed `paid_at`: the partial index of the tenant's unpaid orders no longer qualifies, so they are reached
+    # through the scope's customers (a comparison with `today` is never true of a missing due date).
+    where = (_own(user), unindexed(Order.paid_at).is_(None), Order.deleted_at.is_(None),
              Order.payment_due < today)
-    statement = (select(Order, Customer.name).join(Customer, Customer.id == Order.customer_id)
+    statement = (select(Order, Customer.name).select_from(Customer).join(Order, Order.customer_id == Customer.id)
                  .where(*where).order_by(Order.payment_due, Order.id))
-    count = select(func.count()).select_from(Order).join(Customer, Customer.id == Order.customer_id).where(*where)
 
     def build(row) -> OverduePayment:
         order, name = row
         return OverduePayment(order.id, order.customer_id, name, order.amount, order.currency, order.payment_due,
                               (today - order.payment_due).days)
 
-    return _section(session, statement, count, build)
+    return _section(session, statement, build)

@@ -17,6 +17,7 @@ from sqlalchemy import Numeric, func
 from sqlmodel import Session, select
 
 from bot.access import managed_team_ids
+from bot.services.planner import unindexed
 from storage.models import Customer, FollowUp, Order, Team, User
 
 PERIOD_DAYS = {"week": 7, "month": 30}
@@ -110,7 +111,7 @@ def team_report(session: Session, viewer: User, *, period: str, now: datetime, t
         select(Customer.owner_id, func.count())
         .join(FollowUp, FollowUp.customer_id == Customer.id)
         .where(*owned, FollowUp.done_at.is_(None), FollowUp.deleted_at.is_(None),
-               FollowUp.next_due_at.is_not(None), FollowUp.next_due_at < now)
+               FollowUp.next_due_at.is_not(None), unindexed(FollowUp.next_due_at) < now)
         .group_by(Customer.owner_id)
     ).all():
         figures[owner_id].overdue_steps = count

@@ -38,6 +38,13 @@ class FollowUp(SQLModel, table=True):
             postgresql_where=text("next_due_at IS NOT NULL AND done_at IS NULL AND deleted_at IS NULL"),
             sqlite_where=text("next_due_at IS NOT NULL AND done_at IS NULL AND deleted_at IS NULL"),
         ),
+        Index(  # a scope's open steps, reached through its customers (`today`; migration 0007)
+            "ix_followup_customer_open",
+            "customer_id",
+            "next_due_at",
+            postgresql_where=text("next_due_at IS NOT NULL AND done_at IS NULL AND deleted_at IS NULL"),
+            sqlite_where=text("next_due_at IS NOT NULL AND done_at IS NULL AND deleted_at IS NULL"),
+        ),
         Index("ix_followup_author_happened", "author_id", "happened_at"),
         Index(  # one open next step per customer, whatever the interleaving of writers (migration 0010)
             "uq_followup_one_open_step",
