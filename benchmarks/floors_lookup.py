@@ -20,15 +20,19 @@ _CARD_COLUMNS = "id, name, tier, stage, region, next_followup_at"
 
 @dataclass(frozen=True)
 class Scope:
-    """Whose view a lookup runs in: a rep (own customers) or a manager (own plus the team's)."""
+    """Whose view a lookup runs in: a rep (own customers), a manager (own plus the team's) or an admin (the
+    whole tenant)."""
 
     tenant: str
     user_id: int
     team_ids: tuple[int, ...] = ()
+    whole_tenant: bool = False
 
     def where(self, alias: str = "") -> tuple[str, list]:
         """The visibility predicate and its parameters."""
         prefix = f"{alias}." if alias else ""
+        if self.whole_tenant:
+            return f"{prefix}tenant = ? AND {prefix}deleted_at IS NULL", [self.tenant]
         clause = f"{prefix}tenant = ? AND {prefix}deleted_at IS NULL AND ({prefix}owner_id = ?"
         params: list = [self.tenant, self.user_id]
         if self.team_ids:
@@ -42,6 +46,15 @@ def find_prefix(backend: Backend, conn, scope: Scope, prefix: str) -> list:
     where, params = scope.where()
     return _all(conn, backend.sql(f"SELECT {_CARD_COLUMNS} FROM customer WHERE {where} AND name >= ? AND name < ? "
                                   "ORDER BY name LIMIT 10"), [*params, prefix, prefix + _HIGH])
+
+
+def find_short(backend: Backend, conn, scope: Scope, piece: str) -> list:
+    """Visible customers whose name holds the two characters `piece`: its name-bigram postings, in id order."""
+    where, params = scope.where("c")
+    return _all(conn, backend.sql(
+        f"SELECT c.id, c.name FROM customer_bigram b JOIN customer c ON c.id = b.customer_id WHERE b.tenant = ? "
+        f"AND b.gram = lower(?) AND {where} AND lower(c.name) LIKE ? LIMIT 10"),
+        [scope.tenant, piece, *params, f"%{piece.lower()}%"])
 
 
 def find_initials(backend: Backend, conn, scope: Scope, initials: str) -> list:

@@ -46,6 +46,8 @@ class People:
     customer_name: str
     initials: str
     phone: str
+    admin: str = "admin"
+    admin_id: int = 0
 
 
 def pick_people(backend: Backend) -> People:
@@ -61,7 +63,27 @@ def pick_people(backend: Backend) -> People:
         customer_id, name, initials, phone = conn.execute(text(
             "SELECT id, name, pinyin_initials, phone FROM customer WHERE owner_id = :rep AND phone IS NOT NULL "
             "AND deleted_at IS NULL ORDER BY id LIMIT 1"), {"rep": rep_id}).one()
-    return People(tenant, rep, rep_id, manager, manager_id, team_id, customer_id, name, initials, phone)
+        admin_id = conn.execute(text("SELECT id FROM app_user WHERE tenant = :tenant AND role = 'admin' ORDER BY id "
+                                     "LIMIT 1"), {"tenant": tenant}).scalar_one()
+        admin = conn.execute(text("SELECT name FROM app_user WHERE id = :id"), {"id": admin_id}).scalar_one()
+    return People(tenant, rep, rep_id, manager, manager_id, team_id, customer_id, name, initials, phone, admin,
+                  admin_id)
+
+
+def short_queries(backend: Backend, scope, count: int = 20) -> dict[str, list[str]]:
+    """Queries of one and two characters as people type them, taken from the names `scope` sees: two Chinese
+    characters from inside a name (not its start), a Chinese surname or first character, and a Latin pair."""
+    where, params = scope.where()
+    with backend.engine.connect() as conn:
+        rows = conn.exec_driver_sql(backend.sql(f"SELECT name FROM customer WHERE {where} ORDER BY id LIMIT 2000"),
+                                    tuple(params)).all()
+    chinese = [name for (name,) in rows if len(name) >= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in name[:4])]
+    latin = [name for (name,) in rows if name[:3].isascii() and name[:3].isalpha()]
+    return {
+        "two characters, CJK": [name[2:4] for name in chinese[:count]],
+        "two characters, Latin": [name[1:3].lower() for name in latin[:count]],
+        "one character": [name[0] for name in chinese[:count]],
+    }
 
 
 class Ours:

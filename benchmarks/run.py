@@ -10,6 +10,7 @@ everything else the median of several. Budgets are for a 2-core machine.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -32,7 +33,7 @@ from benchmarks.dataset import (
     sqlite_backend,
 )
 from benchmarks.floors_lookup import Scope
-from benchmarks.operations import Ours, People, clean_up, pick_people, save_customer
+from benchmarks.operations import Ours, People, clean_up, pick_people, save_customer, short_queries
 from benchmarks.report import Result, table, write_json
 from benchmarks.statements import STATEMENT_BUDGET, statements_of
 from benchmarks.timing import measure
@@ -139,6 +140,7 @@ def _interactive(backend: Backend, ours: Ours, raw, people: People, runs: int, l
                                  lambda user=user, query=query: ours.command(user, f"find {query}"),
                                  lambda floor=floor, scope=scope, q=floor_query: floor(backend, raw, scope, q),
                                  budget=INTERACTIVE_BUDGET_MS, interactive=True))
+    results += _short_finds(backend, ours, raw, people, runs, log)
     log("  show, log")
     results.append(_pair("show (rep)", backend, runs, lambda: ours.command(people.rep, f"show #{people.customer_id}"),
                          lambda: floors_lookup.show(backend, raw, rep, people.customer_id, BENCH_NOW),
@@ -149,6 +151,29 @@ def _interactive(backend: Backend, ours: Ours, raw, people: People, runs: int, l
                          lambda: floors_lookup.log(backend, raw, rep, people.customer_id, BENCH_NOW,
                                                    "called about the renewal", f"floor-{next(tags)}"),
                          budget=INTERACTIVE_BUDGET_MS, interactive=True))
+    return results
+
+
+def _short_finds(backend: Backend, ours: Ours, raw, people: People, runs: int, log) -> list[Result]:
+    """One- and two-character `find` (CJK and Latin) for each scope, a different query each call, drawn from the
+    scope's own names (two characters from inside a name, a surname, a Latin pair) and single characters."""
+    scopes = (
+        ("rep", people.rep, Scope(people.tenant, people.rep_id)),
+        ("manager, 50-rep team", people.manager, Scope(people.tenant, people.manager_id, (people.team_id,))),
+        ("admin, whole tenant", people.admin, Scope(people.tenant, people.admin_id, whole_tenant=True)),
+    )
+    results = []
+    for who, user, scope in scopes:
+        pieces = short_queries(backend, scope)
+        for label, queries in pieces.items():
+            log(f"  find {label} as {who}")
+            calls, floors = itertools.cycle(queries), itertools.cycle(queries)
+            floor = floors_lookup.find_short if label.startswith("two") else floors_lookup.find_prefix
+            results.append(_pair(f"find {label} ({who})", backend, runs,
+                                 lambda user=user, calls=calls: ours.command(user, f"find {next(calls)}"),
+                                 lambda floor=floor, scope=scope, floors=floors: floor(backend, raw, scope, next(floors)),
+                                 budget=INTERACTIVE_BUDGET_MS, interactive=True,
+                                 note=f"{len(queries)} different queries in turn"))
     return results
 
 

@@ -17,6 +17,10 @@ as it did before the index existed (same answers, slower). On PostgreSQL, once a
 
 A later SQLite migration that rebuilds ``customer`` (Alembic batch mode copies the table) drops its
 triggers; :func:`trigram_index` then reports no index (rather than a stale one) until they are recreated.
+
+Beside it, for queries of two characters (which have no trigram), ``customer_bigram`` (migration 0008) holds
+every name's two-character pieces, one row per (tenant, piece, customer), on both databases; SQLite's
+triggers split names with the helper table ``gram_position``. :func:`bigram_index` says whether it is there.
 """
 
 from __future__ import annotations
@@ -38,6 +42,11 @@ POSTGRES_COLUMNS = ("name_key", "pinyin_full", "name", "tags")
 POSTGRES_INDEXES = tuple(f"ix_customer_{column}_trgm" for column in POSTGRES_COLUMNS)
 POSTGRES_INDEX_DDL = tuple(f"CREATE INDEX {index} ON customer USING gin ({column} gin_trgm_ops)"
                            for index, column in zip(POSTGRES_INDEXES, POSTGRES_COLUMNS, strict=True))
+
+BIGRAM_TABLE = "customer_bigram"
+BIGRAM_HELPERS = ("gram_position",)  # SQLite: the numbers its triggers split names with
+BIGRAM_TRIGGERS = {"sqlite": ("customer_bigram_insert", "customer_bigram_update", "customer_bigram_delete"),
+                   "postgresql": ("customer_bigram_sync", "customer_bigram_sync_update")}
 
 TrigramIndex = Literal["fts5", "pg_trgm"]
 
@@ -68,14 +77,35 @@ def trigram_index(connection: Connection) -> TrigramIndex | None:
     return None
 
 
+def bigram_index(connection: Connection) -> bool:
+    """Whether this database has the name-bigram table and its triggers (one catalogue query, as above)."""
+    dialect = connection.dialect.name
+    triggers = BIGRAM_TRIGGERS.get(dialect)
+    if triggers is None:
+        return False
+    if dialect == "sqlite":
+        statement = text("SELECT count(*) FROM sqlite_master WHERE name IN :names").bindparams(
+            bindparam("names", expanding=True))
+        names = [BIGRAM_TABLE, *BIGRAM_HELPERS, *triggers]
+    else:
+        statement = text("SELECT (SELECT count(*) FROM pg_class WHERE relname = :table AND relkind = 'r') "
+                         "+ (SELECT count(*) FROM pg_trigger WHERE tgname IN :names AND NOT tgisinternal)").bindparams(
+            bindparam("names", expanding=True))
+        names = list(triggers)
+        found = connection.execute(statement, {"table": BIGRAM_TABLE, "names": names}).scalar_one()
+        return found == 1 + len(triggers)
+    return connection.execute(statement, {"names": names}).scalar_one() == len(names)
+
+
 def is_trigram_index_object(name: str | None, type_: str) -> bool:
-    """True for the index's own tables (FTS5, its shadow tables, the vocabulary) and PostgreSQL indexes."""
+    """True for the index's own tables (FTS5, its shadow tables, the vocabulary, the name bigrams and their
+    helper) and PostgreSQL indexes."""
     if name is None:
         return False
     if type_ == "table":
-        return name == FTS_TABLE or name.startswith(f"{FTS_TABLE}_")
+        return name in (FTS_TABLE, BIGRAM_TABLE, *BIGRAM_HELPERS) or name.startswith(f"{FTS_TABLE}_")
     if type_ == "index":
-        return name in POSTGRES_INDEXES
+        return name in POSTGRES_INDEXES or name.startswith(f"ix_{BIGRAM_TABLE}_")
     return False
 
 

@@ -180,14 +180,18 @@ def _tagged(session: Session, query: str) -> ColumnElement[bool]:
 def _in_tags_or_names(book: VisibleBook, *, query: str, limit: int) -> list[tuple[Customer, int]]:
     """Visible customers tagged `query` (rank 7) or, for two characters or more, with it in their name (rank 8).
 
-    Names and tags match regardless of case (imported tags keep the case they were written in); ``%`` and ``_`` are the user's characters,
-    not wildcards. Where the trigram index can say which customers may match, only those are read; otherwise
-    the visible customers are scanned.
+    Names and tags match regardless of case (imported tags keep the case they were written in); ``%`` and ``_``
+    are the user's characters, not wildcards. Where the trigram index can say which customers may match, only
+    those are read; a query of two characters asks the name-bigram table instead. Otherwise the visible
+    customers are scanned.
     """
     in_names = len(query) >= 2
     tagged = _tagged(book.session, query)
+    in_name = Customer.name.icontains(query, autoescape=True)
+    if len(query) == 2 and book.with_bigram(select(Customer), query) is not None:
+        return _short_in_tags_or_names(book, tagged=tagged, in_name=in_name, query=query, limit=limit)
     rank = case((tagged, 7), else_=8)
-    found = or_(tagged, Customer.name.icontains(query, autoescape=True)) if in_names else tagged
+    found = or_(tagged, in_name) if in_names else tagged
     folded = fold_chinese(query)
     if in_names and folded != query:  # 廣州 finds 广州贸易
         found = or_(found, Customer.name.icontains(folded, autoescape=True))
@@ -215,6 +219,20 @@ def _pinyin_inside(book: VisibleBook, typed: str, limit: int) -> list[Customer]:
     if candidates is not None:
         statement = statement.where(candidates)
     return list(book.session.exec(statement).all())
+
+
+def _short_in_tags_or_names(book: VisibleBook, *, tagged: ColumnElement[bool], in_name: ColumnElement[bool],
+                            query: str, limit: int) -> list[tuple[Customer, int]]:
+    """The tagged customers first, then names holding the two characters, each read through its index and
+    each stopping at the page's end (no ordering over every holder: a piece like 公司 is in half the names)."""
+    tags = select(Customer).where(book.visible, tagged).limit(limit)
+    if (candidates := book.substring_candidates(query, in_names=False, condition=tagged)) is not None:
+        tags = tags.where(candidates)
+    found = [(customer, 7) for customer in book.session.exec(tags).all()]
+    if len(found) < limit:
+        names = book.with_bigram(select(Customer).where(book.visible, in_name, ~tagged), query)
+        found += [(customer, 8) for customer in book.session.exec(names.limit(limit - len(found))).all()]
+    return found
 
 
 def _best(ranked: dict[int, tuple[int, Customer]], limit: int) -> list[Customer]:

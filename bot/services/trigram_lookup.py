@@ -1,5 +1,9 @@
 """Reading the trigram index (``storage.fuzzy_index``): which customers are worth looking at for a query.
 
+Queries of two characters have no trigram; the name-bigram table answers them instead
+(:meth:`VisibleBook.bigram_holders`), so a manager's or an admin's ``find 华为`` reads the customers holding
+``华为`` in id order and stops after a page, instead of scanning everything they can see.
+
 Customer search asks it twice: for the customers that may hold the query inside their name or tags
 (:meth:`VisibleBook.substring_rowids`), and for fuzzy candidates (``bot.services.fuzzy_search``). Both answers
 are supersets, narrowed to the visible customers and checked exactly by the caller's own SQL, so the index only
@@ -17,15 +21,36 @@ import time
 from collections.abc import Sequence
 from functools import cached_property
 
-from sqlalchemy import ARRAY, ColumnElement, Integer, any_, bindparam, func, literal_column, select, table
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    Select,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    table,
+)
 from sqlalchemy import column as sql_column
 from sqlmodel import Session, col
 
-from storage.fuzzy_index import FTS_TABLE, FTS_TERMS, TrigramIndex, fts5_any, trigram_index, trigrams
+from storage.fuzzy_index import (
+    BIGRAM_TABLE,
+    FTS_TABLE,
+    FTS_TERMS,
+    TrigramIndex,
+    bigram_index,
+    fts5_any,
+    trigram_index,
+    trigrams,
+)
 from storage.models import Customer
 
 SUBSTRING_BUDGET = 2000  # a word held by more customers than this is looked for by a scan
 FEW_POSTINGS = 50  # up to this many customers from the index are read without comparing with the book's size
+SMALL_BOOK = 500  # a user who sees at most this many customers has them read whole for a two-character query
 LOOKUP_COST = 2  # one customer looked up by rowid costs about as much as this many read by a scan
 COUNTS_TTL_SECONDS = 60.0
 _COUNTS_KEPT = 100_000
@@ -38,6 +63,7 @@ _shared_counts: dict[tuple[str, str], tuple[float, int]] = {}
 
 _FTS = table(FTS_TABLE, sql_column("rowid"))
 _TERMS = table(FTS_TERMS, sql_column("term"), sql_column("doc"))
+_BIGRAMS = table(BIGRAM_TABLE, sql_column("tenant"), sql_column("gram"), sql_column("customer_id"))
 
 
 class VisibleBook:
@@ -57,6 +83,25 @@ class VisibleBook:
     def index(self) -> TrigramIndex | None:
         """The trigram index this database has (None: search scans)."""
         return trigram_index(self.session.connection())
+
+    @cached_property
+    def bigrams(self) -> bool:
+        """Whether the database has the name-bigram table (two-character queries)."""
+        return bigram_index(self.session.connection())
+
+    def with_bigram(self, statement: Select, query: str) -> Select | None:
+        """For a two-character `query`: `statement` (over customers) narrowed to those whose name holds it (lower-
+        cased as SQL's ``lower()``, what ``LIKE`` compares), read from the name-bigram table in id order; None
+        when there is no table, the query has another length, or the user sees so few customers that reading
+        them all costs less.
+
+        A join, not ``id IN (…)``: SQLite would first collect every holder (30,000 for 公司, 15 ms), where the
+        join walks the holders and stops at the statement's LIMIT.
+        """
+        if len(query) != 2 or not self.bigrams or self.has_at_most(SMALL_BOOK):
+            return None
+        return (statement.join(_BIGRAMS, _BIGRAMS.c.customer_id == Customer.id)
+                .where(_BIGRAMS.c.tenant == self.tenant, _BIGRAMS.c.gram == func.lower(query)))
 
     def has_at_most(self, count: int) -> bool:
         """Whether the user sees no more than `count` customers (reads at most `count` + 1 index entries)."""

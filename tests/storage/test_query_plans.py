@@ -228,3 +228,21 @@ def test_report_reads_the_managers_teams_through_indexes_that_start_with_the_own
 
     assert len(statements) <= 8
     _scope_first(engine, statements)
+
+
+@pytest.mark.parametrize("who", ["mgr_east", "admin"])
+def test_two_character_searches_read_the_name_bigram_index_not_the_book(demo_db, who, monkeypatch):
+    from bot.services import trigram_lookup
+
+    monkeypatch.setattr(trigram_lookup, "SMALL_BOOK", 0)  # 400 customers: the index is asked as in a large book
+    engine = demo_db
+    name = a_customer(engine)["name"]
+    user = user_named(engine, who)
+    with captured(engine, "SELECT") as statements, Session(engine) as session:
+        for query in (name[2:4], name[1:3], "有限"):
+            search_customers(session, user=user, query=query)
+    plans = [plan_of(engine, sql, params) for sql, params in statements if "customer_bigram" in sql]
+
+    assert plans, "no search asked the bigram index"
+    for plan in plans:
+        assert "customer_bigram" in plan and not scans(plan, "customer", engine), plan
