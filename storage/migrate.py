@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Replicas that start together on one PostgreSQL database take turns migrating (the key is arbitrary but fixed);
@@ -57,6 +57,28 @@ def upgrade_database(engine: Engine, revision: str = "head") -> None:
         _check_known(connection, ScriptDirectory.from_config(cfg))
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
+        _fill_missing_statistics(connection)
+
+
+def _fill_missing_statistics(connection: Connection) -> None:
+    """SQLite: give the indexes a migration just created the planner statistics the database's other indexes
+    have (``ANALYZE`` of each such index alone).
+
+    Only where ``ANALYZE`` ran before (the demo generator and an operator's maintenance do): there, an index
+    without a row in ``sqlite_stat1`` is costed by default guesses beside measured ones, and a new index on
+    ``(tenant, …)`` looked better to the planner than the owner's index for a rep's own customers, which then
+    read the whole tenant. A database without statistics keeps the guesses for all of its indexes alike.
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    if connection.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first() is None:
+        return
+    missing = connection.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        "AND tbl_name IN (SELECT tbl FROM sqlite_stat1 WHERE idx IS NOT NULL) "
+        "AND name NOT IN (SELECT idx FROM sqlite_stat1 WHERE idx IS NOT NULL)").scalars().all()
+    for name in missing:
+        connection.exec_driver_sql(f'ANALYZE "{name}"')
 
 
 def check_schema(engine: Engine) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from bot.access import managed_team_ids, visible_customers
-from bot.calendar.birthdays import birthday_keys_for
+from bot.calendar.birthdays import Birthday, birthday_keys_for
 from bot.calendar.churn import assess_many, population_gaps_by_segment
 from bot.notifications.churn_features import churn_items, churn_rows, created_ordinals
 from bot.services.agenda import birthday_predicate
@@ -157,17 +157,24 @@ def _overdue_payments(session: Session, scope: ColumnElement[bool], today: date)
 
 
 def _birthdays(session: Session, scope: ColumnElement[bool], today: date) -> Listed:
+    """Contacts in scope celebrating in the next `BIRTHDAY_DAYS` days: one query for all the days (the OR of
+    each day's keys), each contact then placed on the first day whose keys include it."""
+    days = [(today + timedelta(days=offset), birthday_keys_for(today + timedelta(days=offset)))
+            for offset in range(BIRTHDAY_DAYS)]
+    rows = session.execute(
+        select(Contact.id, Contact.name, Customer.name, Contact.birthday_month, Contact.birthday_day,
+               Contact.birthday_is_lunar, Contact.birthday_is_leap_month)
+        .join(Customer, Customer.id == Contact.customer_id)
+        .where(scope, Contact.deleted_at.is_(None), or_(*(birthday_predicate(keys) for _, keys in days)))
+    ).all()
     found: dict[int, tuple[str, str, date]] = {}
-    for offset in range(BIRTHDAY_DAYS):
-        day = today + timedelta(days=offset)
-        rows = session.execute(
-            select(Contact.id, Contact.name, Customer.name).join(Customer, Customer.id == Contact.customer_id)
-            .where(scope, Contact.deleted_at.is_(None), birthday_predicate(birthday_keys_for(day)))
-        ).all()
-        for contact_id, contact, customer in rows:
-            found.setdefault(contact_id, (contact, customer, day))
-    ordered = sorted(found.values(), key=lambda item: (item[2], item[0]))
-    return Listed(tuple(ordered[:LIST_LIMIT]), len(ordered))
+    for contact_id, contact, customer, month, day_of_month, lunar, leap in rows:
+        birthday = Birthday(month, day_of_month, lunar, leap)
+        on = next((day for day, keys in days if keys.includes(birthday)), None)
+        if on is not None:
+            found[contact_id] = (contact, customer, on)
+    ordered = sorted(found.items(), key=lambda item: (item[1][2], item[1][0]))
+    return Listed(tuple(entry for _, entry in ordered[:LIST_LIMIT]), len(ordered))
 
 
 def _reach(session: Session, manager: User) -> ColumnElement[bool]:

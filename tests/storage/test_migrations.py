@@ -62,3 +62,19 @@ def test_the_identity_migration_keeps_every_customer_and_marks_config_roles(tmp_
     assert {name: bool(flag) for name, flag in marked.items()} == {"root": True, "alice": True, "eve": False}
     assert owners == [1, 2, 3]
     engine.dispose()
+
+
+def test_an_index_added_to_an_analysed_sqlite_database_gets_statistics_too(tmp_path):
+    """Beside measured statistics, an index without any would be costed by guesses (and chosen wrongly)."""
+    from storage.db import create_db_engine
+
+    engine = create_db_engine(f"sqlite:///{tmp_path}/analysed.db")
+    upgrade_database(engine)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO app_user (tenant, name, display_name, role, created_at) "
+                          "VALUES ('t', 'a', 'A', 'rep', '2026-01-01 00:00:00')"))
+        conn.exec_driver_sql("ANALYZE")
+        conn.exec_driver_sql("CREATE INDEX ix_app_user_later ON app_user (tenant, role)")  # as a later migration would
+    upgrade_database(engine)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM sqlite_stat1 WHERE idx = 'ix_app_user_later'").scalar() == 1

@@ -11,7 +11,7 @@ due steps through the rep's customers: before, it walked every open step of the 
 (``ix_followup_open_due``) and dropped other owners' rows, or read each customer's whole contact history.
 
 Revision ID: 0009_sched_scope
-Revises: 0008_find
+Revises: 0009_identity
 Create Date: 2026-12-03 14:20:00.000000
 """
 from collections.abc import Sequence
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0009_sched_scope'
-down_revision: str | None = '0008_find'
+down_revision: str | None = '0009_identity'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
