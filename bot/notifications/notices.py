@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -132,7 +132,7 @@ def _by_id(session: Session, statement: Any, ids: Sequence[int]) -> dict[int, Su
     return {found.subject_id: found for found in session.execute(statement, {"ids": list(ids)})}
 
 
-_IDS = bindparam("ids", expanding=True)
+_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
 
 
 def _when_text(ctx: RenderContext, instant: datetime | None, day: date, has_time: bool) -> str:
