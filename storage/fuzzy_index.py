@@ -18,7 +18,7 @@ as it did before the index existed (same answers, slower). On PostgreSQL, once a
 A later SQLite migration that rebuilds ``customer`` (Alembic batch mode copies the table) drops its
 triggers; :func:`trigram_index` then reports no index (rather than a stale one) until they are recreated.
 
-Beside it, for queries of two characters (which have no trigram), ``customer_bigram`` (migration 0010) holds
+Beside it, for queries of two characters (which have no trigram), ``customer_bigram`` (migration 0013) holds
 every name's two-character pieces, one row per (tenant, piece, customer), on both databases; SQLite's
 triggers split names with the helper table ``gram_position``. :func:`bigram_index` says whether it is there.
 """

@@ -38,7 +38,7 @@ class FollowUp(SQLModel, table=True):
             postgresql_where=text("next_due_at IS NOT NULL AND done_at IS NULL AND deleted_at IS NULL"),
             sqlite_where=text("next_due_at IS NOT NULL AND done_at IS NULL AND deleted_at IS NULL"),
         ),
-        Index(  # a scope's open steps, reached through its customers (`today`; migration 0009)
+        Index(  # a scope's open steps, reached through its customers (`today`; migration 0012)
             "ix_followup_customer_open",
             "customer_id",
             "next_due_at",

@@ -16,16 +16,16 @@ The same table and the same query on both databases, kept current by triggers on
 
 Existing customers are indexed by the migration.
 
-Revision ID: 0010_sched_bigrams
-Revises: 0009_sched_scope
+Revision ID: 0013_sched_bigrams
+Revises: 0012_sched_scope
 Create Date: 2026-12-03 14:40:00.000000
 """
 from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0010_sched_bigrams'
-down_revision: str | None = '0009_sched_scope'
+revision: str = '0013_sched_bigrams'
+down_revision: str | None = '0012_sched_scope'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -10,8 +10,8 @@ holds only open rows (pending and sending), so it stays as small as the outbox's
 due steps through the rep's customers: before, it walked every open step of the tenant due before tonight
 (``ix_followup_open_due``) and dropped other owners' rows, or read each customer's whole contact history.
 
-Revision ID: 0009_sched_scope
-Revises: 0009_identity
+Revision ID: 0012_sched_scope
+Revises: 0011_zh
 Create Date: 2026-12-03 14:20:00.000000
 """
 from collections.abc import Sequence
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0009_sched_scope'
-down_revision: str | None = '0009_identity'
+revision: str = '0012_sched_scope'
+down_revision: str | None = '0011_zh'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
