@@ -204,7 +204,7 @@ def _in_tags_or_names(book: VisibleBook, *, query: str, limit: int) -> list[tupl
         statement = statement.where(candidates)
     matches = list(book.session.exec(statement).all())
     typed = pinyin_query(query)
-    if len(matches) < limit and typed.isascii() and typed.isalnum() and len(typed) >= 3:
+    if not matches and typed.isascii() and typed.isalnum() and len(typed) >= 3:  # one statement more, only then
         seen = {customer.id for customer, _ in matches}
         matches += [(c, 8) for c in _pinyin_inside(book, typed, limit) if c.id not in seen]
     return matches
