@@ -12,7 +12,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="fill an empty database with generated demo data",
         description="Generate teams, managers, reps in several time zones, customers with contacts (solar and "
         "lunar birthdays), two years of follow-ups and orders. The same seed gives the same data. It needs an "
-        "empty database: point CRM_DATA_DIR at a new folder (e.g. CRM_DATA_DIR=/tmp/crm-demo crmbot demo) and "
+        "empty database: point CRM_DATA_DIR at a new folder (e.g. CRM_DATA_DIR=~/crm-demo crmbot demo) and "
         "use the same CRM_DATA_DIR for `crmbot chat`. It prints a rep, a manager and an admin to log in as.",
     )
     parser.add_argument("--customers", type=int, default=2000, help="how many customers (default 2000)")

@@ -117,7 +117,7 @@ def _refuse_non_empty(conn, tenant: str) -> None:
         User.__table__.c.tenant == tenant, User.__table__.c.name == ADMIN_NAME)).first()
     if existing or admin is not None:
         raise DemoError(f"tenant {tenant!r} already has data ({existing} customers); generate the demo into an "
-                        "empty database: point CRM_DATA_DIR at a new folder, e.g. CRM_DATA_DIR=/tmp/crm-demo crmbot demo")
+                        "empty database: point CRM_DATA_DIR at a new folder, e.g. CRM_DATA_DIR=~/crm-demo crmbot demo")
 
 
 def _write_batch(conn, batch: list[DemoCustomer]) -> dict[str, int]:
