@@ -21,6 +21,7 @@ from bot.clock import FixedClock
 from bot.dispatcher import Bot
 from bot.importing import ImportOptions, ImportReport, import_customers
 from bot.messages import Incoming, Reply
+from bot.notifications.catalog import kind_title
 from bot.notifications.churn_features import all_churn_rows, churn_items, created_ordinals
 from bot.notifications.digest import digest_lines
 from bot.notifications.digest_data import gather_digest
@@ -144,7 +145,7 @@ class Ours:
             manager = session.get(User, manager_id)
             zone = ZoneInfo(manager.timezone or self.backend.settings.defaults.timezone)
             data = gather_digest(session, manager, period="daily", now=self.now, tz=zone)
-            return digest_lines(manager.language or "zh", data)
+            return digest_lines(manager.language or "zh", data, kind_title)
 
     def import_file(self, path: Path) -> ImportReport:
         """Import the CSV as the organisation's admin into a fresh database (organisation only)."""

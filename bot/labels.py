@@ -37,6 +37,7 @@ VALUE_LABELS_ZH: dict[str, dict[str, str]] = {
     "period": {"week": "本周", "month": "本月"},
     "where": {"here": "这里", "off": "关闭", "dm": "私聊"},
     "action": {"list": "列表", "all": "全部", "retry": "重试"},
+    "platform": {"console": "终端", "dingtalk": "钉钉", "slack": "Slack", "webhook": "Webhook"},
 }  # fmt: skip
 
 _CJK = re.compile(r"[\u3400-\u9fff]")

@@ -6,7 +6,8 @@ from bot.commands.spec import Arg, ArgKind, CommandSpec, ParsedCommand
 from bot.context import CommandContext
 from bot.errors import UserError
 from bot.messages import Reply
-from bot.notifications.dead_letters import list_dead_letters, retry_dead_letters
+from bot.notifications.catalog import kind_title, subject_title
+from bot.notifications.dead_letters import list_dead_letters, retry_dead_letters, why_dead
 from bot.render import Markdown
 
 RETRY_WORDS = frozenset({"retry", "重试", "重发"})
@@ -24,7 +25,10 @@ def _deadletters(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     if not letters:
         return Reply(text=ctx.t("notifications_deadletters:empty"))
     lines = [ctx.t("notifications_deadletters:heading", total=total, shown=len(letters))]
-    lines += [ctx.t("notifications_deadletters:line", letter=letter) for letter in letters]
+    lines += [ctx.t("notifications_deadletters:line", letter=letter, kind_title=kind_title(letter.kind, ctx.lang),
+                    subject_title=subject_title(letter.kind, ctx.lang), why=why_dead(letter.reason)[0],
+                    detail=why_dead(letter.reason)[1])
+              for letter in letters]
     lines.append(ctx.t("notifications_deadletters:hint"))
     return Reply(text=Markdown("\n".join(lines)))
 

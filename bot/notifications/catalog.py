@@ -82,6 +82,7 @@ class NotificationKind:
     render: NoticeRenderer
     templates: tuple[str, str]  # the message and its one-line (summary) form, ``file:macro``
     catch_up: CatchUp
+    titles: dict[str, str]  # what people call it, per language (digest, dead-letter lists): {"zh": …, "en": …}
 
 
 def in_transaction(label: str, statement: EnqueueStatement) -> Enqueue:
@@ -102,38 +103,48 @@ def _enqueue_churn(engine: Engine, clocks: ZoneClocks) -> int:
 
 
 _DIGESTS = in_transaction("digest", enqueue_digests)
-_RENDER_DIGEST = whole(render_digest)
+_RENDER_DIGEST = whole(lambda ctx, row: render_digest(ctx, row, kind_title))
 
 
 def _kind(name: str, subject: str, enqueue: Enqueue, render: NoticeRenderer, catch_up: CatchUp,
-          templates: tuple[str, str] | None = None) -> NotificationKind:
+          templates: tuple[str, str] | None = None, *, zh: str, en: str) -> NotificationKind:
     return NotificationKind(name, subject, enqueue, render,
-                            templates or (f"notifications:{name}", f"notifications:{name}_line"), catch_up)
+                            templates or (f"notifications:{name}", f"notifications:{name}_line"), catch_up,
+                            {"zh": zh, "en": en})
 
 
 KINDS: dict[str, NotificationKind] = {
     entry.name: entry
     for entry in (
         _kind(kinds.FOLLOWUP_DUE, "followup", in_transaction(kinds.FOLLOWUP_DUE, enqueue_followups_due),
-              render_followup_due, CatchUp.RECENT_DAYS),
+              render_followup_due, CatchUp.RECENT_DAYS,
+              zh="跟进到期", en="follow-up due"),
         _kind(kinds.REMINDER_DUE, "reminder", in_transaction(kinds.REMINDER_DUE, enqueue_reminders_due),
-              render_reminder_due, CatchUp.RECENT_DAYS),
+              render_reminder_due, CatchUp.RECENT_DAYS,
+              zh="提醒", en="reminder"),
         _kind(kinds.FOLLOWUP_OVERDUE, "followup",
               in_transaction(kinds.FOLLOWUP_OVERDUE, enqueue_followup_escalations),
-              render_followup_overdue, CatchUp.RECENT_DAYS),
+              render_followup_overdue, CatchUp.RECENT_DAYS,
+              zh="逾期升级", en="overdue escalation"),
         _kind(kinds.BIRTHDAY, "contact", in_transaction(kinds.BIRTHDAY, enqueue_birthdays),
-              render_birthday, CatchUp.SAME_DAY),
+              render_birthday, CatchUp.SAME_DAY,
+              zh="生日祝福", en="birthday greeting"),
         _kind(kinds.PAYMENT_OVERDUE, "order", in_transaction(kinds.PAYMENT_OVERDUE, enqueue_payments_overdue),
-              render_payment, CatchUp.RECENT_DAYS),
+              render_payment, CatchUp.RECENT_DAYS,
+              zh="逾期回款", en="overdue payment"),
         _kind(kinds.PAYMENT_ESCALATION, "order",
               in_transaction(kinds.PAYMENT_ESCALATION, enqueue_payment_escalations),
-              render_payment, CatchUp.RECENT_DAYS),
+              render_payment, CatchUp.RECENT_DAYS,
+              zh="回款升级", en="payment escalation"),
         _kind(kinds.DIGEST_DAILY, "manager", _DIGESTS, _RENDER_DIGEST, CatchUp.NEXT_DAY,
-              ("notifications_digest:title", "notifications_digest:summary_line")),
+              ("notifications_digest:title", "notifications_digest:summary_line"),
+              zh="日报", en="daily digest"),
         _kind(kinds.DIGEST_WEEKLY, "manager", _DIGESTS, _RENDER_DIGEST, CatchUp.NEXT_DAY,
-              ("notifications_digest:title", "notifications_digest:summary_line")),
+              ("notifications_digest:title", "notifications_digest:summary_line"),
+              zh="周报", en="weekly digest"),
         _kind(kinds.CHURN, "customer", Enqueue(kinds.CHURN, _enqueue_churn, hourly=True),
-              render_churn, CatchUp.SAME_WEEK),
+              render_churn, CatchUp.SAME_WEEK,
+              zh="流失预警", en="churn warning"),
     )
 }
 
@@ -192,6 +203,30 @@ def is_rollable(kind: str) -> bool:
     """Whether notices of `kind` may be rolled into a summary (digests are summaries already)."""
     entry = KINDS.get(kind)
     return entry.render.rollable if entry is not None else True
+
+
+SUBJECT_TITLES: dict[str, dict[str, str]] = {
+    "followup": {"zh": "跟进", "en": "follow-up"}, "reminder": {"zh": "提醒", "en": "reminder"},
+    "contact": {"zh": "联系人", "en": "contact"}, "order": {"zh": "订单", "en": "order"},
+    "manager": {"zh": "主管", "en": "manager"}, "customer": {"zh": "客户", "en": "customer"},
+}  # what a kind's `subject` is called in a reply; a new subject adds its line here
+
+
+def kind_title(kind: str, lang: str) -> str:
+    """What people call `kind` in `lang` (``生日祝福``, ``birthday greeting``); a kind nobody declares any
+    more (an old outbox row) is named neutrally rather than by its identifier."""
+    entry = KINDS.get(kind)
+    zh = lang.startswith("zh")
+    if entry is None:
+        return "通知" if zh else "notification"
+    return entry.titles["zh" if zh else "en"]
+
+
+def subject_title(kind: str, lang: str) -> str:
+    """What the subject of `kind` is called in `lang` (``联系人`` for a birthday greeting)."""
+    entry = KINDS.get(kind)
+    titles = SUBJECT_TITLES.get(entry.subject, {}) if entry else {}
+    return titles.get("zh" if lang.startswith("zh") else "en") or ("对象" if lang.startswith("zh") else "subject")
 
 
 def occasion_label(kind: str, subject_id: int, due_date: object) -> str:

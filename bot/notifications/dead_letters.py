@@ -8,6 +8,7 @@ the push went out) and ``deactivated:`` (the recipient was deactivated after it 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,11 +30,28 @@ class DeadLetter:
 
     id: int
     kind: str
+    subject_id: int
     occasion: str
     recipient: str
     attempts: int
     reason: str
     due_date: date
+
+
+_GAVE_UP = re.compile(r"gave up after \d+ attempts:")
+
+
+def why_dead(reason: str) -> tuple[str, str]:
+    """``(code, detail)``: why a letter is dead, for a reply to name in the reader's language (the stored
+    reason is the log's English). Codes: stale, obsolete, deactivated, permanent, gave_up, unroutable,
+    failed (anything else); the detail is the rest (the platform's own words for a refusal)."""
+    for prefix in (*SKIPPED_PREFIXES, "permanent:", "unroutable:"):
+        if reason.startswith(prefix):
+            return prefix[:-1], reason[len(prefix):].strip()
+    gave_up = _GAVE_UP.match(reason)
+    if gave_up:
+        return "gave_up", reason[gave_up.end():].strip()
+    return "failed", reason
 
 
 def _in_tenant(tenant: str):
@@ -59,7 +77,7 @@ def list_dead_letters(session: Session, *, tenant: str, include_skipped: bool = 
     ).all()
     total = session.execute(select(func.count()).select_from(OUTBOX).where(*where)).scalar_one()
     letters = [
-        DeadLetter(id=r[0], kind=r[1], occasion=occasion_label(r[1], r[2], r[3]), recipient=r[4], attempts=r[5],
+        DeadLetter(id=r[0], kind=r[1], subject_id=r[2], occasion=occasion_label(r[1], r[2], r[3]), recipient=r[4], attempts=r[5],
                    reason=r[6] or "", due_date=r[3])
         for r in rows
     ]

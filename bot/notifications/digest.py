@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import select
 
@@ -14,9 +14,14 @@ from bot.render import Markdown, t
 from bot.text.paging import paginate
 from storage.models import DigestSubscription, User
 
+KindTitle = Callable[[str, str], str]  # (kind, lang) -> what people call it; the catalog's `kind_title`
 
-def render_digest(ctx: RenderContext, row: ClaimedNotification) -> Notice:
-    """The digest `row` stands for, gathered now, as one or more pages (never rolled into a summary)."""
+
+def render_digest(ctx: RenderContext, row: ClaimedNotification, kind_title: KindTitle) -> Notice:
+    """The digest `row` stands for, gathered now, as one or more pages (never rolled into a summary).
+
+    `kind_title` names the kinds of dead and skipped notices; the catalog passes its own (it imports this
+    module, so it cannot be imported from here)."""
     period = "weekly" if row.kind == kinds.DIGEST_WEEKLY else "daily"
     manager = ctx.session.get(User, row.subject_id)
     if manager is None or manager.deactivated_at is not None:
@@ -29,7 +34,7 @@ def render_digest(ctx: RenderContext, row: ClaimedNotification) -> Notice:
     if enabled is False:
         raise ObsoleteNotification(f"{period} digest turned off")
     data = gather_digest(ctx.session, manager, period=period, now=ctx.now, tz=ctx.recipient.tz)
-    pages = paginate(lambda page, pages: _title(ctx, data, page, pages), digest_lines(ctx.lang, data),
+    pages = paginate(lambda page, pages: _title(ctx, data, page, pages), digest_lines(ctx.lang, data, kind_title),
                      limit=ctx.page_chars)
     replies = tuple(ctx.reply(page) for page in pages)
     line = t("notifications_digest:summary_line", ctx.lang, period=period, day=data.end.isoformat())
@@ -41,8 +46,8 @@ def _title(ctx: RenderContext, data: DigestData, page: int, pages: int) -> str:
              end=data.end.isoformat(), page=page, pages=pages)
 
 
-def digest_lines(lang: str, data: DigestData) -> list[str]:
-    """The digest body, one markdown line per entry (headings are lines too)."""
+def digest_lines(lang: str, data: DigestData, kind_title: KindTitle) -> list[str]:
+    """The digest body, one markdown line per entry (headings are lines too); `kind_title` names kinds."""
 
     def say(key: str, **params: object) -> Markdown:
         return t(f"notifications_digest:{key}", lang, **params)
@@ -65,7 +70,7 @@ def digest_lines(lang: str, data: DigestData) -> list[str]:
          (say("birthday_line", contact=contact, customer=customer, day=day.isoformat())
           for contact, customer, day in data.birthdays.items)),
         ("dead_heading", data.dead_letters,
-         (say("dead_line", id=i, kind=kind, recipient=who, reason=reason)
+         (say("dead_line", id=i, kind_title=kind_title(kind, lang), recipient=who, reason=reason)
           for i, kind, who, reason in data.dead_letters.items)),
     ]
     if data.deactivated_books.total:  # only when someone's book waits for a handover
@@ -81,6 +86,6 @@ def digest_lines(lang: str, data: DigestData) -> list[str]:
             lines.append(say("more", count=hidden))
     if data.skipped:  # not failures, but nothing goes unsent without the manager hearing of it
         lines.append(say("skipped_heading", count=sum(n for _, _, n in data.skipped)))
-        lines += [say("skipped_line", kind=kind, why=why, count=n) for kind, why, n in data.skipped]
+        lines += [say("skipped_line", kind_title=kind_title(kind, lang), why=why, count=n) for kind, why, n in data.skipped]
     return lines
 

@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from bot.errors import report_error
 from bot.messages import Reply, Target
 from bot.notifications import kinds
-from bot.notifications.catalog import SubjectKey, check, is_rollable, load_subjects, render_loaded
+from bot.notifications.catalog import SubjectKey, check, is_rollable, kind_title, load_subjects, render_loaded
 from bot.notifications.claim import ClaimedNotification
 from bot.notifications.notices import ObsoleteNotification, RenderContext
 from bot.notifications.routing import Recipient, UnroutableError, channel_target, dm_targets, load_recipients
@@ -219,7 +219,8 @@ def _summary(
         return None
     if rest:
         lines.append(t("notifications:summary_rest", lang, count=sum(rest.values()),
-                       kinds=sorted(rest.items(), key=lambda kind_count: (-kind_count[1], kind_count[0]))))
+                       kinds=[(kind_title(kind, lang), n) for kind, n in
+                              sorted(rest.items(), key=lambda kind_count: (-kind_count[1], kind_count[0]))]))
     limit = page_chars_for(target.platform, senders.get(target.platform))
     pages = paginate(lambda page, pages: _summary_title(lang, len(rows), page, pages), lines, limit=limit)
     public = kinds.audience_user_id(audience) is None

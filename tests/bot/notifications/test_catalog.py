@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
 from bot.notifications import kinds
-from bot.notifications.catalog import KINDS, CatchUp, Enqueue, enqueue_steps, occasion_label
+from bot.notifications.catalog import (
+    KINDS,
+    SUBJECT_TITLES,
+    CatchUp,
+    Enqueue,
+    enqueue_steps,
+    kind_title,
+    occasion_label,
+)
 from bot.render import LANGUAGES, has_message
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -41,6 +50,10 @@ def test_each_entry_is_complete(name):
     assert callable(entry.render)
     assert isinstance(entry.catch_up, CatchUp)
     assert len(entry.templates) == 2
+    assert set(entry.titles) == {"zh", "en"}, f"{name}: titles need zh and en"
+    assert re.search(r"[\u3400-\u9fff]", entry.titles["zh"]), f"{name}: its zh title must be Chinese"
+    assert kind_title(name, "zh") == entry.titles["zh"] and kind_title(name, "en") == entry.titles["en"]
+    assert entry.subject in SUBJECT_TITLES, f"{name}: name its subject {entry.subject!r} in SUBJECT_TITLES"
     for lang in LANGUAGES:
         missing = [key for key in entry.templates if not has_message(key, lang)]
         assert missing == [], f"{name}: no {missing} in {lang}"

@@ -34,7 +34,17 @@ def test_an_admin_lists_dead_letters_with_their_reason(world, chat):
     out = chat.user("root").say("deadletters")
 
     assert "Undelivered notifications (1)" in out
-    assert f"#{outbox_id} followup_due → alice" in out and "permanent: not_in_channel" in out
+    assert f"#{outbox_id} follow-up due → alice" in out and "permanent: not_in_channel" in out
+
+
+def test_a_chinese_admin_reads_the_kind_occasion_and_reason_in_chinese(world, chat):
+    outbox_id = failed_push(world)
+    world.user("root", tz=SH, lang="zh", role="admin")
+
+    out = chat.user("root").say("死信")
+
+    assert f"#{outbox_id} 跟进到期 → alice · 跟进 #1（2026-11-18）· 尝试 1 次 · 平台拒绝：not_in_channel" in out
+    assert "followup" not in out and "permanent" not in out
 
 
 def test_retry_queues_a_dead_letter_again_and_the_next_tick_delivers_it(world, chat):

@@ -63,7 +63,7 @@ def test_a_long_summary_lists_the_first_lines_and_counts_the_rest_per_kind(world
     [summary] = world.sender.to("alice")
     assert f"{SUMMARY_LINES + 10} notifications" in summary.text  # the done step is not among them
     assert sum(f"step A{n} (" in summary.text for n in range(SUMMARY_LINES + 10)) == SUMMARY_LINES
-    assert "and 10 more: 10 follow-ups due" in summary.text
+    assert "and 10 more: 10 × follow-up due" in summary.text
     assert len(delivered(report)) == SUMMARY_LINES + 10
     statuses = {row.subject_id: row.status for row in world.outbox()}
     assert statuses.pop(done) == "dead" and set(statuses.values()) == {"sent"}
