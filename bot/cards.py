@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, or_, select
 
+from bot.actions import button
 from bot.calendar.churn import ChurnAssessment, assess_churn, explain_churn
 from bot.context import CommandContext
 from bot.messages import Card, CardAction, CardField
@@ -70,14 +71,8 @@ def customer_card(ctx: CommandContext, customer: Customer, *, shared: bool = Fal
 
 
 def card_actions(ctx: CommandContext, customer: Customer) -> tuple[CardAction, ...]:
-    """The buttons every card carries; each runs an ordinary command as the clicking user."""
-    ref = f"#{customer.id}"
-    return (
-        CardAction("log", ctx.t("action_log"), f"log {ref} ", style="primary"),
-        CardAction("done", ctx.t("action_done"), f"done {ref}"),
-        CardAction("snooze", ctx.t("action_snooze"), f"snooze {ref} 1d"),
-        CardAction("details", ctx.t("action_details"), f"show {ref}"),
-    )
+    """The buttons every card carries; each is a declared action (`bot.actions`) run as the clicking user."""
+    return tuple(button(ctx.lang, action, customer=customer.id) for action in ("log", "done", "snooze", "details"))
 
 
 def _next_step(ctx: CommandContext, customer: Customer) -> str:

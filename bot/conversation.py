@@ -84,13 +84,16 @@ def _known_user(session: Session, platform: str, workspace: str, user_id: str) -
 
 
 def user_language(bot: Bot, platform: str, workspace: str, user_id: str, hint: str = "") -> str:
-    """The user's chosen language, else the language of ``hint`` text, else the configured default."""
+    """The user's chosen language, else the language of ``hint`` (text they typed), else the language they
+    typed last, else the configured default. A click has no hint: it never says what language someone speaks."""
     with Session(bot.engine) as session:
         user = _known_user(session, platform, workspace, user_id)
     if user is not None and user.language:
         return pick_language(user.language)
     if hint.strip():
         return guess_language(hint)
+    if user is not None and user.last_language:
+        return pick_language(user.last_language)
     return pick_language(bot.settings.defaults.language)
 
 

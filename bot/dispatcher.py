@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot import threads
+from bot import actions, threads
 from bot.clock import Clock, SystemClock
 from bot.commands import default_registry
 from bot.commands.parser import ParseEnv, ParseError, command_word, parse, split_command
@@ -105,7 +105,7 @@ class Bot:
             return self._handle(incoming)
 
     def _handle(self, incoming: Incoming) -> list[Reply]:
-        incoming = _storable_identity(incoming)
+        incoming = _as_command(_storable_identity(incoming))
 
         thread_customer: int | None = None
         if threads.is_thread_reply(incoming):
@@ -224,6 +224,8 @@ class Bot:
         )
         # No savepoint (two statements on every command): a user error leaves the whole transaction instead.
         try:
+            if actions.is_stale(incoming.text):
+                raise UserError("stale_action")
             parsed = parse(incoming.text, self.registry, env)
             if isinstance(parsed, ParseError):
                 return [self._parse_error_reply(ctx, parsed)], []
@@ -307,6 +309,16 @@ def _storable_identity(incoming: Incoming) -> Incoming:
     changed = {name: storable(value) for name in fields
                if isinstance(value := getattr(incoming, name), str) and storable(value) != value}
     return replace(incoming, **changed) if changed else incoming
+
+
+def _as_command(incoming: Incoming) -> Incoming:
+    """A click (an encoded `bot.actions` value, on a button or in a quick link's message) as the command it
+    runs; nobody typed it, so it says nothing about the clicker's language. Other input is left as it is."""
+    action = actions.find(incoming.text)
+    if action is None:
+        return incoming
+    kind = incoming.kind if incoming.kind in _NOT_TYPED else InboundKind.BUTTON
+    return replace(incoming, text=actions.command_text(action), kind=kind)
 
 
 def _one_user(session: Session, asker: User, ref: str, platform: str) -> User:

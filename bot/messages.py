@@ -16,7 +16,7 @@ class InboundKind:
 
     MESSAGE = "message"  # typed in a DM or a mention
     COMMAND = "command"  # a slash command
-    BUTTON = "button"  # a card button or menu: `text` is the action's command
+    BUTTON = "button"  # a card button or menu: `text` is the click's value (`bot.actions`)
     FORM = "form"  # a submitted form, turned into the command it stands for
     THREAD_REPLY = "thread_reply"  # a reply in a thread (`thread` is its root): logged on a shared card
     SHORTCUT = "shortcut"  # a message shortcut: `text` is the command it runs
@@ -58,12 +58,20 @@ class CardField:
 
 @dataclass(frozen=True)
 class CardAction:
-    """A button: clicking it runs `command` (the same text a user could type) as the clicking user."""
+    """A button. Clicking it sends back `value` (an encoded `bot.actions.ActionRef`, language-neutral), which
+    the core runs as the clicking user; `command` is the same command as the person would type it, shown
+    where a platform has no buttons. Build one with `bot.actions.button`."""
 
-    action_id: str  # stable id: "log", "done", "snooze", "details"
+    action_id: str  # the declared action's id: "log", "done", "snooze", "details", …
     label: str
     command: str
     style: str | None = None  # "primary" | "danger" | None
+    value: str = ""  # what a click carries; empty on hand-made cards, whose clicks carry `command`
+
+    @property
+    def click_value(self) -> str:
+        """What a platform should make a click send back to the core."""
+        return self.value or self.command.strip()
 
 
 @dataclass(frozen=True)

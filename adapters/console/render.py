@@ -20,7 +20,7 @@ def plain(text: str) -> str:
 
 def render_card(card: Card) -> str:
     """A card as an indented text block."""
-    lines = [f"┌ {plain(card.title)} {card.subtitle}".rstrip()]
+    lines = [f"┌ {plain(card.title)} {card.subtitle}".rstrip()]  # "┌" alone: a bare row of buttons
     for field in card.fields:
         lines.append(f"│ {plain(field.label)}: {plain(field.value)}")
     for heading, body in card.sections:

@@ -108,15 +108,20 @@ def plain_title(text: str, limit: int = MAX_TITLE_CHARS) -> str:
 
 
 def quick_link(action: CardAction) -> str:
-    """A `dtmd://` link that makes the DingTalk client send `action.command` back as the clicking user."""
-    command = action.command.strip()
+    """A `dtmd://` link that makes the DingTalk client send the click back as the clicking user.
+
+    The message it sends is the button's label followed by the action's encoded value (``完成 ⟦done?customer=12⟧``):
+    the person sees what they clicked, the core reads only the value, so the click is the same in any language.
+    """
+    sent = f"{unescape_md(action.label)} {action.value}" if action.value else action.command.strip()
     label = to_dingtalk(action.label).replace("\n", " ")
-    return f"[{label}]({QUICK_LINK_BASE}{quote(command, safe='')})"
+    return f"[{label}]({QUICK_LINK_BASE}{quote(sent, safe='')})"
 
 
 def render_card(card: Card, *, quick_actions: bool) -> str:
     """The customer card as a markdown block: title, key fields, sections, and (in DMs) quick-action links."""
-    blocks = [f"### {plain_to_dingtalk(f'{card.title} {card.subtitle}'.strip())}"]
+    heading = f"{card.title} {card.subtitle}".strip()
+    blocks = [f"### {plain_to_dingtalk(heading)}"] if heading else []  # a bare row of buttons has no heading
     if card.fields:
         blocks.append("\n".join(f"- **{to_dingtalk(f.label)}**: {to_dingtalk(f.value)}" for f in card.fields))
     for title, body in card.sections:

@@ -72,15 +72,16 @@ def text_blocks(markdown: str) -> list[dict[str, Any]]:
 
 
 def button(action: CardAction) -> dict[str, Any] | None:
-    """A button that runs ``action.command``; None when the command cannot fit in a button value."""
-    if len(action.command) > BUTTON_VALUE_LIMIT:
-        log.warning("button %s dropped: command longer than %d characters", action.action_id, BUTTON_VALUE_LIMIT)
+    """A button whose ``value`` is the click's value (an encoded `bot.actions` action); None when it cannot fit."""
+    value = action.click_value
+    if len(value) > BUTTON_VALUE_LIMIT:
+        log.warning("button %s dropped: value longer than %d characters", action.action_id, BUTTON_VALUE_LIMIT)
         return None
     element: dict[str, Any] = {
         "type": "button",
         "action_id": f"{ACTION_PREFIX}{action.action_id}"[:255],
         "text": plain_object(to_plain(action.label), BUTTON_TEXT_LIMIT),
-        "value": action.command,
+        "value": value,
     }
     if action.style in ("primary", "danger"):
         element["style"] = action.style

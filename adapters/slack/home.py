@@ -3,7 +3,7 @@
 The day itself is the core's `today` answer run as that person (so its wording, language, time zone and
 access rules are the core's), drawn with the same Block Kit builders as chat answers. Below it, every
 customer on the agenda (`bot.services.agenda`) gets a row with a menu — done, snooze, log a follow-up,
-details — whose options are ordinary commands, run as the person who picks them. Cut to 100 blocks.
+details — whose options are declared actions (`bot.actions`), run as the person who picks them. Cut to 100 blocks.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from adapters.slack.blocks import (
 )
 from adapters.slack.mrkdwn import to_mrkdwn, to_plain
 from adapters.slack.texts import say
+from bot import actions
 from bot.dispatcher import Bot
 from bot.messages import Incoming, Reply
-from bot.render import escape_md, t
+from bot.render import escape_md
 from bot.services.agenda import Agenda
 
 TODAY_COMMAND = {"en": "today", "zh": "今天"}
@@ -56,9 +57,8 @@ def agenda_customers(agenda: Agenda) -> list[tuple[int, str]]:
 
 def _item_row(customer_id: int, name: str, lang: str) -> dict[str, Any]:
     ref = f"#{customer_id}"
-    commands = (("action_done", f"done {ref}"), ("action_snooze", f"snooze {ref} 1d"),
-                ("action_log", f"log {ref}"), ("action_details", f"show {ref}"))
-    options = [{"text": plain_object(to_plain(t(label, lang)), 75), "value": command} for label, command in commands]
+    menu = [actions.button(lang, action, customer=customer_id) for action in ("done", "snooze", "log", "details")]
+    options = [{"text": plain_object(to_plain(item.label), 75), "value": item.value} for item in menu]
     return {
         "type": "section",
         "text": mrkdwn_object(to_mrkdwn(f"**{escape_md(name)}** {ref}")),
@@ -69,9 +69,9 @@ def _item_row(customer_id: int, name: str, lang: str) -> dict[str, Any]:
 def home_view(replies: list[Reply], agenda: Agenda | None, lang: str) -> dict[str, Any]:
     """The Home tab view: title, quick buttons, the day, then a menu per customer on it."""
     buttons = [
-        {"type": "button", "action_id": HOME_NEW_ACTION, "value": "new", "style": "primary",
+        {"type": "button", "action_id": HOME_NEW_ACTION, "value": actions.ref("new").encode(), "style": "primary",
          "text": plain_object(to_plain(say("home_new", lang)), 75)},
-        {"type": "button", "action_id": HOME_HELP_ACTION, "value": "help",
+        {"type": "button", "action_id": HOME_HELP_ACTION, "value": actions.ref("help").encode(),
          "text": plain_object(to_plain(say("home_help", lang)), 75)},
     ]
     blocks: list[dict[str, Any]] = [

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.actions import button, command_text, ref
 from bot.cards import customer_card
 from bot.commands.fields import CUSTOMER_OPTIONS, FORCE_OPTION, customer_values
-from bot.commands.spec import Arg, ArgKind, CommandSpec, ParsedCommand
+from bot.commands.spec import Arg, ArgKind, CommandSpec, Option, ParsedCommand
 from bot.context import CommandContext
 from bot.errors import UserError
 from bot.events import CustomerChanged
 from bot.labels import describe_changes, value_label
-from bot.messages import Reply
+from bot.messages import Card, Reply
 from bot.render import Markdown
 from bot.services.customers import find_duplicates, search_customers, search_keys
 from storage.models import Customer
+
+FIND_PAGE_SIZE = 10
+# Matches are counted up to here (a page of the search each time); past it the answer says "100 or more".
+FIND_COUNT_LIMIT = 100
 
 TRACKED = ("name", "phone", "email", "kind", "industry", "region", "address", "source", "tags", "tier",
            "stage", "notes", "timezone", "owner_id", "team_id")
@@ -77,11 +82,27 @@ def _force_command(cmd: ParsedCommand) -> str:
 
 
 def _find(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
+    """One page of matches, how many matched in all (counted up to `FIND_COUNT_LIMIT`), and a Next button."""
     query = cmd.get("query")
-    customers = search_customers(ctx.session, user=ctx.user, query=query, limit=10)
-    if not customers:
+    page = cmd.get("page") or 1
+    if page < 1:
+        raise UserError("bad_number", name="page", value=page)
+    found = search_customers(ctx.session, user=ctx.user, query=query, limit=FIND_COUNT_LIMIT)
+    if not found:
         return Reply(text=ctx.t("no_results", query=query), ok=False)
-    return Reply(text=ctx.render("find_results", query=query, customers=customers, now=ctx.now, tz=ctx.tz))
+    pages = -(-len(found) // FIND_PAGE_SIZE)
+    if page > pages:
+        raise UserError("page_past_end", page=page, pages=pages)
+    first = (page - 1) * FIND_PAGE_SIZE
+    shown = found[first : first + FIND_PAGE_SIZE]
+    more = page < pages
+    text = ctx.render("find_results", query=query, customers=shown, now=ctx.now, tz=ctx.tz, total=len(found),
+                      capped=len(found) >= FIND_COUNT_LIMIT, first=first + 1, last=first + len(shown),
+                      page=page, next=command_text(ref("find_page", query=query, page=page + 1), ctx.lang) if more else "")
+    if not more:
+        return Reply(text=text)
+    next_page = button(ctx.lang, "find_page", query=query, page=page + 1)
+    return Reply(text=text, card=Card(title="", actions=(next_page,)))
 
 
 def _show(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
@@ -153,7 +174,8 @@ SPECS = (
         summary={"en": "search by name, pinyin initials, phone, email or tag", "zh": "按名称、拼音首字母、电话、邮箱或标签搜索"},
         handler=_find,
         args=(Arg("query", ArgKind.TEXT, max_length=200),),
-        examples=("find acme", "查找 albb", "find 13800138000"),
+        options=(Option("page", ArgKind.INT, aliases=("页", "第")),),
+        examples=("find acme", "查找 albb", "find 13800138000", "find acme page:2", "查找 阿里 页:2"),
         writes=False,
     ),
     CommandSpec(

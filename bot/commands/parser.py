@@ -209,9 +209,14 @@ def _is_option(word: Word, spec: CommandSpec) -> bool:
 
 
 def _looks_like_field(key: str, spec: CommandSpec) -> bool:
-    # Only commands that take options treat an unknown key as a mistake; elsewhere "note: …" is just text.
-    has_text = any(a.kind is ArgKind.TEXT for a in spec.args)
-    return bool(spec.options) and not has_text
+    """Whether an unknown ``key:value`` word is a mistake to name rather than part of the line.
+
+    On every command it is, so that ``new Foo birthday:1990-01-01`` is refused instead of creating a customer
+    called "Foo birthday:1990-01-01"; the exception is a command that ends in free text typed as is (a
+    follow-up note, a reminder), where "客户说：下周签" is what the person wrote. Quoted words, clock times
+    and addresses are never keys (`split_key_value`).
+    """
+    return not any(a.kind is ArgKind.TEXT and a.verbatim for a in spec.args)
 
 
 def _field_names(spec: CommandSpec) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from bot.actions import learn_command_words
 from bot.commands.spec import CommandSpec
 
 
@@ -24,6 +25,8 @@ class CommandRegistry:
                 raise ValueError(f"command word {word!r} is used twice")
             self._by_word[key] = spec
         self._specs.append(spec)
+        # Buttons show the command as each language types it (`bot.actions.command_text`).
+        learn_command_words(spec.name, {"en": spec.word("en"), "zh": spec.word("zh")})
 
     def lookup(self, word: str) -> CommandSpec | None:
         """The spec for a command word, or None."""

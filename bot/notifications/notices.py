@@ -19,9 +19,10 @@ from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from bot.actions import button
 from bot.calendar.birthdays import Birthday, age_on, format_birthday
 from bot.calendar.churn import explain_churn
-from bot.messages import Card, CardAction, Reply
+from bot.messages import Card, Reply
 from bot.notifications import kinds
 from bot.notifications.claim import ClaimedNotification
 from bot.notifications.digest_data import format_amount
@@ -87,14 +88,14 @@ class RenderContext:
         ref = f"#{customer_id}"
         actions = []
         if done:
-            actions.append(CardAction("done", self.t("action_done"), f"done {ref}", style="primary"))
+            actions.append(button(self.lang, "done", customer=customer_id, style="primary"))
         if snooze:
-            actions.append(CardAction("snooze", self.t("action_snooze"), f"snooze {ref} 1d"))
+            actions.append(button(self.lang, "snooze", customer=customer_id))
         if pause:
-            actions.append(CardAction("snooze", self.t("action_pause"), f"snooze {ref}"))
+            actions.append(button(self.lang, "pause", customer=customer_id))
         if log:
-            actions.append(CardAction("log", self.t("action_log"), f"log {ref} "))
-        actions.append(CardAction("details", self.t("action_show"), f"show {ref}"))
+            actions.append(button(self.lang, "log", customer=customer_id))
+        actions.append(button(self.lang, "details", customer=customer_id, label=self.t("action_show")))
         return Card(title=name, subtitle=ref, actions=tuple(actions), customer_id=customer_id)
 
 

@@ -1,6 +1,6 @@
 """Listeners for clicks and forms: card / Home buttons, and the two modals' submissions.
 
-Buttons carry a command in their ``value`` and run it as the person who clicked (never as whoever posted
+Buttons carry a declared action in their ``value`` (`bot.actions`) and run it as the person who clicked (never as whoever posted
 the card), so the core's access rules decide what the click may do. A modal submission is checked inline
 (``response_action: errors``) and then run as its command, also as the submitter. Slack gets its answer
 within 3 s: a submission that takes longer is acknowledged and finished in the background.
@@ -33,6 +33,7 @@ from adapters.slack.modals import (
     read_new_customer_form,
 )
 from adapters.slack.texts import say
+from bot import actions
 from bot.conversation import likely_duplicates, local_today
 from bot.messages import InboundKind, Incoming, Reply
 from bot.render import Markdown, escape_md, t
@@ -75,15 +76,17 @@ def register(app: App, adapter: SlackAdapter) -> None:
     def on_button(ack: Ack, body: dict[str, Any], respond: Respond | None) -> None:
         ack()
         action = (body.get("actions") or [{}])[0]
-        # Buttons carry the command in `value`; menus (the Home tab's overflow) in the selected option.
+        # Buttons carry the click's value in `value`; menus (the Home tab's overflow) in the selected option.
         command = str(action.get("value") or (action.get("selected_option") or {}).get("value") or "")
         team_id, user_id = team_of(body), (body.get("user") or {}).get("id", "")
         container = body.get("container") or {}
         channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
-        shortcut = adapter.modal_shortcut(command)
+        clicked = actions.find(command)
+        shortcut = adapter.modal_shortcut(actions.command_text(clicked) if clicked else command)
         if shortcut is not None:
+            # A declared action says nothing of the clicker's language; an old button's command text might.
             adapter.open_modal(shortcut, trigger_id=body.get("trigger_id", ""), team_id=team_id, user_id=user_id,
-                               channel=channel, hint=command)
+                               channel=channel, hint="" if clicked else command)
             return
         from_home = (body.get("view") or {}).get("type") == "home"
         message_id = f"action:{user_id}:{action.get('action_ts', body.get('trigger_id', ''))}"

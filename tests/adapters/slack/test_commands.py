@@ -27,7 +27,8 @@ def test_commands_in_english_and_chinese_answer_only_the_asker_with_a_valid_card
     assert "+8613800138000" in payload_text(created["blocks"])  # the asker sees the details
     buttons = [b for b in created["blocks"] if b["type"] == "actions"][0]["elements"]
     assert [(b["text"]["text"], b["value"]) for b in buttons] == [
-        ("Log follow-up", "log #1 "), ("Done", "done #1"), ("Snooze", "snooze #1 1d"), ("Details", "show #1")]
+        ("Log follow-up", "⟦log?customer=1⟧"), ("Done", "⟦done?customer=1⟧"), ("Snooze", "⟦snooze?customer=1⟧"),
+        ("Details", "⟦details?customer=1⟧")]  # action ids and arguments, never command text
 
     _, hook = slack.command("新建 阿里巴巴 电话:13900139000", user=BOB)
     chinese = slack.answers(hook)[0]

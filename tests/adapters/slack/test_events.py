@@ -21,10 +21,11 @@ def test_opening_the_home_tab_shows_my_day_with_a_menu_per_customer(slack):
     assert "My day" in text and "send the quote" in text
     menu = [b for b in home["blocks"] if b.get("accessory", {}).get("type") == "overflow"]
     assert len(menu) == 1 and "*Acme Trading* #1" in menu[0]["text"]["text"]
-    assert [o["value"] for o in menu[0]["accessory"]["options"]] == ["done #1", "snooze #1 1d", "log #1", "show #1"]
+    assert [o["value"] for o in menu[0]["accessory"]["options"]] == [
+        "⟦done?customer=1⟧", "⟦snooze?customer=1⟧", "⟦log?customer=1⟧", "⟦details?customer=1⟧"]
 
 
-def test_picking_done_in_the_home_menu_runs_it_and_redraws_the_home_tab(slack):
+def test_a_home_menu_posted_before_actions_existed_still_runs_its_command(slack):
     slack.answers(slack.command("new Acme Trading")[1])
     slack.answers(slack.command("log Acme called next:today 18:00 send the quote")[1])
     home = {"id": "VHOME", "type": "home", "team_id": "T111"}
