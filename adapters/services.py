@@ -33,3 +33,12 @@ def scheduler_service(runtime: Runtime) -> Service:
     from adapters.scheduling import SchedulerService
 
     return SchedulerService(runtime)
+
+
+def web_service(runtime: Runtime, services: list[Service]) -> Service | None:
+    """The standalone HTTP server for the public pages, unless a listener in `services` serves HTTP already."""
+    if any(getattr(service, "serves_http", False) for service in services):
+        return None
+    from adapters.web.service import WebService
+
+    return WebService(runtime)

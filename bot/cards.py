@@ -13,6 +13,7 @@ from bot.calendar.churn import ChurnAssessment, assess_churn, explain_churn
 from bot.context import CommandContext
 from bot.messages import Card, CardAction, CardField
 from bot.render import Markdown, escape_md
+from bot.services.surveys import satisfaction_summary
 from bot.text.when import When, format_when
 from storage.models import Contact, Customer, FollowUp, Order, User
 
@@ -43,6 +44,9 @@ def customer_card(ctx: CommandContext, customer: Customer, *, shared: bool = Fal
         fields.append(CardField(ctx.t("label_tags"), escape_md(", ".join(tags))))
     fields.append(CardField(ctx.t("label_next"), _next_step(ctx, customer)))
     fields.append(CardField(ctx.t("label_last_contact"), _last_contact(ctx, customer)))
+    satisfaction = _satisfaction(ctx, customer)
+    if satisfaction:
+        fields.append(CardField(ctx.t("surveys:card_label"), satisfaction))
 
     history = _history(session, customer, today=ctx.today)
     sections: list[tuple[str, str]] = [(ctx.t("label_followups"), _recent_followups(ctx, history.recent))]
@@ -84,6 +88,14 @@ def _next_step(ctx: CommandContext, customer: Customer) -> str:
     if customer.next_followup_at < ctx.now:
         text += f" ({ctx.t('overdue')})"
     return text
+
+
+def _satisfaction(ctx: CommandContext, customer: Customer) -> str | None:
+    summary = satisfaction_summary(ctx.session, customer.id)
+    if summary is None:
+        return None
+    return ctx.t("surveys:card_value", latest=summary.latest, top=summary.top, previous=summary.previous,
+                 when=summary.answered_at.astimezone(ctx.tz).strftime("%Y-%m-%d"))
 
 
 def _last_contact(ctx: CommandContext, customer: Customer) -> str:

@@ -24,7 +24,8 @@ FIELD_LABELS_ZH: dict[str, str] = {
     "birthday_month": "生日", "birthday_day": "生日", "birthday_year": "出生年份",
     "birthday_is_lunar": "农历", "birthday_is_leap_month": "闰月", "tier_manual": "手动等级",
     "snoozed_until": "暂停至", "deleted_at": "删除时间", "updated_at": "更新时间", "what": "客户或用户",
-    "page": "页",
+    "page": "页", "contact": "联系人", "points": "积分", "reason": "原因", "keep": "保留的客户",
+    "drop": "并入的客户",
 }  # fmt: skip
 
 VALUE_LABELS_ZH: dict[str, dict[str, str]] = {
@@ -32,7 +33,7 @@ VALUE_LABELS_ZH: dict[str, dict[str, str]] = {
     "stage": {"lead": "线索", "first_purchase": "首次购买", "repeat": "复购", "loyal": "忠诚",
               "at_risk": "有流失风险", "churned": "已流失"},
     "kind": {"company": "公司", "person": "个人", "call": "电话", "visit": "拜访", "message": "消息",
-             "email": "邮件", "meeting": "会议", "note": "备注", "daily": "每日", "weekly": "每周"},
+             "email": "邮件", "meeting": "会议", "note": "备注", "survey": "调查", "daily": "每日", "weekly": "每周"},
     "lang": {"zh": "中文", "en": "英文"},
     "period": {"week": "本周", "month": "本月"},
     "where": {"here": "这里", "off": "关闭", "dm": "私聊"},

@@ -233,6 +233,43 @@ class SchedulerSettings(BaseModel):
         return value
 
 
+class HttpSettings(BaseModel):
+    """The bot's own HTTP server (Slack events, health, metrics, survey pages).
+
+    `host` / `port` override ``http_host`` / ``http_port``; `public_url` is the address customers reach the
+    server at (behind a proxy: ``https://crm.example.com``), used for survey links.
+    """
+
+    host: str | None = None
+    port: int | None = Field(None, ge=0, le=65535)
+    public_url: str | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        url = value.strip().rstrip("/")
+        if not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", url):
+            raise ValueError("expected an http(s) address such as https://crm.example.com")
+        return url
+
+
+class SurveySettings(BaseModel):
+    """Satisfaction surveys: the scale asked, when a score alerts, how long a link stays valid."""
+
+    scale: Literal["five", "nps"] = "five"
+    # A score at or below this alerts the owner and their manager (unset: 2 on the 1–5 scale, 6 for NPS).
+    low_score: int | None = Field(None, ge=0, le=10)
+    expire_days: int = Field(30, ge=1, le=365)
+
+    def low_threshold(self, scale: str) -> int:
+        """The alert threshold for answers on `scale`."""
+        if self.low_score is not None:
+            return self.low_score
+        return 6 if scale == "nps" else 2
+
+
 class Settings(BaseSettings):
     """Everything crmbot reads at start-up."""
 
@@ -255,6 +292,8 @@ class Settings(BaseSettings):
         description="maps a platform workspace ('slack:T123', 'dingtalk:corp1') to a shared tenant name",
     )
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    surveys: SurveySettings = Field(default_factory=SurveySettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     dingtalk: DingTalkSettings = Field(default_factory=DingTalkSettings)
     # Settings of further platform adapters, by platform name: ``[platforms.webhook] secret = "…"`` or
@@ -332,6 +371,15 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _merge_http_section(self) -> Settings:
+        # `[http] port` and `http_port` name the same thing; the section wins when both are set.
+        if self.http.host:
+            self.http_host = self.http.host
+        if self.http.port is not None:
+            self.http_port = self.http.port
+        return self
+
+    @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
         if self.env == "development":
             return self
@@ -377,6 +425,11 @@ class Settings(BaseSettings):
     @property
     def dingtalk_enabled(self) -> bool:
         return bool(self.dingtalk.client_id and self.dingtalk.client_secret)
+
+    @property
+    def public_base_url(self) -> str:
+        """Where customers reach the HTTP server: ``http.public_url``, else the bound host and port."""
+        return self.http.public_url or f"http://{self.http_host}:{self.http_port}"
 
     def tenant_for(self, platform: str, workspace: str) -> str:
         """The tenant (data partition) of a platform workspace; unmapped workspaces are their own tenant."""

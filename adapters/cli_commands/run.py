@@ -22,10 +22,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from adapters.bootstrap import bootstrap
-    from adapters.services import platform_services, scheduler_service
+    from adapters.services import platform_services, scheduler_service, web_service
 
     runtime = bootstrap()
     services = platform_services(runtime)
+    web = web_service(runtime, services)
+    if web is not None:  # survey pages when no Slack HTTP server carries them
+        services.append(web)
     if not args.no_scheduler:
         services.append(scheduler_service(runtime))
 

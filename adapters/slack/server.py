@@ -12,7 +12,6 @@ import hmac
 import io
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -22,9 +21,8 @@ from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.request.internals import build_context
-from waitress import wasyncore
-from waitress.server import create_server
 
+from adapters.web.server import MAX_BODY_BYTES, HttpServer, WsgiApp
 from bot.observability import count, prometheus_text
 
 log = logging.getLogger("crmbot.slack.http")
@@ -32,13 +30,10 @@ log = logging.getLogger("crmbot.slack.http")
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 METRICS_PATH = "/metrics"
-HTTP_THREADS = 16
-# Slack's own payloads stay far below this (a modal submission is a few kB); anything larger is refused unread.
-MAX_BODY_BYTES = 1_048_576
 # Slack signs with the current time and asks receivers to refuse requests older than five minutes.
 SIGNATURE_WINDOW_S = 300
 
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+__all__ = ["EVENTS_PATH", "HEALTH_PATH", "MAX_BODY_BYTES", "METRICS_PATH", "HttpServer", "make_wsgi_app"]
 
 
 def parse_slack_body(raw: str, content_type: str | None) -> dict[str, Any]:
@@ -174,9 +169,11 @@ def slack_request_guard(bolt: WsgiApp, signing_secret: str | None) -> WsgiApp:
     return guard
 
 
-def make_wsgi_app(app: App, health: Callable[[], bool], *, signing_secret: str | None) -> WsgiApp:
+def make_wsgi_app(app: App, health: Callable[[], bool], *, signing_secret: str | None,
+                  pages: WsgiApp | None = None) -> WsgiApp:
     """``/healthz`` (200 when ``health()`` holds, else 503) and ``/metrics`` (Prometheus text) in front of
-    Bolt's handler for ``/slack/events``, which only sees requests `slack_request_guard` let through."""
+    Bolt's handler for ``/slack/events``, which only sees requests `slack_request_guard` let through; every
+    other path goes to `pages` (the public survey pages) when given."""
     bolt = slack_request_guard(SlackEventsHandler(app, path=EVENTS_PATH), signing_secret)
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -192,6 +189,8 @@ def make_wsgi_app(app: App, health: Callable[[], bool], *, signing_secret: str |
                            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
         if environ.get("PATH_INFO") != EVENTS_PATH:
+            if pages is not None:
+                return pages(environ, start_response)
             start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
             return [b"not found"]
         return bolt(environ, start_response)
@@ -205,39 +204,3 @@ def _safely(check: Callable[[], bool]) -> bool:
     except Exception:
         log.exception("health check failed")
         return False
-
-
-class HttpServer:
-    """A waitress server on ``host:port`` (port 0 picks a free one) running in a background thread."""
-
-    def __init__(self, app: WsgiApp, *, host: str, port: int, threads: int = HTTP_THREADS) -> None:
-        # waitress refuses larger bodies itself (413) while receiving them, chunked ones included, so an
-        # oversized upload is never buffered whole; it counts ">= limit", hence the + 1.
-        self._server = create_server(app, host=host, port=port, threads=threads, ident="crmbot",
-                                     max_request_body_size=MAX_BODY_BYTES + 1)
-        self.host = host
-        self.port = int(self._server.effective_port)
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        """``http://host:port`` as bound."""
-        return f"http://{self.host}:{self.port}"
-
-    def start(self) -> None:
-        """Serve in a daemon thread."""
-        self._thread = threading.Thread(target=self._server.run, name=f"slack-http-{self.port}", daemon=True)
-        self._thread.start()
-        log.info("Slack endpoint listening on %s%s", self.url, EVENTS_PATH)
-
-    def stop(self) -> None:
-        """Stop accepting, let the worker threads finish, close every connection."""
-        server = self._server
-        server.task_dispatcher.shutdown()
-        if self._thread is not None and self._thread.is_alive():
-            # Closing from inside the event loop wakes it at once (closing from here could leave it
-            # waiting out its poll timeout) and never races with a channel it is serving.
-            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-            self._thread.join(timeout=5)
-        else:
-            wasyncore.close_all(server._map)

@@ -19,6 +19,7 @@ from adapters.slack.adapter import SlackAdapter
 from adapters.slack.app import SlackStartupError, build_adapter, create_app, make_web_client
 from adapters.slack.sender import ChannelPacer, SlackSender
 from adapters.slack.server import HttpServer, make_wsgi_app
+from adapters.web.service import public_pages
 from bot.conversation import healthy
 
 log = logging.getLogger("crmbot.slack")
@@ -37,6 +38,7 @@ class SlackService:
         self.sender = SlackSender(self.client, pacer=pacer)
         runtime.add_sender(self.sender)
         self.mode = "socket" if settings.slack.app_token else "http"
+        self.serves_http = self.mode == "http"  # then it carries the public pages and no web server is needed
         if self.mode == "http" and not settings.slack.signing_secret:
             raise SlackStartupError("Slack HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)")
         self.adapter: SlackAdapter | None = None
@@ -54,8 +56,9 @@ class SlackService:
             self.socket.connect()
             log.info("Slack connected in Socket Mode")
             return
-        wsgi = make_wsgi_app(self.app, self._healthy, signing_secret=settings.slack.signing_secret)
-        self.http = HttpServer(wsgi, host=settings.http_host, port=settings.http_port)
+        wsgi = make_wsgi_app(self.app, self._healthy, signing_secret=settings.slack.signing_secret,
+                             pages=public_pages(self.runtime))
+        self.http = HttpServer(wsgi, host=settings.http_host, port=settings.http_port, name="slack")
         self.http.start()
 
     def stop(self) -> None:

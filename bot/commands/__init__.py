@@ -19,13 +19,14 @@ def default_registry() -> CommandRegistry:
         preferences,
         reminders,
         sharing,
+        surveys,
     )
     from bot.commands.help import make_help_spec
 
     registry = CommandRegistry()
     registry.add(make_help_spec(lambda: registry))
     for module in (customers, followups, contacts, orders, reminders, agenda, ownership, people, preferences, sharing,
-                   deadletters):
+                   deadletters, surveys):
         for spec in module.SPECS:
             registry.add(spec)
     return registry

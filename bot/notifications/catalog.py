@@ -44,6 +44,7 @@ from bot.notifications.notices import (
     render_reminder_due,
     whole,
 )
+from bot.notifications.survey_alerts import SURVEY_LOW_SCORE, enqueue_low_scores, render_low_score
 from bot.notifications.zone_clocks import ZoneClocks
 from storage.uow import unit_of_work
 
@@ -142,6 +143,9 @@ KINDS: dict[str, NotificationKind] = {
         _kind(kinds.DIGEST_WEEKLY, "manager", _DIGESTS, _RENDER_DIGEST, CatchUp.NEXT_DAY,
               ("notifications_digest:title", "notifications_digest:summary_line"),
               zh="周报", en="weekly digest"),
+        _kind(SURVEY_LOW_SCORE, "satisfaction", in_transaction(SURVEY_LOW_SCORE, enqueue_low_scores),
+              render_low_score, CatchUp.RECENT_DAYS,
+              zh="满意度低分", en="low survey score"),
         _kind(kinds.CHURN, "customer", Enqueue(kinds.CHURN, _enqueue_churn, hourly=True),
               render_churn, CatchUp.SAME_WEEK,
               zh="流失预警", en="churn warning"),

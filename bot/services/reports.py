@@ -1,4 +1,4 @@
-"""Team figures per rep for `report` (and the managers' digests): four GROUP BY queries, no per-row work.
+"""Team figures per rep for `report` (and the managers' digests): five GROUP BY queries, no per-row work.
 
 Scope: an admin sees every rep of the tenant; a manager sees the members of the teams they manage.
 Periods are trailing windows of local days ending today in the viewer's zone: ``week`` = 7 days,
@@ -13,12 +13,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Numeric, func
-from sqlmodel import Session, select
+from sqlalchemy import Numeric, case, func
+from sqlmodel import Session, col, select
 
 from bot.access import managed_team_ids
 from bot.services.planner import unindexed
-from storage.models import Customer, FollowUp, Order, Team, User
+from storage.models import Customer, FollowUp, Order, Satisfaction, Team, User
 
 PERIOD_DAYS = {"week": 7, "month": 30}
 
@@ -35,6 +35,8 @@ class RepFigures:
     orders: int = 0
     amounts: dict[str, Decimal] = field(default_factory=dict)  # currency -> total
     overdue_steps: int = 0
+    surveys: int = 0  # survey answers about the rep's customers in the period
+    low_surveys: int = 0  # of which low (alerted)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class TeamReport:
             total.new_customers += rep.new_customers
             total.orders += rep.orders
             total.overdue_steps += rep.overdue_steps
+            total.surveys += rep.surveys
+            total.low_surveys += rep.low_surveys
             for currency, amount in rep.amounts.items():
                 total.amounts[currency] = total.amounts.get(currency, Decimal(0)) + amount
         return total
@@ -115,5 +119,13 @@ def team_report(session: Session, viewer: User, *, period: str, now: datetime, t
         .group_by(Customer.owner_id)
     ).all():
         figures[owner_id].overdue_steps = count
+
+    for owner_id, count, low in session.exec(
+        select(Customer.owner_id, func.count(), func.sum(case((col(Satisfaction.low).is_(True), 1), else_=0)))
+        .join(Satisfaction, Satisfaction.customer_id == Customer.id)
+        .where(*owned, Satisfaction.created_at >= start_at, Satisfaction.created_at <= now)
+        .group_by(Customer.owner_id)
+    ).all():
+        figures[owner_id].surveys, figures[owner_id].low_surveys = count, int(low or 0)
 
     return TeamReport(period, start, today, tuple(figures.values()))

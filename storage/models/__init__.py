@@ -1,6 +1,7 @@
 """SQLModel tables for crmbot. Importing this package registers every table."""
 
 from storage.models.activity import FollowUp, Reminder, Satisfaction
+from storage.models.care import AppSecret, SurveyInvite
 from storage.models.customers import Contact, Customer
 from storage.models.people import ManagerTeam, Team, User, UserIdentity
 from storage.models.sales import Opportunity, Order
@@ -16,6 +17,7 @@ from storage.models.system import (
 )
 
 __all__ = [
+    "AppSecret",
     "AuditLog",
     "ChatConversation",
     "Contact",
@@ -32,6 +34,7 @@ __all__ = [
     "Satisfaction",
     "SchedulerState",
     "SharedCard",
+    "SurveyInvite",
     "Team",
     "User",
     "UserIdentity",

@@ -7,7 +7,7 @@ from sqlmodel import Field, SQLModel
 
 from storage.timeutil import utcnow
 
-FOLLOWUP_KINDS = ("call", "visit", "message", "email", "meeting", "note")
+FOLLOWUP_KINDS = ("call", "visit", "message", "email", "meeting", "note", "survey")
 
 
 class FollowUp(SQLModel, table=True):
@@ -104,14 +104,32 @@ class Reminder(SQLModel, table=True):
 
 
 class Satisfaction(SQLModel, table=True):
-    """A satisfaction score (满意度) 1–5, tied to a follow-up or an order."""
+    """A satisfaction score (满意度), tied to a follow-up or an order; answers to survey links carry their invite.
+
+    `scale` is ``five`` (1–5) or ``nps`` (0–10); `low` records whether the score was at or below the alert
+    threshold when it came in (the alert is enqueued from it, so a later config change does not re-alert).
+    One answer per invite (a unique index): a link is single-use whatever the interleaving of submissions.
+    """
 
     __tablename__ = "satisfaction"
+    __table_args__ = (
+        Index("ix_satisfaction_customer_created", "customer_id", "created_at"),
+        Index("uq_satisfaction_invite", "invite_id", unique=True),
+        Index("ix_satisfaction_low_created", "created_at",
+              postgresql_where=text("low"), sqlite_where=text("low")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
     followup_id: int | None = Field(default=None, foreign_key="followup.id")
     order_id: int | None = Field(default=None, foreign_key="sales_order.id")
+    invite_id: int | None = Field(default=None, foreign_key="survey_invite.id")
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    scale: str = Field(default="five", max_length=8)
+    low: bool = False
+    source_kind: str | None = Field(default=None, max_length=24)
+    source_id: int | None = None
+    answered_on: date | None = None  # the owner's local date of the answer (the alert's occasion)
     score: int
     comment: str | None = Field(default=None, max_length=1000)
     created_by: int = Field(foreign_key="app_user.id")
