@@ -133,3 +133,24 @@ def _all(conn, sql: str, params: list) -> list:
     cursor = conn.cursor()
     cursor.execute(sql, params)
     return cursor.fetchall()
+
+
+def survey_link(backend: Backend, conn, scope: Scope, customer_id: int, now: datetime, nonce: str) -> None:
+    """A survey link in one transaction: the customer in scope, the signing key, the invite, the audit row."""
+    where, params = scope.where()
+    at = backend.instant(now.astimezone(UTC))
+    cursor = conn.cursor()
+    cursor.execute("BEGIN IMMEDIATE" if backend.name == "sqlite" else "BEGIN")
+    cursor.execute(backend.sql(f"SELECT id, tenant, owner_id FROM customer WHERE id = ? AND {where}"),
+                   [customer_id, *params])
+    cursor.fetchall()
+    cursor.execute(backend.sql("SELECT value FROM app_secret WHERE name = ?"), ["survey_links"])
+    cursor.fetchall()
+    cursor.execute(backend.sql(
+        "INSERT INTO survey_invite (tenant, customer_id, nonce, scale, lang, created_by, created_at, expires_at) "
+        "VALUES (?, ?, ?, 'five', 'zh', ?, ?, ?)"),
+        [scope.tenant, customer_id, nonce, scope.user_id, at, backend.instant((now + timedelta(days=30)).astimezone(UTC))])
+    cursor.execute(backend.sql("INSERT INTO audit_log (tenant, user_id, platform, action, entity, entity_id, after, at) "
+                               "VALUES (?, ?, 'console', 'create', 'survey_invite', NULL, ?, ?)"),
+                   [scope.tenant, scope.user_id, nonce, at])
+    cursor.execute("COMMIT")

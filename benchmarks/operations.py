@@ -167,6 +167,7 @@ def clean_up(backend: Backend, people: People, saved: dict) -> None:
         conn.execute(text("DELETE FROM audit_log WHERE at >= :now"), {"now": saved["now"]})
         conn.execute(text("DELETE FROM processed_message WHERE message_key LIKE :p"), {"p": f"%{MESSAGE_PREFIX}%"})
         conn.execute(text("DELETE FROM notification_outbox"))
+        conn.execute(text("DELETE FROM survey_invite WHERE customer_id = :id"), {"id": people.customer_id})
         conn.execute(text("UPDATE customer SET last_contact_at = :last, next_followup_at = :next, next_step = :step, "
                           "updated_at = :updated WHERE id = :id"), {**saved["customer"], "id": people.customer_id})
         conn.execute(text("UPDATE followup SET done_at = NULL WHERE customer_id = :id AND done_at >= :now"),

@@ -151,6 +151,12 @@ def _interactive(backend: Backend, ours: Ours, raw, people: People, runs: int, l
                          lambda: floors_lookup.log(backend, raw, rep, people.customer_id, BENCH_NOW,
                                                    "called about the renewal", f"floor-{next(tags)}"),
                          budget=INTERACTIVE_BUDGET_MS, interactive=True))
+    log("  survey")
+    nonces = iter(range(1_000_000))
+    results.append(_pair("survey (rep)", backend, runs, lambda: ours.command(people.rep, f"survey #{people.customer_id}"),
+                         lambda: floors_lookup.survey_link(backend, raw, rep, people.customer_id, BENCH_NOW,
+                                                           f"floor{next(nonces)}"),
+                         budget=INTERACTIVE_BUDGET_MS, interactive=True))
     return results
 
 

@@ -213,6 +213,7 @@ SUBJECT_TITLES: dict[str, dict[str, str]] = {
     "followup": {"zh": "跟进", "en": "follow-up"}, "reminder": {"zh": "提醒", "en": "reminder"},
     "contact": {"zh": "联系人", "en": "contact"}, "order": {"zh": "订单", "en": "order"},
     "manager": {"zh": "主管", "en": "manager"}, "customer": {"zh": "客户", "en": "customer"},
+    "satisfaction": {"zh": "满意度回复", "en": "survey answer"},
 }  # what a kind's `subject` is called in a reply; a new subject adds its line here
 
 
