@@ -42,7 +42,8 @@ def attach_raw(words: list[Word], typed: str, normalized: str) -> list[Word]:
 
 def join_verbatim(words: list[Word]) -> str:
     """The words as typed, with the punctuation and spaces typed between them (runs of whitespace as one
-    space); words that were not traced are joined with a space, as before."""
+    space); words that were not traced are joined with a space, as before, and a word typed glued to the
+    one before (``。下次:``) is joined without one."""
     if len(words) == 1 and words[0].quoted and (inner := _unquoted(words[0].raw)) is not None:
         return inner  # quotes around the whole text only group it (as forms send a note)
     parts: list[str] = []
@@ -50,7 +51,7 @@ def join_verbatim(words: list[Word]) -> str:
         if not word.raw:
             parts.append((" " if index else "") + word.text)
             continue
-        if index:
+        if index and not word.glued:
             parts.append(_WHITESPACE.sub(" ", word.gap) or " ")
         parts.append(word.raw)
     return "".join(parts)

@@ -12,6 +12,9 @@ Rules (input is normally already passed through :func:`bot.text.normalize.normal
   the start of a word or right after ``key:``, close only before a separator or the end, and a single
   quote that never closes is kept as a plain apostrophe instead of swallowing the rest of the line.
 * Quoted parts glue to the bare text around them, as in a shell: ``ab"c d"e`` is one word ``abc de``.
+* A sentence ends a word when a ``key:`` follows it without a space (``谈了年度采购。下次:明天``): the
+  punctuation stays with the text before it and the key starts a word of its own (``Word.glued``), so
+  the text is rebuilt exactly as typed.
 
 ``Word.quoted`` says the user quoted the word, which makes it literal: callers must not read it as a
 command, a date, a ``#id`` or a ``key:value``. The exception is a quoted *value* glued to a bare key
@@ -36,6 +39,9 @@ _WORD_SEPARATORS = frozenset(",、，")
 
 # A key is 1–20 letters (any script, so CJK too) or underscores: ``[^\W\d]`` is \w without digits.
 _KEY = re.compile(r"[^\W\d]{1,20}")
+# Sentence ends (after NFKC ``；！？`` are ``;!?``; ``。`` stays) after which a glued ``key:`` starts a word.
+_SENTENCE_ENDS = frozenset("。.;!?；！？")
+_KEY_AHEAD = re.compile(r"[^\W\d]{1,20}[:=：＝]\S")
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,8 @@ class Word:
     # between it and the word before (see bot.text.verbatim); empty when not traced.
     raw: str = field(default="", compare=False)
     gap: str = field(default="", compare=False)
+    # Typed with nothing between it and the word before (a ``key:`` right after a sentence's end).
+    glued: bool = field(default=False, compare=False)
 
 
 def split_words(text: str) -> list[Word]:
@@ -69,6 +77,7 @@ def split_words(text: str) -> list[Word]:
     bare_key = False  # a ':'/'=' was typed bare before the first quoted part
     comma_seen = False  # a comma separated the last word from what comes next
     after_comma = False  # ... and the current word is that next one
+    glued = False  # the current word starts right where a sentence ended (no separator)
     length = len(text)
     # Where a single quote could close (it is followed by a separator or the end); computed once so
     # that a line full of apostrophes is still read in linear time.
@@ -78,8 +87,9 @@ def split_words(text: str) -> list[Word]:
         char = text[i]
         if char.isspace() or (char in _WORD_SEPARATORS and not _is_thousands_comma(text, i)):
             if in_word:
-                words.append(Word("".join(parts), quoted and not bare_key, after_comma, start, i))
+                words.append(Word("".join(parts), quoted and not bare_key, after_comma, start, i, glued=glued))
                 parts, in_word, quoted, bare_key = [], False, False, False
+            glued = False
             comma_seen = comma_seen or char in _WORD_SEPARATORS
             i += 1
             continue
@@ -98,9 +108,14 @@ def split_words(text: str) -> list[Word]:
         parts.append(char)
         in_word = True
         i += 1
+        if char in _SENTENCE_ENDS and not bare_key and _KEY_AHEAD.match(text, i):
+            words.append(Word("".join(parts), quoted, after_comma, start, i, glued=glued))
+            parts, in_word, quoted, bare_key, glued = [], False, False, False, True
+            after_comma, start = False, i
+            continue
 
     if in_word:
-        words.append(Word("".join(parts), quoted and not bare_key, after_comma, start, length))
+        words.append(Word("".join(parts), quoted and not bare_key, after_comma, start, length, glued=glued))
     return words
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from datetime import UTC, datetime
 
 from sqlmodel import Session, select
@@ -117,6 +119,32 @@ def test_notes_and_steps_keep_their_punctuation_as_typed(chat, engine):
     assert followup.text == "拜访客户，谈了年度采购。对方说：“预算已批”；下周定"
     assert followup.next_step == "打电话，确认数量、交期"
     assert followup.next_due_at == datetime(2026, 11, 19, 7, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("line", "note", "step"), [
+    ("跟进 阿里巴巴 拜访客户，谈了年度采购。下次:明天 10:00 回访", "拜访客户，谈了年度采购。", "回访"),
+    ("跟进 阿里巴巴 谈了报价；下次：明天 10:00 发合同。", "谈了报价；", "发合同。"),
+    ("跟进 阿里巴巴 对方同意了！下次:明天 10:00 回访", "对方同意了！", "回访"),
+    ("log 阿里巴巴 talked about the renewal.next:tomorrow 10:00 call back", "talked about the renewal.", "call back"),
+])
+def test_a_next_step_glued_after_a_sentence_end_is_read_and_the_note_keeps_its_punctuation(
+        chat, engine, line, note, step):
+    alice = chat.user("alice")
+    alice.say("新建 阿里巴巴")
+    alice.say(line)
+    with Session(engine) as session:
+        followup = session.exec(select(FollowUp)).one()
+    assert (followup.text, followup.next_step) == (note, step)
+    assert followup.next_due_at == datetime(2026, 11, 19, 2, 0, tzinfo=UTC)
+
+
+def test_a_colon_inside_a_sentence_stays_text(chat, engine):
+    alice = chat.user("alice")
+    alice.say("新建 阿里巴巴")
+    alice.say("跟进 阿里巴巴 见面了。地点:上海。比例3:2")
+    with Session(engine) as session:
+        followup = session.exec(select(FollowUp)).one()
+    assert followup.text == "见面了。地点:上海。比例3:2" and followup.next_step is None
 
 
 def test_english_notes_keep_commas_and_quotes(chat, engine):
