@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from datetime import UTC, datetime
 
+import pytest
 from sqlmodel import Session, select
 
 from storage.models import Customer, FollowUp
