@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.text.when_clock import Clock, period_clock, read_clock
+from bot.text.when_clock import Clock, hour_in_period, period_clock, read_clock, split_period
 from bot.text.when_dates import EN_PERIOD_WORDS, DateHit, DurationHit, read_date, read_phrase
 from bot.text.when_types import When, WhenError, WhenErrorReason
 
@@ -68,7 +68,11 @@ def parse_when(words: list[str], *, now: datetime, tz: ZoneInfo) -> tuple[When, 
     but does not exist (``2026-02-30``, ``13:99``) or is too vague to schedule (``明天下午``).
     """
     found = _read(words, now, tz, whole=True)
-    return None if found is None else (found.when, found.used)
+    if found is None:
+        return None
+    if _names_another_date(" ".join(words[found.used : found.used + 2]), now, tz):
+        raise WhenError("not_a_date", " ".join(words[: found.used + 1]))  # "friday or monday": which one?
+    return found.when, found.used
 
 
 def parse_when_prefix(text: str, *, now: datetime, tz: ZoneInfo) -> tuple[When, str] | None:
@@ -83,8 +87,25 @@ def parse_when_prefix(text: str, *, now: datetime, tz: ZoneInfo) -> tuple[When, 
         return None
     if found.rest and _NOT_A_BOUNDARY.match(found.rest):
         raise WhenError("not_a_date", words[found.used - 1])
+    if _names_another_date(found.rest or " ".join(words[found.used : found.used + 2]), now, tz):
+        raise WhenError("not_a_date", " ".join(words[: found.used + 1]))  # 下周一或周二: which one?
     rest = [found.rest] if found.rest else []
     return found.when, " ".join(rest + words[found.used :])
+
+
+# Words that join two dates into a choice or a range ("下周一或周二", "friday or monday", "周三到周五").
+_ALTERNATIVE = re.compile(r"^(?:或者|或是|或|还是|到|至|、|/|-|~|～|or\s+|to\s+)\s*", re.IGNORECASE)
+
+
+def _names_another_date(rest: str, now: datetime, tz: ZoneInfo) -> bool:
+    """Whether the text after a date offers another date instead (a choice or a range, never one day)."""
+    joiner = _ALTERNATIVE.match(rest)
+    if joiner is None or joiner.end() == len(rest):
+        return False
+    try:
+        return _read(rest[joiner.end() :].split(), now, tz, whole=False) is not None
+    except WhenError:
+        return True
 
 
 def format_when(when: When, lang: str, *, today: date | None = None) -> str:
@@ -142,8 +163,14 @@ def _read_after_date(
     if rest in _LONE_PERIODS:
         clock, rest = period_clock(_LONE_PERIODS[rest], rest, rest), ""
     elif rest:
+        own_period, hour_part = split_period(rest)
         if glued := read_clock(rest, hit.period, whole=whole):
             clock, rest = glued
+            if own_period is not None and not hour_part and not rest:
+                # "明天上午 10点": the part of the day glued to the date, its hour in the next word
+                exact = _read_clock_words(words[used:], own_period, whole=whole)
+                if exact is not None and not exact[2]:
+                    clock, used = exact[0], used + exact[1]
         if whole and rest:
             return None  # "明天再说" is not a date word
     elif following := _read_clock_words(words[used:], hit.period, whole=whole):
@@ -187,12 +214,21 @@ def _read_clock_words(words: list[str], period: str | None, *, whole: bool) -> t
     if len(words) <= skip:
         return None
     if words[skip] in EN_PERIOD_WORDS and not (skip and words[0] == "at" and words[skip] != "noon"):
-        return period_clock(EN_PERIOD_WORDS[words[skip]], "", words[skip]), skip + 1, ""
+        period_word = EN_PERIOD_WORDS[words[skip]]
+        # "tomorrow morning 8:30": a clock after the part of the day is the time meant, read in that part.
+        after = words[skip + 1 :]
+        if period_word != "noon" and after and after[0] not in EN_PERIOD_WORDS and after[0] != "in":
+            exact = _read_clock_words(after, period_word, whole=whole)
+            if exact is not None and not exact[2]:
+                return exact[0], skip + 1 + exact[1], ""
+        return period_clock(period_word, "", words[skip]), skip + 1, ""
     text, used = words[skip], skip + 1
     if len(words) > used and words[used] in _AM_PM_WORDS:  # "3 pm", "10:30 p.m."
         text, used = text + words[used], used + 1
     found = read_clock(text, period, whole=whole)
     if found is None and skip and text.isdigit() and len(text) <= 2:
+        if period is not None:  # "tomorrow afternoon at 3"
+            return hour_in_period(int(text), period, f"at {text}"), used, ""
         return _at_hour(int(text), words[skip]), used, ""
     if found is None:
         return None

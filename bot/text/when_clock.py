@@ -24,7 +24,7 @@ from datetime import time
 from bot.text.numerals import NUMBER_PATTERN, parse_cn_number
 from bot.text.when_types import WhenError
 
-__all__ = ["PERIOD_HOURS", "Clock", "period_clock", "read_clock", "split_period"]
+__all__ = ["PERIOD_HOURS", "Clock", "hour_in_period", "period_clock", "read_clock", "split_period"]
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,11 @@ def read_clock(text: str, period: str | None = None, *, whole: bool = False) -> 
         return None  # "下午茶" as a whole word is not a time; "早点" is not "morning + 点"
     word = text[: len(text) - len(rest)]
     return period_clock(own_period, word, text), rest
+
+
+def hour_in_period(hour: int, period: str, text: str) -> Clock:
+    """A bare hour read in a part of the day (``tomorrow afternoon at 3`` → 15:00), by the rules above."""
+    return _with_period(hour, 0, period, text)
 
 
 def period_clock(period: str, word: str, text: str) -> Clock:

@@ -115,6 +115,7 @@ _CN_RELATIVE = re.compile(
     rf"(?P<pre>过)?(?P<n>{_NUM}|半)(?P<unit>个?小时|个?钟头|分钟|个?工作日|天|日|个?星期|个?礼拜|周|週|个月|個月|年)"
     rf"(?P<dir>以后|之后|後|后|以前|之前|前|以内|之内|内)?"
 )
+_CN_HOURS_AND_A_HALF = re.compile(rf"(?P<n>{_NUM})个半(?:小时|钟头)(?:以后|之后|後|后)")
 _CN_WEEKEND = re.compile(r"(下下|下|上|本|这|這)?个?(?:周末|週末|礼拜末)")
 _CN_MONTH_PART = re.compile(
     r"(?:(?P<which>下下个?|下个?|上个?|本|这个?)月|月)(?P<part>初|上旬|中旬|中|下旬|底|末)"
@@ -173,6 +174,15 @@ def read_phrase(words: list[str], today: date) -> tuple[Hit, int] | None:
     and bare spans (``2 weeks``). Returns the hit and how many words it used, or None."""
     if words and words[0] in _EN_VAGUE or words[:3] in (["in", "a", "few"], ["a", "few", "days"]):
         raise WhenError("vague_date", " ".join(words[:3]))
+    if words[:2] in (["one", "day"], ["some", "day"]) and words[2:3] not in (["from"], ["later"]):
+        raise WhenError("vague_date", " ".join(words[:2]))  # "one day" is someday, not tomorrow
+    if len(words) >= 4 and words[0] == "in" and words[2] in ("business", "working") and words[3] in ("day", "days"):
+        count = parse_en_number(words[1])  # "in 2 business days": working days, as 2个工作日后
+        if count is not None and count > 0:
+            day = today
+            for _ in range(count):
+                day = next_working_day(day)
+            return DateHit(day), 4
     if found := _en_extra_phrase(words, today):
         return found
     if len(words) >= 2 and words[0] in ("next", "last"):
@@ -306,6 +316,15 @@ def _read_cn_vague(text: str, today: date) -> tuple[Hit, str] | None:
     if match := _CN_VAGUE.match(text):
         raise WhenError("vague_date", match.group())
     return None
+
+
+def _read_cn_hours_and_a_half(text: str, today: date) -> tuple[Hit, str] | None:
+    """``一个半小时后``: an hour and a half from now (``两个半小时后`` two and a half)."""
+    match = _CN_HOURS_AND_A_HALF.match(text)
+    count = parse_cn_number(match.group("n")) if match else None
+    if match is None or count is None:
+        return None
+    return DurationHit(timedelta(hours=count, minutes=30)), text[match.end() :]
 
 
 def _read_cn_relative(text: str, today: date) -> tuple[Hit, str] | None:
@@ -548,6 +567,7 @@ def _read_shorthand(text: str, today: date) -> tuple[Hit, str] | None:
 _READERS = (
     _read_cn_vague,  # "过几天" must not be read as anything else
     _read_cn_holiday,  # before the weekday and month readers: "十一国庆", "五一"
+    _read_cn_hours_and_a_half,
     _read_cn_relative,  # before the day-of-month reader: "3日后" is three days, not the 3rd
     _read_cn_weekend,  # before the week reader: "下周末" is not 下周 + "末"
     _read_cn_week_start,
