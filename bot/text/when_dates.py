@@ -179,10 +179,10 @@ def read_phrase(words: list[str], today: date) -> tuple[Hit, int] | None:
     if len(words) >= 4 and words[0] == "in" and words[2] in ("business", "working") and words[3] in ("day", "days"):
         count = parse_en_number(words[1])  # "in 2 business days": working days, as 2个工作日后
         if count is not None and count > 0:
-            day = today
+            working = today
             for _ in range(count):
-                day = next_working_day(day)
-            return DateHit(day), 4
+                working = next_working_day(working)
+            return DateHit(working), 4
     if found := _en_extra_phrase(words, today):
         return found
     if len(words) >= 2 and words[0] in ("next", "last"):
