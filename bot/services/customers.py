@@ -211,14 +211,22 @@ def _in_tags_or_names(book: VisibleBook, *, query: str, limit: int) -> list[tupl
 
 
 def _pinyin_inside(book: VisibleBook, typed: str, limit: int) -> list[Customer]:
-    """Visible customers with `typed` inside one of their pinyin spellings (``yinhang`` for 中国银行), asked on
-    its own so that each statement keeps the one trigram index that serves it."""
+    """Visible customers with `typed` inside their everyday pinyin spelling (``yinhang`` for 中国银行), asked on
+    its own so that each statement keeps the one trigram index that serves it.
+
+    The other readings of polyphonic characters count for initials and prefixes (``zeng`` for 曾, ``chongqing``
+    or ``zhongqing``), not inside a name: ``zhijia`` is 海尔智家, not 区志强 read ``qu zhi jiang``."""
     inside = Customer.pinyin_full.contains(typed, autoescape=True)
     statement = select(Customer).where(book.visible, inside).order_by(Customer.id).limit(limit)
     candidates = book.substring_candidates(typed, in_names=True, condition=inside)
     if candidates is not None:
         statement = statement.where(candidates)
-    return list(book.session.exec(statement).all())
+    return [c for c in book.session.exec(statement).all() if _inside_everyday_or_a_prefix(c, typed)]
+
+
+def _inside_everyday_or_a_prefix(customer: Customer, typed: str) -> bool:
+    spellings = (customer.pinyin_full or "").split()
+    return bool(spellings) and (typed in spellings[0] or any(s.startswith(typed) for s in spellings))
 
 
 def _short_in_tags_or_names(book: VisibleBook, *, tagged: ColumnElement[bool], in_name: ColumnElement[bool],
