@@ -125,6 +125,8 @@ def print_report(report, *, user_name: str, stream: TextIO | None = None) -> Non
         out(f"  cells set aside (kept in the notes, listed in the error file): {report.set_aside:,}")
     if not report.dry_run:
         out(f"  contacts added: {report.contacts_created:,}  follow-ups and next steps added: {report.followups_created:,}")
+    if report.history:
+        out(f"  follow-up history of the created customers read from {report.history}")
     if report.error_file is not None:
         counts = ", ".join(f"{code} {n:,}" for code, n in sorted(report.reasons.items(), key=lambda kv: -kv[1]))
         out(f"  rows to look at: {report.error_file} ({counts})")

@@ -1,4 +1,6 @@
-"""`export_customers`: the customers a user may see, with contacts, orders and last follow-up, to CSV or XLSX.
+"""`export_customers`: the customers a user may see, with contacts, orders, the last follow-up and the whole
+follow-up history (a second sheet, or a second CSV file beside the first: `bot.exporting.history`), to CSV or
+XLSX.
 
 Only admins and managers export (a rep's book leaving the system is a manager's decision); every export
 is recorded in the audit log. Customers are read in id order, 2,000 at a time, as column tuples (no ORM
@@ -15,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,7 +29,8 @@ from bot import platforms
 from bot.access import visible_customers
 from bot.calendar.birthdays import Birthday, format_birthday
 from bot.clock import Clock, SystemClock
-from bot.exporting.sheets import format_of, open_sheet
+from bot.exporting import history
+from bot.exporting.sheets import format_of, open_sheets
 from config.settings import Settings
 from storage.models import AuditLog, Contact, Customer, FollowUp, Order, Team, User
 from storage.uow import unit_of_work
@@ -99,17 +102,23 @@ def export_customers(
     tz = ZoneInfo(user.timezone or settings.defaults.timezone)
     customers = contacts = 0
     headers = [zh if lang == "zh" else en for _, en, zh in COLUMNS]
-    with Session(engine) as session, open_sheet(target, headers) as sheet:
+    sheets = [("customers", "客户" if lang == "zh" else "customers", headers),
+              (history.NAME, history.TITLES[lang], history.headers(lang))]
+    with Session(engine) as session, open_sheets(target, sheets) as (sheet, followups):
         for chunk in _customer_chunks(session, user):
             ids = [row.id for row in chunk]
             contacts_by_customer = _contacts(session, ids)
             last = _last_followups(session, ids)
             orders = _orders(session, ids)
+            dates_only = _date_only_steps(session, ids)
             for row in chunk:
                 people = contacts_by_customer.get(row.id, [])
                 contacts += len(people)
-                sheet.write(_line(row, people, last.get(row.id), lang=lang, tz=tz, orders=orders.get(row.id, [])))
+                sheet.write(_line(row, people, last.get(row.id), lang=lang, tz=tz, orders=orders.get(row.id, []),
+                                  date_only=dates_only.get(row.id)))
                 customers += 1
+            for line in history.history_rows(session, {row.id: row.name for row in chunk}, lang=lang, tz=tz):
+                followups.write(line)
     now = (clock or SystemClock()).now()
     with unit_of_work(engine) as session:
         audit = AuditLog(tenant=user.tenant, user_id=user.id, platform=platforms.LOCAL, action="export", entity="customer",
@@ -175,6 +184,16 @@ def _last_followups(session: Session, ids: list[int]) -> dict[int, tuple]:
     return {row[0]: row[1:] for row in rows}
 
 
+def _date_only_steps(session: Session, ids: list[int]) -> dict[int, date]:
+    """The due dates of open next steps without a time, by customer: exported as a date, not a time of day."""
+    rows = session.exec(
+        select(FollowUp.customer_id, FollowUp.next_due_date)
+        .where(FollowUp.customer_id.in_(ids), FollowUp.next_due_at.is_not(None), FollowUp.done_at.is_(None),
+               FollowUp.deleted_at.is_(None), FollowUp.next_due_has_time.is_(False))
+    ).all()
+    return {customer_id: day for customer_id, day in rows if day is not None}
+
+
 def _orders(session: Session, ids: list[int]) -> dict[int, list]:
     """Each customer's orders, oldest first (one query per chunk)."""
     rows = session.exec(
@@ -194,7 +213,8 @@ def describe_order(order) -> str:
     return f"{text} · {order.items}" if order.items else text
 
 
-def _line(row, contacts: list, last: tuple | None, *, lang: str, tz: ZoneInfo, orders: Sequence[Any] = ()) -> list[object]:
+def _line(row, contacts: list, last: tuple | None, *, lang: str, tz: ZoneInfo, orders: Sequence[Any] = (),
+          date_only: date | None = None) -> list[object]:
     first = contacts[0] if contacts else None
     values = {
         "id": row.id, "name": row.name, "kind": _word("kind", row.kind, lang), "industry": row.industry,
@@ -203,7 +223,7 @@ def _line(row, contacts: list, last: tuple | None, *, lang: str, tz: ZoneInfo, o
         "tier": _word("tier", row.tier, lang), "stage": _word("stage", row.stage, lang), "next_step": row.next_step,
         "tier_source": _TIER_SOURCE[lang][bool(row.tier_manual)],
         "orders": "; ".join(describe_order(order) for order in orders) or None,
-        "next_followup": _local(row.next_followup_at, tz), "last_contact": _local(row.last_contact_at, tz),
+        "next_followup": date_only.isoformat() if date_only else _local(row.next_followup_at, tz), "last_contact": _local(row.last_contact_at, tz),
         "contact_name": first.name if first else None, "contact_title": first.title if first else None,
         "contact_phone": first.phone if first else None, "contact_email": first.email if first else None,
         "birthday": _birthday(first, lang) if first else None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -46,25 +46,46 @@ def format_of(path: Path) -> str:
 @contextmanager
 def open_sheet(path: Path, headers: Sequence[str], *, title: str = "customers") -> Iterator[RowSink]:
     """A sink writing ``headers`` then each row to ``path`` (CSV as UTF-8 with BOM for Excel; XLSX streamed)."""
+    with open_sheets(path, [(title, title, headers)]) as (sink,):
+        yield sink
+
+
+def companion_path(path: Path, name: str) -> Path:
+    """Where a CSV export keeps its sheet `name` (``all.csv`` → ``all.followups.csv``)."""
+    return path.with_name(f"{path.stem}.{name}{path.suffix}")
+
+
+@contextmanager
+def open_sheets(path: Path, sheets: Sequence[tuple[str, str, Sequence[str]]]) -> Iterator[list[RowSink]]:
+    """One sink per ``(name, title, headers)``, written side by side: the sheets (titled) of one XLSX workbook,
+    or for CSV the first at ``path`` and each other one beside it, named by its ``name`` (`companion_path`)."""
     fmt = format_of(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as stream:
-            writer = csv.writer(stream)
-            writer.writerow(headers)
-            yield _CsvSink(writer)
+        with ExitStack() as stack:
+            sinks: list[RowSink] = []
+            for index, (name, _title, headers) in enumerate(sheets):
+                target = path if index == 0 else companion_path(path, name)
+                stream = stack.enter_context(target.open("w", encoding="utf-8-sig", newline=""))
+                writer = csv.writer(stream)
+                writer.writerow(headers)
+                sinks.append(_CsvSink(writer))
+            yield sinks
         return
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title)
-    sheet.freeze_panes = "A2"
     bold = Font(bold=True)
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    yield _XlsxSink(sheet)
+    xlsx_sinks: list[RowSink] = []
+    for _name, title, headers in sheets:
+        sheet = workbook.create_sheet(title=title)
+        sheet.freeze_panes = "A2"
+        header_cells = []
+        for header in headers:
+            cell = WriteOnlyCell(sheet, value=header)
+            cell.font = bold
+            header_cells.append(cell)
+        sheet.append(header_cells)
+        xlsx_sinks.append(_XlsxSink(sheet))
+    yield xlsx_sinks
     workbook.save(path)
 
 

@@ -59,6 +59,11 @@ def _last_contact(activity: PreparedActivity, place: Placement) -> datetime | No
     return max(moments) if moments else None
 
 
+def due_moment(parsed: ParsedDate, place: Placement) -> tuple[datetime, date, bool]:
+    """A next step's due instant, local date and whether it has a time (date-only: the owner's morning)."""
+    return _due(parsed, place)
+
+
 def _due(parsed: ParsedDate, place: Placement) -> tuple[datetime, date, bool]:
     if parsed.at is not None:
         return instant(parsed, place.tz), parsed.day, True

@@ -21,9 +21,10 @@ from sqlmodel import Session
 from bot import platforms
 from bot.clock import Clock, SystemClock
 from bot.importing.activity import Placement, customer_dates, followup_row
-from bot.importing.duplicates import DuplicateIndex
+from bot.importing.duplicates import DuplicateIndex, Known
 from bot.importing.error_file import ErrorFile, default_error_path
 from bot.importing.headers import HeaderMap
+from bot.importing.history import companion_of, import_history
 from bot.importing.owners import OwnerDirectory
 from bot.importing.pipeline import (
     RawRow,
@@ -96,6 +97,7 @@ class ImportReport:
     noted: int = 0
     contacts_created: int = 0
     followups_created: int = 0
+    history: str | None = None  # the follow-up history read back with an export (file or sheet), if any
     error_file: Path | None = None
     audit_id: int | None = None
     seconds: float = 0.0
@@ -108,7 +110,7 @@ class ImportReport:
             "rows": self.rows, "created": self.created, "merged": self.merged, "skipped": self.skipped,
             "rejected": self.rejected, "noted": self.noted, "contacts_created": self.contacts_created,
             "blank_rows": self.blank_rows, "lines": self.lines, "set_aside": self.set_aside,
-            "followups_created": self.followups_created,
+            "followups_created": self.followups_created, "history": self.history,
             "error_file": str(self.error_file) if self.error_file else None,
         }  # fmt: skip
 
@@ -164,7 +166,9 @@ def import_customers(
         header_continued = table.continued_lines
         report.header_map = header_map
         errors = ErrorFile(options.errors_path or default_error_path(source), header_map.headers, lang=options.lang)
-        run = _Run(report, index, owners, writer, errors, options, contacts_file=header_map.contacts)
+        companion = companion_of(source, options.sheet) if any(f == "crm_id" for _, f in header_map.columns) else None
+        run = _Run(report, index, owners, writer, errors, options, contacts_file=header_map.contacts,
+                   with_history=companion is not None)
         workers = choose_workers(options.workers, table.estimated_rows)
         try:
             chunk_rows = min(options.batch_size, PREPARED_CHUNK_ROWS)
@@ -195,6 +199,14 @@ def import_customers(
             errors.close()
         report.error_file = errors.path if errors.written else None
         run.finish()
+    if companion is not None:
+        report.history = companion.describe()
+        if not options.dry_run and run.created_by_export_id:
+            place = run.place_of(owners.resolve(None))
+            report.followups_created += import_history(
+                engine, companion, {crm: known.customer_id for crm, known in run.created_by_export_id.items()
+                                    if known.customer_id is not None},
+                owners=owners, place=place, now=now, platform=options.platform)
     if report.created and not options.dry_run:
         settle_after_bulk_insert(engine)
     report.audit_id = writer.audit_id
@@ -206,11 +218,16 @@ class _Run:
     """The per-row decisions of one import (kept apart from I/O set-up for readability)."""
 
     def __init__(self, report: ImportReport, index: DuplicateIndex, owners: OwnerDirectory, writer: BatchWriter,
-                 errors: ErrorFile, options: ImportOptions, *, contacts_file: bool = False) -> None:
+                 errors: ErrorFile, options: ImportOptions, *, contacts_file: bool = False,
+                 with_history: bool = False) -> None:
         self.report, self.index, self.owners = report, index, owners
         self.writer, self.errors, self.policy = writer, errors, options.on_duplicate
         self.options = options
         self.contacts_file = contacts_file
+        # An export's history comes with the file: customers it creates get every follow-up from it instead
+        # of the one their row describes (`bot.importing.history`).
+        self.with_history = with_history
+        self.created_by_export_id: dict[int, Known] = {}
         self._now = writer.now
         self._places: dict[tuple[str | None, int | None], Placement] = {}
         # Rows merged into stored customers wait here until their batch is written and the notes known.
@@ -236,6 +253,10 @@ class _Run:
                 tz = ZoneInfo(self.options.timezone)
             self._places[key] = Placement(tz, self.options.morning_hour if morning_hour is None else morning_hour)
         return self._places[key]
+
+    def place_of(self, owner) -> Placement:
+        """Where `owner`'s dates fall."""
+        return self._place(owner.timezone, owner.morning_hour)
 
     def _activity(self, row: PreparedRow, owner) -> tuple[dict, dict | None]:
         if row.activity is None:
@@ -278,7 +299,11 @@ class _Run:
             return
         owner = self.owners.resolve(row.owner_ref)
         dates, followup = self._activity(row, owner)
-        known = self.writer.create(row, owner_id=owner.user_id, team_id=owner.team_id, dates=dates, followup=followup)
+        from_history = self.with_history and row.crm_id is not None and row.crm_id not in self.created_by_export_id
+        known = self.writer.create(row, owner_id=owner.user_id, team_id=owner.team_id, dates=dates,
+                                   followup=None if from_history else followup)
+        if from_history:
+            self.created_by_export_id[row.crm_id] = known  # type: ignore[index]
         self.index.add_row(known, row)
         self.report.created += 1
         notes = [*row.notes, *([owner.note] if owner.note else [])]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text
+from sqlmodel import select
 
 from bot.exporting import ExportNotAllowed, UnsupportedFormat, export_customers
 from bot.importing import ImportOptions, acting_user, import_customers
@@ -120,7 +122,13 @@ def _snapshot(engine) -> dict:
             "WHERE f.next_due_at IS NOT NULL AND f.done_at IS NULL")))
         last = {row[0]: row[1] for row in conn.execute(text(
             "SELECT cu.name, f.text FROM followup f JOIN customer cu ON cu.id = f.customer_id ORDER BY f.happened_at"))}
-    return {"customers": customers, "contacts": contacts, "orders": orders, "steps": steps, "last": last}
+        history = sorted((row[0], row[1], row[2], str(row[3])[:16], row[4], row[5], str(row[6]), bool(row[7]),
+                          row[8] is not None) for row in conn.execute(text(
+            "SELECT cu.name, f.kind, f.text, f.happened_at, u.name, f.next_step, f.next_due_date, f.next_due_has_time, "
+            "f.done_at FROM followup f JOIN customer cu ON cu.id = f.customer_id JOIN app_user u ON u.id = f.author_id "
+            "WHERE f.deleted_at IS NULL AND cu.deleted_at IS NULL")))
+    return {"customers": customers, "contacts": contacts, "orders": orders, "steps": steps, "last": last,
+            "history": history}
 
 
 @pytest.fixture
@@ -142,14 +150,25 @@ def busy_book(engine, user, book, clock):
                              next_due_date=due.date(), next_due_has_time=True))
         session.add(Order(customer_id=acme.id, amount=Decimal("5000.00"), ordered_on=date(2026, 10, 1), items="10 pumps",
                           created_by=acme.owner_id))
+        session.add(FollowUp(customer_id=acme.id, author_id=acme.owner_id, kind="meeting", text="met the buyer",
+                             happened_at=now - timedelta(days=5), next_step="book the demo",
+                             next_due_at=now - timedelta(days=4), next_due_date=(now - timedelta(days=4)).date(),
+                             next_due_has_time=True, done_at=now - timedelta(days=4)))
+        globex = session.exec(select(Customer).where(Customer.name == "Globex")).one()
+        day = (now + timedelta(days=6)).date()
+        morning = datetime.combine(day, time(9), tzinfo=ZoneInfo("Asia/Shanghai"))
+        globex.next_step, globex.next_followup_at = "call back", morning
+        session.add(FollowUp(customer_id=globex.id, author_id=globex.owner_id, kind="call", text="no answer",
+                             happened_at=now - timedelta(hours=3), next_step="call back", next_due_at=morning,
+                             next_due_date=day, next_due_has_time=False))
     return book
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(("lang", "suffix"), [("zh", "xlsx"), ("en", "xlsx"), ("zh", "csv"), ("en", "csv")])
 def test_an_exported_file_imports_into_an_empty_book_as_the_same_customers(engine, settings, user, busy_book, tmp_path,
-                                                                           clock, lang):
+                                                                           clock, lang, suffix):
     before = _snapshot(engine)
-    exported = export_customers(engine, settings, user=user("boss"), path=tmp_path / f"all-{lang}.xlsx", lang=lang)
+    exported = export_customers(engine, settings, user=user("boss"), path=tmp_path / f"all-{lang}.{suffix}", lang=lang)
     with unit_of_work(engine) as session:
         for table in ("contact", "followup", "sales_order", "customer"):
             session.exec(text(f"DELETE FROM {table}"))
@@ -159,9 +178,18 @@ def test_an_exported_file_imports_into_an_empty_book_as_the_same_customers(engin
     assert (report.created, report.rejected, report.noted) == (2, 0, 0)
     after = _snapshot(engine)
     assert after["customers"] == {k: v for k, v in before["customers"].items() if k != "Gone Ltd"}
+    assert after["customers"]["Acme"][3] and not after["customers"]["Globex"][3]  # manual only where it was
     assert after["contacts"] == before["contacts"] and after["orders"] == before["orders"]
     assert after["steps"] == before["steps"]
-    assert after["last"]["Acme"] == "asked for a quote"  # the last follow-up comes back, dated from the file
+    # every follow-up comes back: dates, kinds, authors, the done step done, the open ones open
+    assert after["history"] == before["history"] and len(after["history"]) == 5
+    assert report.followups_created == 5 and report.history
+    assert after["last"]["Acme"] == "asked for a quote"
+    with engine.connect() as conn:
+        [(has_time, due)] = conn.execute(text(
+            "SELECT f.next_due_has_time, f.next_due_date FROM followup f JOIN customer c ON c.id = f.customer_id "
+            "WHERE c.name = 'Globex' AND f.done_at IS NULL")).all()
+    assert not has_time and str(due) == before["steps"][1][2]  # a date-only step stays date-only
 
 
 def test_an_edited_export_changes_exactly_the_edited_cells(engine, settings, user, busy_book, tmp_path, clock):
