@@ -12,6 +12,7 @@ from bot.actions import button
 from bot.calendar.churn import ChurnAssessment, assess_churn, explain_churn
 from bot.context import CommandContext
 from bot.messages import Card, CardAction, CardField
+from bot.pipeline.cards import deals_section
 from bot.render import Markdown, escape_md
 from bot.services.surveys import satisfaction_summary
 from bot.text.when import When, format_when
@@ -53,6 +54,9 @@ def customer_card(ctx: CommandContext, customer: Customer, *, shared: bool = Fal
     contacts = _contacts(ctx, customer, shared=shared)
     if contacts:
         sections.append((ctx.t("label_contacts"), contacts))
+    deals = deals_section(ctx, customer, shared=shared)
+    if deals:
+        sections.append((ctx.t("deals:label_deals"), deals))
     if not shared:
         orders = _open_orders(ctx, history.open_orders)
         if orders:

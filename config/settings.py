@@ -25,6 +25,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from config.sales_settings import PipelineSettings, PoolSettings
+
 Language = Literal["zh", "en"]
 
 # Values that ship in examples and docs; refusing them outside development stops a copy-pasted config
@@ -157,6 +159,8 @@ class TeamConfig(BaseModel):
     # Where the scheduler posts the team's birthday greetings: "platform:workspace:channel"
     # (e.g. "slack:T123:C456", "dingtalk:corp1:cidAbc=="); unset: greetings go to owners' DMs only.
     channel: str | None = None
+    # The team's own `[pool] release_after_days` (0 keeps its customers out of the pool); unset: the global one.
+    pool_release_after_days: int | None = Field(None, ge=0, le=3650)
 
     @field_validator("managers", "members")
     @classmethod
@@ -294,6 +298,8 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     surveys: SurveySettings = Field(default_factory=SurveySettings)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    pool: PoolSettings = Field(default_factory=PoolSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     dingtalk: DingTalkSettings = Field(default_factory=DingTalkSettings)
     # Settings of further platform adapters, by platform name: ``[platforms.webhook] secret = "…"`` or

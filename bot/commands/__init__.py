@@ -12,6 +12,7 @@ def default_registry() -> CommandRegistry:
         contacts,
         customers,
         deadletters,
+        deals,
         followups,
         orders,
         ownership,
@@ -26,7 +27,7 @@ def default_registry() -> CommandRegistry:
     registry = CommandRegistry()
     registry.add(make_help_spec(lambda: registry))
     for module in (customers, followups, contacts, orders, reminders, agenda, ownership, people, preferences, sharing,
-                   deadletters, surveys):
+                   deadletters, surveys, deals):
         for spec in module.SPECS:
             registry.add(spec)
     return registry

@@ -134,6 +134,7 @@ def parse(text: str, registry: CommandRegistry, env: ParseEnv) -> ParsedCommand 
         spec = registry.lookup(word)
     if spec is None:
         return ParseError("unknown_command", {"word": word})
+    spec = registry.refine(spec, rest[0].text if rest and not rest[0].quoted else None)
     parsed = ParsedCommand(spec=spec, alias_used=word)
     return _parse_args(spec, rest, env, parsed)
 

@@ -127,6 +127,14 @@ class CommandSpec:
     allow_any_option: bool = False
     # Aliases that already say "me" ("提醒我"): the `allows_self` argument is the asker without a word.
     self_aliases: frozenset[str] = frozenset()
+    # A variant of the command of the same name for another kind of record: it takes over when the first
+    # word after the command matches this pattern (``show D12`` shows a deal, ``show Acme`` a customer).
+    # A variant adds no command words of its own; it shares the name and aliases of the command it refines.
+    ref_pattern: str | None = None
+
+    def refines(self, word: str) -> bool:
+        """Whether this variant takes a line whose first argument is `word`."""
+        return self.ref_pattern is not None and re.fullmatch(self.ref_pattern, word) is not None
 
     def word(self, lang: str = "en") -> str:
         """The command word shown in ``lang``: the name, or in Chinese its first Chinese alias."""

@@ -4,7 +4,7 @@ from storage.models.activity import FollowUp, Reminder, Satisfaction
 from storage.models.care import AppSecret, SurveyInvite
 from storage.models.customers import Contact, Customer
 from storage.models.people import ManagerTeam, Team, User, UserIdentity
-from storage.models.sales import Opportunity, Order
+from storage.models.sales import DealStageVisit, Opportunity, Order
 from storage.models.system import (
     AuditLog,
     ChatConversation,
@@ -23,6 +23,7 @@ __all__ = [
     "Contact",
     "Customer",
     "DataVersion",
+    "DealStageVisit",
     "DigestSubscription",
     "FollowUp",
     "ManagerTeam",

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Index, Numeric, text
+from sqlalchemy import CheckConstraint, Index, Numeric, text
 from sqlmodel import Field, SQLModel
 
 from storage.timeutil import utcnow
@@ -21,6 +21,8 @@ class Order(SQLModel, table=True):
             postgresql_where=text("paid_at IS NULL AND deleted_at IS NULL"),
             sqlite_where=text("paid_at IS NULL AND deleted_at IS NULL"),
         ),
+        Index("ix_order_deal", "deal_id", unique=True, postgresql_where=text("deal_id IS NOT NULL"),
+              sqlite_where=text("deal_id IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -34,14 +36,29 @@ class Order(SQLModel, table=True):
     created_by: int = Field(foreign_key="app_user.id")
     created_at: datetime = Field(default_factory=utcnow)
     deleted_at: datetime | None = None
+    # The deal this order closed (`won D3 order`); a deal closes into one order at most (ix_order_deal).
+    deal_id: int | None = Field(default=None, foreign_key="opportunity.id")
 
 
 class Opportunity(SQLModel, table=True):
-    """A sales opportunity moving through pipeline stages until won or lost."""
+    """A deal (商机), referenced as ``D<id>``, moving through the pipeline's stages until won or lost.
+
+    `stage` holds a stage key of the registry (`bot.pipeline.stages`); `status` is ``open`` until the deal
+    closes, then the closing stage itself (the check constraint keeps the two in step). `stage_since` is
+    when the deal entered its current stage (what "stuck" is measured from)."""
 
     __tablename__ = "opportunity"
+    __table_args__ = (
+        CheckConstraint(
+            "(status = 'open' AND stage NOT IN ('won', 'lost')) OR (status IN ('won', 'lost') AND stage = status)",
+            name="ck_opportunity_status_stage",
+        ),
+        Index("ix_opportunity_owner_status", "owner_id", "status"),
+        Index("ix_opportunity_tenant_status", "tenant", "status", "expected_close"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
+    tenant: str = Field(default="", max_length=120)
     customer_id: int = Field(foreign_key="customer.id", index=True)
     owner_id: int = Field(foreign_key="app_user.id")
     title: str = Field(max_length=200)
@@ -50,6 +67,31 @@ class Opportunity(SQLModel, table=True):
     stage: str = Field(default="qualify", max_length=24)
     expected_close: date | None = None
     status: str = Field(default="open", max_length=8)  # open / won / lost
+    stage_since: datetime = Field(default_factory=utcnow)
+    lost_reason: str | None = Field(default=None, max_length=500)
+    closed_at: datetime | None = None
+    created_by: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     deleted_at: datetime | None = None
+
+
+class DealStageVisit(SQLModel, table=True):
+    """One stay of a deal in one stage (its stage history); the current stay has no `left_at`, and a deal has
+    exactly one current stay (ix_deal_stage_current). A stuck-deal alert is keyed by the stay it is about."""
+
+    __tablename__ = "deal_stage"
+    __table_args__ = (
+        Index("ix_deal_stage_deal", "deal_id", "entered_at"),
+        Index("ix_deal_stage_current", "deal_id", unique=True, postgresql_where=text("left_at IS NULL"),
+              sqlite_where=text("left_at IS NULL")),
+        Index("ix_deal_stage_open_since", "entered_at", postgresql_where=text("left_at IS NULL"),
+              sqlite_where=text("left_at IS NULL")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(foreign_key="opportunity.id")
+    stage: str = Field(max_length=24)
+    entered_at: datetime
+    left_at: datetime | None = None
+    by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
