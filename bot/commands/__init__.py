@@ -17,6 +17,7 @@ def default_registry() -> CommandRegistry:
         orders,
         ownership,
         people,
+        pipeline,
         preferences,
         reminders,
         sharing,
@@ -27,7 +28,7 @@ def default_registry() -> CommandRegistry:
     registry = CommandRegistry()
     registry.add(make_help_spec(lambda: registry))
     for module in (customers, followups, contacts, orders, reminders, agenda, ownership, people, preferences, sharing,
-                   deadletters, surveys, deals):
+                   deadletters, surveys, deals, pipeline):
         for spec in module.SPECS:
             registry.add(spec)
     return registry
