@@ -20,6 +20,14 @@ from sqlmodel import Session
 from bot.notifications import kinds
 from bot.notifications.churn_features import all_churn_rows
 from bot.notifications.claim import ClaimedNotification
+from bot.notifications.deal_alerts import (
+    DEAL_PAST_CLOSE,
+    DEAL_STUCK,
+    enqueue_past_close_deals,
+    enqueue_stuck_deals,
+    render_past_close_deal,
+    render_stuck_deal,
+)
 from bot.notifications.digest import render_digest
 from bot.notifications.enqueue_birthdays import enqueue_birthdays
 from bot.notifications.enqueue_churn import enqueue_churn_warnings
@@ -137,6 +145,10 @@ KINDS: dict[str, NotificationKind] = {
               in_transaction(kinds.PAYMENT_ESCALATION, enqueue_payment_escalations),
               render_payment, CatchUp.RECENT_DAYS,
               zh="回款升级", en="payment escalation"),
+        _kind(DEAL_STUCK, "deal_stage", in_transaction(DEAL_STUCK, enqueue_stuck_deals), render_stuck_deal,
+              CatchUp.RECENT_DAYS, zh="商机停滞", en="stuck deal"),
+        _kind(DEAL_PAST_CLOSE, "deal", in_transaction(DEAL_PAST_CLOSE, enqueue_past_close_deals),
+              render_past_close_deal, CatchUp.RECENT_DAYS, zh="商机超过预计成交日期", en="deal past its close date"),
         _kind(kinds.DIGEST_DAILY, "manager", _DIGESTS, _RENDER_DIGEST, CatchUp.NEXT_DAY,
               ("notifications_digest:title", "notifications_digest:summary_line"),
               zh="日报", en="daily digest"),

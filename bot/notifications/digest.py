@@ -10,6 +10,7 @@ from bot.notifications import kinds
 from bot.notifications.claim import ClaimedNotification
 from bot.notifications.digest_data import DigestData, format_amount, gather_digest
 from bot.notifications.notices import Notice, ObsoleteNotification, RenderContext
+from bot.pipeline.stages import stage_registry
 from bot.render import Markdown, t
 from bot.text.paging import paginate
 from storage.models import DigestSubscription, User
@@ -33,8 +34,11 @@ def render_digest(ctx: RenderContext, row: ClaimedNotification, kind_title: Kind
     ).scalar_one_or_none()
     if enabled is False:
         raise ObsoleteNotification(f"{period} digest turned off")
-    data = gather_digest(ctx.session, manager, period=period, now=ctx.now, tz=ctx.recipient.tz)
-    pages = paginate(lambda page, pages: _title(ctx, data, page, pages), digest_lines(ctx.lang, data, kind_title),
+    data = gather_digest(ctx.session, manager, period=period, now=ctx.now, tz=ctx.recipient.tz,
+                         stuck_after_days=ctx.settings.pipeline.stuck_after_days)
+    stages = stage_registry(ctx.settings)
+    lines = digest_lines(ctx.lang, data, kind_title, stage_name=lambda key: stages.get(key).name(ctx.lang))
+    pages = paginate(lambda page, pages: _title(ctx, data, page, pages), lines,
                      limit=ctx.page_chars)
     replies = tuple(ctx.reply(page) for page in pages)
     line = t("notifications_digest:summary_line", ctx.lang, period=period, day=data.end.isoformat())
@@ -46,8 +50,10 @@ def _title(ctx: RenderContext, data: DigestData, page: int, pages: int) -> str:
              end=data.end.isoformat(), page=page, pages=pages)
 
 
-def digest_lines(lang: str, data: DigestData, kind_title: KindTitle) -> list[str]:
-    """The digest body, one markdown line per entry (headings are lines too); `kind_title` names kinds."""
+def digest_lines(lang: str, data: DigestData, kind_title: KindTitle, *,
+                 stage_name: Callable[[str], str] = str) -> list[str]:
+    """The digest body, one markdown line per entry (headings are lines too); `kind_title` names kinds,
+    `stage_name` a deal's stage."""
 
     def say(key: str, **params: object) -> Markdown:
         return t(f"notifications_digest:{key}", lang, **params)
@@ -73,6 +79,12 @@ def digest_lines(lang: str, data: DigestData, kind_title: KindTitle) -> list[str
          (say("dead_line", id=i, kind_title=kind_title(kind, lang), recipient=who, reason=reason)
           for i, kind, who, reason in data.dead_letters.items)),
     ]
+    if data.stalled_deals.total:  # only when some deal waits for a decision
+        sections.append(("deals_heading", data.stalled_deals,
+                         (say("deal_line", ref=f"D{i}", title=title, customer=customer, owner=owner,
+                              stage=stage_name(stage), days=days, close=close.isoformat() if close else None,
+                              past=past)
+                          for i, title, customer, owner, stage, days, close, past in data.stalled_deals.items)))
     if data.deactivated_books.total:  # only when someone's book waits for a handover
         sections.append(("deactivated_heading", data.deactivated_books,
                          (say("deactivated_line", rep=who, customers=customers, steps=steps)

@@ -20,7 +20,7 @@ from bot.calendar.birthdays import Birthday, birthday_keys_for
 from bot.calendar.churn import assess_many, population_gaps_by_segment
 from bot.notifications.churn_features import churn_items, churn_rows, created_ordinals
 from bot.services.agenda import birthday_predicate
-from storage.models import Contact, Customer, FollowUp, NotificationOutbox, Order, User
+from storage.models import Contact, Customer, FollowUp, NotificationOutbox, Opportunity, Order, User
 
 LIST_LIMIT = 10
 BIRTHDAY_DAYS = 7
@@ -57,6 +57,8 @@ class DigestData:
     skipped: tuple[tuple[str, str, int], ...] = ()  # (kind, why: stale / obsolete, how many) not sent on purpose
     # Deactivated people who still own customers: (name, customers, open steps), until someone hands them over.
     deactivated_books: Listed = Listed((), 0)
+    # (deal id, title, customer, owner, stage key, days in the stage, expected close, whether that date passed)
+    stalled_deals: Listed = Listed((), 0)
 
 
 def digest_window(period: str, today: date) -> tuple[date, date]:
@@ -67,8 +69,10 @@ def digest_window(period: str, today: date) -> tuple[date, date]:
     return today - timedelta(days=1), today
 
 
-def gather_digest(session: Session, manager: User, *, period: str, now: datetime, tz: ZoneInfo) -> DigestData:
-    """Collect the digest of `manager` at `now` (days counted in `tz`)."""
+def gather_digest(session: Session, manager: User, *, period: str, now: datetime, tz: ZoneInfo,
+                  stuck_after_days: int = 14) -> DigestData:
+    """Collect the digest of `manager` at `now` (days counted in `tz`; deals resting `stuck_after_days` in one
+    stage count as stuck)."""
     today = now.astimezone(tz).date()
     start, end = digest_window(period, today)
     since, until = _instant(start, tz), _instant(end, tz)
@@ -84,7 +88,28 @@ def gather_digest(session: Session, manager: User, *, period: str, now: datetime
         dead_letters=_dead_letters(session, manager, since, now),
         skipped=_skipped(session, manager, since, now),
         deactivated_books=_deactivated_books(session, scope),
+        stalled_deals=_stalled_deals(session, scope, now, today, stuck_after_days),
     )
+
+
+def _stalled_deals(session: Session, scope: ColumnElement[bool], now: datetime, today: date,
+                   stuck_after_days: int) -> Listed:
+    """Open deals of the scope stuck in their stage or past their expected close, the longest waiting first."""
+    stuck_since = now - timedelta(days=stuck_after_days)
+    where = (scope, Opportunity.status == "open", col(Opportunity.deleted_at).is_(None),
+             or_(Opportunity.stage_since <= stuck_since, Opportunity.expected_close < today))
+    owner = func.coalesce(func.nullif(Owner.display_name, ""), Owner.name)
+    query = (select(Opportunity.id, Opportunity.title, Customer.name, owner, Opportunity.stage,
+                    Opportunity.stage_since, Opportunity.expected_close)
+             .select_from(Opportunity).join(Customer, Customer.id == Opportunity.customer_id)
+             .join(Owner, Owner.id == Opportunity.owner_id).where(*where)
+             .order_by(Opportunity.stage_since, Opportunity.id))
+    count = (select(func.count()).select_from(Opportunity).join(Customer, Customer.id == Opportunity.customer_id)
+             .where(*where))
+    listed = _listed(session, query, count)
+    items = tuple((i, title, customer, who, stage, (now - since).days, close, close is not None and close < today)
+                  for i, title, customer, who, stage, since, close in listed.items)
+    return Listed(items, listed.total)
 
 
 def _instant(day: date, tz: ZoneInfo) -> datetime:

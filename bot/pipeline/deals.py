@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -84,7 +84,8 @@ def create_deal(session: Session, *, customer: Customer, owner: User, spec: NewD
                        created_at=now, updated_at=now)
     session.add(deal)
     session.flush()
-    session.add(DealStageVisit(deal_id=deal.id, stage=deal.stage, entered_at=now, by_user_id=owner.id))
+    session.add(DealStageVisit(deal_id=deal.id, stage=deal.stage, entered_at=now, entered_on=now.astimezone(UTC).date(),
+                               by_user_id=owner.id))
     session.flush()
     return deal
 
@@ -98,7 +99,8 @@ def enter_stage(session: Session, deal: Opportunity, stage: Stage, *, by: User, 
         .where(col(DealStageVisit.deal_id) == deal.id, col(DealStageVisit.left_at).is_(None))
         .values(left_at=now)
     )
-    session.add(DealStageVisit(deal_id=deal.id, stage=stage.key, entered_at=now, by_user_id=by.id))
+    session.add(DealStageVisit(deal_id=deal.id, stage=stage.key, entered_at=now, entered_on=now.astimezone(UTC).date(),
+                               by_user_id=by.id))
     deal.stage = stage.key
     deal.stage_since = now
     deal.updated_at = now

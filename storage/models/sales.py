@@ -55,6 +55,9 @@ class Opportunity(SQLModel, table=True):
         ),
         Index("ix_opportunity_owner_status", "owner_id", "status"),
         Index("ix_opportunity_tenant_status", "tenant", "status", "expected_close"),
+        Index("ix_opportunity_open_close", "expected_close",
+              postgresql_where=text("status = 'open' AND deleted_at IS NULL"),
+              sqlite_where=text("status = 'open' AND deleted_at IS NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -93,5 +96,6 @@ class DealStageVisit(SQLModel, table=True):
     deal_id: int = Field(foreign_key="opportunity.id")
     stage: str = Field(max_length=24)
     entered_at: datetime
+    entered_on: date  # the UTC day of `entered_at`: the stuck alert's occasion key (one per stay)
     left_at: datetime | None = None
     by_user_id: int | None = Field(default=None, foreign_key="app_user.id")

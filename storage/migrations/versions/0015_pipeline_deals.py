@@ -3,7 +3,8 @@
 ``opportunity`` existed unused since 0001: it gains its tenant, when it entered its current stage, why it was
 lost, when it closed and who created it, a check that keeps ``status`` and ``stage`` in step (an open deal is
 in an open stage; a closed one is in the closing stage its status names), and the indexes the funnel reads
-(by owner and status; by tenant, status and expected close).
+(by owner and status; by tenant, status and expected close; open deals by expected close, for the
+past-close alerts).
 
 ``deal_stage`` keeps every stay of a deal in a stage; ``ix_deal_stage_current`` lets a deal have one current
 stay only, whatever two concurrent stage changes do. ``sales_order.deal_id`` names the deal an order closed,
@@ -42,6 +43,9 @@ def upgrade() -> None:
         batch_op.create_check_constraint('ck_opportunity_status_stage', STATUS_STAGE)
         batch_op.create_index('ix_opportunity_owner_status', ['owner_id', 'status'], unique=False)
         batch_op.create_index('ix_opportunity_tenant_status', ['tenant', 'status', 'expected_close'], unique=False)
+        batch_op.create_index('ix_opportunity_open_close', ['expected_close'], unique=False,
+                              postgresql_where=sa.text("status = 'open' AND deleted_at IS NULL"),
+                              sqlite_where=sa.text("status = 'open' AND deleted_at IS NULL"))
     op.execute("UPDATE opportunity SET tenant = (SELECT customer.tenant FROM customer "
                "WHERE customer.id = opportunity.customer_id)")
 
@@ -50,6 +54,7 @@ def upgrade() -> None:
     sa.Column('deal_id', sa.Integer(), nullable=False),
     sa.Column('stage', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
     sa.Column('entered_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('entered_on', sa.Date(), nullable=False),
     sa.Column('left_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('by_user_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['by_user_id'], ['app_user.id'], ),
@@ -63,7 +68,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_deal_stage_open_since', ['entered_at'], unique=False,
                               postgresql_where=sa.text('left_at IS NULL'), sqlite_where=sa.text('left_at IS NULL'))
     # Deals open before this revision (none were written by crmbot) start their history now.
-    op.execute("INSERT INTO deal_stage (deal_id, stage, entered_at) SELECT id, stage, stage_since FROM opportunity")
+    op.execute("INSERT INTO deal_stage (deal_id, stage, entered_at, entered_on) "
+               "SELECT id, stage, stage_since, CURRENT_DATE FROM opportunity")
 
     if dialect == "sqlite":
         # A plain ADD COLUMN (a nullable reference) instead of copying every order into a new table.
@@ -81,6 +87,7 @@ def downgrade() -> None:
         batch_op.drop_column('deal_id')
     op.drop_table('deal_stage')
     with op.batch_alter_table('opportunity', schema=None) as batch_op:
+        batch_op.drop_index('ix_opportunity_open_close')
         batch_op.drop_index('ix_opportunity_tenant_status')
         batch_op.drop_index('ix_opportunity_owner_status')
         batch_op.drop_constraint('ck_opportunity_status_stage', type_='check')
