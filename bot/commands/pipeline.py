@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import bot.pipeline.actions  # noqa: F401  (declares the stage buttons)
 from bot.access import can_manage_user, is_manager_or_admin
+from bot.actions import button
 from bot.commands.spec import Arg, ArgKind, CommandSpec, ParsedCommand
 from bot.context import CommandContext
 from bot.errors import UserError
-from bot.messages import Card, CardAction, CardField, Reply
+from bot.messages import Card, CardField, Reply
 from bot.pipeline.deals import deal_ref, weighted
 from bot.pipeline.funnel import Money, deals_in, funnel
 from bot.pipeline.stages import Stage, stage_registry
@@ -100,10 +102,12 @@ def _pipeline(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
                             str(ctx.t("pipeline:closed_line", won=won_count, lost=figures.lost))))
     if won_count:
         fields.append(CardField(ctx.t("pipeline:label_won_amount"), _money(ctx, won_money), sensitive=True))
-    scope_word = "mine" if scope == "mine" else (owner.name if owner is not None else "team")
+    zh = ctx.lang.startswith("zh")
+    scope_word = ("我的" if zh else "mine") if scope == "mine" else (
+        owner.name if owner is not None else ("团队" if zh else "team"))
     actions = tuple(
-        CardAction(f"pipeline_{row.stage.key}", f"{row.stage.name(ctx.lang)} ({row.count})",
-                   f"deals {row.stage.key} {scope_word}")
+        button(ctx.lang, "pipeline_stage", stage=row.stage.name(ctx.lang), scope=scope_word,
+               label=f"{row.stage.name(ctx.lang)} ({row.count})")
         for row in figures.stages if row.count
     )
     title = ctx.t("pipeline:title", scope=_scope_label(ctx, scope, owner), period=period or "")

@@ -19,7 +19,9 @@ from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from bot.messages import Card, CardAction
+import bot.pipeline.actions  # noqa: F401  (declares the deal buttons)
+from bot.actions import button
+from bot.messages import Card
 from bot.notifications.claim import ClaimedNotification
 from bot.notifications.digest_data import format_amount
 from bot.notifications.notices import Notice, NoticeRenderer, ObsoleteNotification, RenderContext, Subject
@@ -132,9 +134,8 @@ def _check_past_close(row: ClaimedNotification, found: Subject) -> None:
 
 def _card(ctx: RenderContext, found: Subject) -> Card:
     ref = f"D{found.deal_id}"
-    actions = (CardAction("deal_show", ctx.t("action_show"), f"show {ref}", style="primary"),
-               CardAction("deal_won", ctx.t("deal_action_won"), f"won {ref}"),
-               CardAction("deal_lost", ctx.t("deal_action_lost"), f"lost {ref} reason:"))
+    actions = (button(ctx.lang, "deal_show", deal=found.deal_id, style="primary", label=ctx.t("action_show")),
+               button(ctx.lang, "deal_won", deal=found.deal_id), button(ctx.lang, "deal_lost", deal=found.deal_id))
     return Card(title=f"{ref} {found.title}", subtitle=found.customer, actions=actions, customer_id=found.customer_id)
 
 

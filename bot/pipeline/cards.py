@@ -6,6 +6,8 @@ from datetime import date
 
 from sqlmodel import select
 
+import bot.pipeline.actions  # noqa: F401  (declares the buttons used below)
+from bot.actions import button
 from bot.context import CommandContext
 from bot.messages import Card, CardAction, CardField
 from bot.pipeline.deals import customer_deals, deal_ref, stage_history, weighted
@@ -70,20 +72,20 @@ def deal_card(ctx: CommandContext, deal: Opportunity, customer: Customer) -> Car
 
 
 def _actions(ctx: CommandContext, deal: Opportunity) -> tuple[CardAction, ...]:
-    """Buttons: the next stage, won, lost (reason to type); a won deal without order offers to record it."""
+    """Buttons: the next stage, won, lost (the reason to type); a won deal without order offers to record it."""
     stages = stage_registry(ctx.settings)
-    ref = deal_ref(deal)
+    lang = ctx.lang
     if deal.status == WON:
-        return (CardAction("deal_order", ctx.t("deals:action_order"), f"won {ref} order"),)
+        return (button(lang, "deal_order", deal=deal.id),)
     if deal.status == LOST:
-        return (CardAction("deal_reopen", ctx.t("deals:action_reopen"), f"stage {ref} {stages.first.key}"),)
+        return (button(lang, "deal_reopen", deal=deal.id, stage=stages.first.name(lang)),)
     actions = []
     following = stages.after(stages.get(deal.stage))
     if following is not None:
-        actions.append(CardAction("deal_next", ctx.t("deals:action_next", stage=following.name(ctx.lang)),
-                                  f"stage {ref} {following.key}", style="primary"))
-    actions.append(CardAction("deal_won", ctx.t("deals:action_won"), f"won {ref}"))
-    actions.append(CardAction("deal_lost", ctx.t("deals:action_lost"), f"lost {ref} reason:", style="danger"))
+        actions.append(button(lang, "deal_next", deal=deal.id, stage=following.name(lang),
+                              label=ctx.t("deals:action_next", stage=following.name(lang))))
+    actions.append(button(lang, "deal_won", deal=deal.id))
+    actions.append(button(lang, "deal_lost", deal=deal.id))
     return tuple(actions)
 
 

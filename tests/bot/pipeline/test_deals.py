@@ -46,7 +46,10 @@ def test_a_deal_created_in_chinese_moves_through_stages_and_keeps_its_history(ch
     card = alice.say("查看 D1")
     assert "阶段历史" in card and "初步接洽 · 3 天" in card and "商务谈判 · 0 天（当前）" in card
     assert "商务谈判 · 70%" in card
-    assert "D1 服务器采购 · 商务谈判 70% · CNY 500,000.00 · 预计 12月31日 周四 成交" in alice.say("查看 阿里巴巴")
+    won = next(a for a in alice.last[0].card.actions if a.action_id == "deal_won")
+    assert won.command == "赢单 D1"
+    assert "已赢单" in alice.say(won.value)  # clicking it closes the deal, answered in Chinese
+    assert "进行中的商机" not in alice.say("查看 阿里巴巴")
 
 
 def test_stage_names_in_either_language_and_bad_ones_refused(chat, engine):

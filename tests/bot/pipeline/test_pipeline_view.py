@@ -40,7 +40,9 @@ def test_the_funnel_in_chinese_before_and_after_a_stage_change(chat, book):
     assert "商务谈判金额: CNY 500,000.00 · 加权 CNY 350,000.00" in out
     assert "进行中金额: CNY 600,000.00 · 加权 CNY 400,000.00" in out
     assert "预测 2026-12: CNY 500,000.00 · 加权 CNY 350,000.00" in out
-    assert "[商务谈判 (1): deals negotiation mine]" in out
+    assert "[商务谈判 (1): 商机列表 商务谈判 我的]" in out
+    clicked = alice.say(alice.last[0].card.actions[-1].value)  # the button's value, as a platform sends it
+    assert "进行中的商机 · 我的商机 · 商务谈判" in clicked and "D1 服务器采购 · 阿里巴巴 · 商务谈判" in clicked
 
 
 def test_managers_see_their_team_and_each_rep_and_no_one_else(chat, book):
