@@ -226,6 +226,7 @@ SUBJECT_TITLES: dict[str, dict[str, str]] = {
     "contact": {"zh": "联系人", "en": "contact"}, "order": {"zh": "订单", "en": "order"},
     "manager": {"zh": "主管", "en": "manager"}, "customer": {"zh": "客户", "en": "customer"},
     "satisfaction": {"zh": "满意度回复", "en": "survey answer"},
+    "deal": {"zh": "商机", "en": "deal"}, "deal_stage": {"zh": "商机阶段", "en": "deal stage"},
 }  # what a kind's `subject` is called in a reply; a new subject adds its line here
 
 
