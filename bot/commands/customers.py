@@ -14,7 +14,7 @@ from bot.events import CustomerChanged
 from bot.labels import describe_changes, value_label
 from bot.messages import Card, Reply
 from bot.render import Markdown
-from bot.services.customers import find_duplicates, search_customers, search_keys
+from bot.services.customers import find_duplicates, search_keys, search_page
 from storage.models import Customer
 
 FIND_PAGE_SIZE = 10
@@ -87,17 +87,18 @@ def _find(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     page = cmd.get("page") or 1
     if page < 1:
         raise UserError("bad_number", name="page", value=page)
-    found = search_customers(ctx.session, user=ctx.user, query=query, limit=FIND_COUNT_LIMIT)
-    if not found:
+    found = search_page(ctx.session, user=ctx.user, query=query, page_size=FIND_PAGE_SIZE, page=page,
+                        count_limit=FIND_COUNT_LIMIT)
+    if not found.total:
         return Reply(text=ctx.t("no_results", query=query), ok=False)
-    pages = -(-len(found) // FIND_PAGE_SIZE)
-    if page > pages:
+    pages = -(-found.total // FIND_PAGE_SIZE)
+    if not found.customers:
         raise UserError("page_past_end", page=page, pages=pages)
     first = (page - 1) * FIND_PAGE_SIZE
-    shown = found[first : first + FIND_PAGE_SIZE]
-    more = page < pages
-    text = ctx.render("find_results", query=query, customers=shown, now=ctx.now, tz=ctx.tz, total=len(found),
-                      capped=len(found) >= FIND_COUNT_LIMIT, first=first + 1, last=first + len(shown),
+    shown = found.customers
+    more = page < pages or (found.capped and len(shown) == FIND_PAGE_SIZE)
+    text = ctx.render("find_results", query=query, customers=shown, now=ctx.now, tz=ctx.tz, total=found.total,
+                      capped=found.capped, first=first + 1, last=first + len(shown),
                       page=page, next=command_text(ref("find_page", query=query, page=page + 1), ctx.lang) if more else "")
     if not more:
         return Reply(text=text)

@@ -62,8 +62,36 @@ def _same_reading(pinyin: str):
     return (Customer.pinyin_full == everyday) | _prefix(Customer.pinyin_full, everyday + " ")
 
 
-def search_customers(session: Session, *, user: User, query: str, limit: int = 10) -> list[Customer]:
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of a search: its customers, and how many matched in all (counted up to a limit)."""
+
+    customers: list[Customer]
+    total: int
+    capped: bool  # `total` reached the count limit: at least that many matched
+
+
+def search_page(session: Session, *, user: User, query: str, page_size: int = 10, page: int = 1,
+                count_limit: int = 100) -> SearchPage:
+    """Page `page` of `search_customers` and the number of matches, counted up to `count_limit`.
+
+    The count rides on the search's own statements (a window count over the index look-ups, each allowed up to
+    `count_limit` ids while only the page is read into objects), so asking for it costs no extra round trip.
+    """
+    end = page * page_size
+    counted: list[int] = []
+    found = search_customers(session, user=user, query=query, limit=end, count_limit=count_limit, counted=counted)
+    total = max(len(found), sum(counted))
+    capped = total >= count_limit
+    return SearchPage(customers=found[end - page_size : end], total=min(total, count_limit), capped=capped)
+
+
+def search_customers(session: Session, *, user: User, query: str, limit: int = 10, count_limit: int = 0,
+                     counted: list[int] | None = None) -> list[Customer]:
     """Visible customers matching `query`, best first.
+
+    With `count_limit`, `counted` receives how many customers each pass matched beyond those returned (each
+    look-up counted up to `count_limit`), for `search_page`.
 
     Order: ``#id``; exact phone / email (also a contact's); exact name; pinyin initials; name, pinyin and
     name-key prefixes; tags; substring; a contact's name, the region (exact, then prefix); the tier
@@ -80,7 +108,11 @@ def search_customers(session: Session, *, user: User, query: str, limit: int = 1
     book = VisibleBook(session, visible, tenant=user.tenant)
 
     def lookup(*ranked_conditions: tuple[int, ColumnElement[bool]]) -> dict[int, tuple[int, Customer]]:
-        return _matches(session, visible=visible, ranked_conditions=ranked_conditions, limit=limit)
+        ranked, total = _matches(session, visible=visible, ranked_conditions=ranked_conditions, limit=limit,
+                                 count_limit=count_limit)
+        if counted is not None:
+            counted[:] = [total]
+        return ranked
 
     if (match := _ID_REF.match(q)) and (ranked := lookup((0, Customer.id == int(match[1])))):
         return _best(ranked, limit)
@@ -102,6 +134,8 @@ def search_customers(session: Session, *, user: User, query: str, limit: int = 1
     ranked = lookup(*names, *_beyond_names(q))
     if sum(1 for rank, _ in ranked.values() if rank < _TAG_RANK) < limit:
         for customer, rank in _in_tags_or_names(book, query=q, limit=limit):
+            if customer.id not in ranked and counted is not None:
+                counted.append(1)
             if customer.id not in ranked or ranked[customer.id][0] > rank:
                 ranked[customer.id] = (rank, customer)
     if not ranked and len(key) >= 2:
@@ -152,18 +186,31 @@ def _pinyin_rank(rank: int, customer: Customer, typed: str) -> int:
 
 
 def _matches(session: Session, *, visible: ColumnElement[bool],
-             ranked_conditions: Sequence[tuple[int, ColumnElement[bool]]], limit: int) -> dict[int, tuple[int, Customer]]:
-    """The first `limit` visible customers of each (rank, condition), by id, each with the best rank it earned.
+             ranked_conditions: Sequence[tuple[int, ColumnElement[bool]]], limit: int,
+             count_limit: int = 0) -> tuple[dict[int, tuple[int, Customer]], int]:
+    """The first `limit` visible customers of each (rank, condition), by id, each with the best rank it earned,
+    and how many distinct customers the look-ups matched.
 
     One statement for all of them (a UNION ALL of index look-ups): each round trip through the ORM costs about
-    0.3 ms, more than the look-up itself.
+    0.3 ms, more than the look-up itself. With `count_limit` above `limit`, each look-up may read that many ids
+    and a window count says how many there were, while only the best `limit` are read into objects.
     """
-    branches = [select(Customer.id.label("id"), literal(rank).label("rank")).where(condition, visible).limit(limit)
-                .subquery() for rank, condition in ranked_conditions]
+    per_branch = max(limit, count_limit)
+    branches = [select(Customer.id.label("id"), literal(rank).label("rank")).where(condition, visible)
+                .limit(per_branch).subquery() for rank, condition in ranked_conditions]
     found = union_all(*(select(branch.c.id, branch.c.rank) for branch in branches)).subquery()
-    best = func.min(found.c.rank)
-    statement = select(Customer, best).join(found, found.c.id == Customer.id).group_by(Customer.id)
-    return {customer.id: (rank, customer) for customer, rank in session.exec(statement).all()}
+    if per_branch == limit:
+        best = func.min(found.c.rank)
+        statement = select(Customer, best).join(found, found.c.id == Customer.id).group_by(Customer.id)
+        rows = session.exec(statement).all()
+        return {customer.id: (rank, customer) for customer, rank in rows}, len(rows)
+    grouped = select(found.c.id, func.min(found.c.rank).label("rank"), func.count().over().label("total")) \
+        .group_by(found.c.id).subquery()
+    statement = (select(Customer, grouped.c.rank, grouped.c.total).join(grouped, grouped.c.id == Customer.id)
+                 .order_by(grouped.c.rank, Customer.name_key, Customer.id).limit(limit))
+    rows = session.exec(statement).all()
+    total = rows[0][2] if rows else 0
+    return {customer.id: (rank, customer) for customer, rank, _ in rows}, total
 
 
 def _tagged(session: Session, query: str) -> ColumnElement[bool]:
