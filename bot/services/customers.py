@@ -206,11 +206,11 @@ def _matches(session: Session, *, visible: ColumnElement[bool],
         return {customer.id: (rank, customer) for customer, rank in rows}, len(rows)
     grouped = select(found.c.id, func.min(found.c.rank).label("rank"), func.count().over().label("total")) \
         .group_by(found.c.id).subquery()
-    statement = (select(Customer, grouped.c.rank, grouped.c.total).join(grouped, grouped.c.id == Customer.id)
-                 .order_by(grouped.c.rank, Customer.name_key, Customer.id).limit(limit))
-    rows = session.exec(statement).all()
-    total = rows[0][2] if rows else 0
-    return {customer.id: (rank, customer) for customer, rank, _ in rows}, total
+    page = (select(Customer, grouped.c.rank, grouped.c.total).join(grouped, grouped.c.id == Customer.id)
+            .order_by(grouped.c.rank, Customer.name_key, Customer.id).limit(limit))
+    counted = session.exec(page).all()
+    total = counted[0][2] if counted else 0
+    return {customer.id: (rank, customer) for customer, rank, _ in counted}, total
 
 
 def _tagged(session: Session, query: str) -> ColumnElement[bool]:
