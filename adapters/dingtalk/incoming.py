@@ -7,6 +7,8 @@ What DingTalk sends and what the core gets:
   still carry a literal `@Robot` item: leading mentions and spaces (also full-width `＠` and U+3000) are
   stripped here; the core's parser does NFKC and strips one leading `/` or `#`;
 - `workspace` is the sender's corp id (falling back to the robot's), so two corps never share a tenant;
+- other people's ``@nickname`` mentions become ``@<staffId>`` from ``atUsers`` (`with_staff_mentions`), so
+  commands that name a person (`assign`, `handover`) find them by staff id, never by nickname;
 - `channel` is the group's `conversationId` in groups, and the sender's staff id in a DM, which is the
   address 1:1 pushes need (`UserIdentity.dm_channel`).
 """
@@ -24,6 +26,7 @@ from bot.messages import Incoming
 DIRECT = "1"
 GROUP = "2"
 _LEADING_MENTIONS = re.compile(r"^(?:\s*[@＠]\S*)+\s*")
+_MENTION = re.compile(r"(?<!\S)[@＠][^\s@＠]+")
 
 
 class UnusableMessage(ValueError):
@@ -52,6 +55,28 @@ class InboundMessage:
 def command_text(raw: str) -> str:
     """The command in a message body: leading @mentions and whitespace removed, inner text untouched."""
     return _LEADING_MENTIONS.sub("", raw or "", count=1).strip()
+
+
+def with_staff_mentions(text: str, at_users: Any) -> str:
+    """`text` with each ``@nickname`` a person typed replaced by ``@<staffId>`` from the payload's ``atUsers``.
+
+    DingTalk shows a mention as the nickname, which anyone can share or change; ``atUsers`` lists the staff id
+    of each person mentioned (the robot, listed without one, is already cut from the text), in the order
+    they were mentioned. The core then finds the person by that platform id, never by a name. When the
+    mentions in the text do not line up one to one with ``atUsers``, the text is left as typed.
+    """
+    if not isinstance(at_users, list):
+        return text
+    staff = [u["staffId"] for u in at_users
+             if isinstance(u, dict) and isinstance(u.get("staffId"), str) and u["staffId"].strip()]
+    mentions = list(_MENTION.finditer(text))
+    if not staff or len(mentions) != len(staff):
+        return text
+    out, last = [], 0
+    for match, staff_id in zip(mentions, staff, strict=True):
+        out += [text[last : match.start()], "@" + staff_id.strip()]
+        last = match.end()
+    return "".join(out) + text[last:]
 
 
 def message_text(payload: dict[str, Any]) -> str | None:
@@ -88,7 +113,7 @@ def translate(payload: dict[str, Any]) -> InboundMessage:
     raw = message_text(payload)
     if raw is None:
         raise UnusableMessage(f"msgtype {payload.get('msgtype')!r} carries no text")
-    text = command_text(raw)
+    text = with_staff_mentions(command_text(raw), payload.get("atUsers"))
     if not text:
         raise UnusableMessage("empty command text")
     workspace = _string(payload, "senderCorpId") or _string(payload, "chatbotCorpId")

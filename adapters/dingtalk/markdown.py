@@ -1,13 +1,16 @@
 """Core replies → DingTalk markdown: text, the customer card, quick-action links, splitting.
 
-DingTalk markdown knows headings, `**bold**`, `*italic*`, links, lists, quotes and `<font>` HTML, and has no
-escape character anyone documents. So the conversion works like this:
-- core markers become DingTalk ones (`_x_` → `*x*`; inline code loses its backticks);
-- characters the core escaped in user text (`\\*`, `\\[`, `\\<` …) become their full-width twins (`＊ ［ ＜`),
-  which look the same, cannot start formatting, and turn back into ASCII under the NFKC normalisation the
-  command parser applies, so copied text still works (`#` is only changed at the start of a line);
-- raw `<` (no HTML from us) is neutralised the same way, and every `@` gets a zero-width space after it, so a
-  customer called `@所有人` pings nobody (we never set `isAtAll` either);
+DingTalk markdown knows headings, `**bold**`, `*italic*`, links, lists, quotes, tables and `<font>` HTML, and
+reads a backslash before punctuation as "this character, literally". So the conversion works like this:
+- core markers become DingTalk ones (`_x_` → `*x*`; inline code loses its backticks, its content literal);
+- what people typed shows exactly as typed: each character that could start formatting (`# [ ] _ * < > |`
+  and the backslash) is escaped with one backslash, once — the core already escaped user text with
+  `escape_md`, so those escapes are kept as they are, and the others it made (`` ` ``, `~`) are dropped
+  because DingTalk gives those characters no meaning; `#` is escaped only where it could start a heading;
+- no character is replaced by a look-alike and nothing invisible is added: an address reads
+  `john_doe@acme.com`, copied text is the text. A customer called `@所有人` pings nobody because DingTalk
+  mentions only the ids in `at.atUserIds` (we never set `isAtAll`);
+- raw `<` / `>` in core markdown (no HTML comes from us) are escaped the same way, except a `> ` quote;
 - line breaks become paragraph breaks, which DingTalk clients render consistently; list items stay together.
 """
 
@@ -25,16 +28,12 @@ from bot.text.paging import cut_to, ellipsis_cut, pack_lines
 
 QUICK_LINK_BASE = "dtmd://dingtalkclient/sendMessage?content="
 MAX_TITLE_CHARS = 40
-ZERO_WIDTH_SPACE = "\u200b"
-# Escaped characters that could start DingTalk formatting, and their harmless full-width forms.
-_FULL_WIDTH = {
-    "*": "＊", "_": "＿", "`": "｀", "~": "～", "[": "［", "]": "］", "<": "＜", ">": "＞", "|": "｜",
-    "#": "＃", "\\": "＼",
-}
+# Characters DingTalk markdown could read as formatting: each is escaped once, with a backslash.
+SPECIAL = frozenset("\\*_[]<>|#")
 _ESCAPE = re.compile(r"\\(.)", re.S)
 _CODE = re.compile(r"`([^`\n]*)`")
 _ITALIC = re.compile(r"(?<![\w*])_(?=\S)(.+?)(?<=\S)_(?![\w*])")
-_ANGLE = re.compile(r"[<>]")
+_ANGLE = re.compile(r"[<>|]")
 _PLACEHOLDER = re.compile("[\ue000-\uf8ff]")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+\.)\s")
 _EMPHASIS = re.compile(r"(?<!\\)\*\*|(?<![\\*])\*(?!\*)|(?<![\\\w])_|(?<![\\])_(?!\w)")
@@ -49,40 +48,35 @@ class RenderedMessage:
 
 
 def to_dingtalk(core_markdown: str) -> str:
-    """Convert core markdown (user values escaped with `escape_md`) to safe DingTalk markdown."""
-    escaped: list[str] = []
+    """Convert core markdown (user values escaped with `escape_md`) to DingTalk markdown showing them as typed."""
+    held: list[str] = []
 
-    def hold(char: str) -> str:
-        # Private-use placeholders keep escaped characters away from the marker conversions below.
-        escaped.append(char)
-        return chr(0xE000 + len(escaped) - 1)
+    def hold(text: str) -> str:
+        # Private-use placeholders keep literal text away from the marker conversions below.
+        held.append(text)
+        return chr(0xE000 + len(held) - 1)
 
-    text = _ESCAPE.sub(lambda m: hold(_neutral_escape(m)), core_markdown)
-    text = _CODE.sub(lambda m: "".join(hold(_FULL_WIDTH.get(c, c)) for c in m.group(1)), text)
+    text = _ESCAPE.sub(lambda m: hold(_literal(m.group(1), m.string, m.start())), core_markdown)
+    # Inside code every character is literal; what the core escaped there already (a placeholder) stays so.
+    text = _CODE.sub(lambda m: "".join(c if _PLACEHOLDER.match(c) else hold(_literal(c, m.string, m.start()))
+                                       for c in m.group(1)), text)
     text = _ITALIC.sub(r"*\1*", text)
-    text = _ANGLE.sub(_neutral_angle, text)
-    text = text.replace("@", "@" + ZERO_WIDTH_SPACE)
-    text = _PLACEHOLDER.sub(lambda m: _restore(escaped, m.group(0)), text)
+    text = _ANGLE.sub(_raw_angle, text)
+    text = _PLACEHOLDER.sub(lambda m: held[ord(m.group(0)) - 0xE000], text)
     return _paragraphs(text)
 
 
-def _neutral_escape(match: re.Match[str]) -> str:
-    char = match.group(1)
-    # `#` only makes a heading at the start of a line; elsewhere (`#12`) it stays readable as is.
-    if char == "#" and match.string[: match.start()].rpartition("\n")[2].strip():
-        return char
-    return _FULL_WIDTH.get(char, char)
+def _literal(char: str, source: str, at: int) -> str:
+    """One character meant literally: backslash-escaped when DingTalk could read it as formatting."""
+    if char == "#" and source[:at].rpartition("\n")[2].strip():
+        return char  # `#` makes a heading only at the start of a line; elsewhere (`#12`) it needs nothing
+    return f"\\{char}" if char in SPECIAL else char
 
 
-def _neutral_angle(match: re.Match[str]) -> str:
-    # `> ` at the start of a line is a core quote; any other angle bracket would be HTML to DingTalk.
+def _raw_angle(match: re.Match[str]) -> str:
+    # `> ` at the start of a line is a core quote; any other angle bracket or bar would be HTML or a table.
     at_line_start = match.start() == 0 or match.string[match.start() - 1] == "\n"
-    return ">" if match.group(0) == ">" and at_line_start else _FULL_WIDTH[match.group(0)]
-
-
-def _restore(escaped: list[str], placeholder: str) -> str:
-    char = escaped[ord(placeholder) - 0xE000]
-    return "@" + ZERO_WIDTH_SPACE if char == "@" else char
+    return ">" if match.group(0) == ">" and at_line_start else "\\" + match.group(0)
 
 
 def plain_to_dingtalk(text: str) -> str:
@@ -120,8 +114,9 @@ def quick_link(action: CardAction) -> str:
 
 def render_card(card: Card, *, quick_actions: bool) -> str:
     """The customer card as a markdown block: title, key fields, sections, and (in DMs) quick-action links."""
-    heading = f"{card.title} {card.subtitle}".strip()
-    blocks = [f"### {plain_to_dingtalk(heading)}"] if heading else []  # a bare row of buttons has no heading
+    # The title is core markdown already (a customer's name escaped once by the core): converted, not escaped again.
+    heading = f"{card.title} {escape_md(card.subtitle)}".strip()
+    blocks = [f"### {to_dingtalk(heading)}"] if heading else []  # a bare row of buttons has no heading
     if card.fields:
         blocks.append("\n".join(f"- **{to_dingtalk(f.label)}**: {to_dingtalk(f.value)}" for f in card.fields))
     for title, body in card.sections:

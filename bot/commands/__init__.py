@@ -14,6 +14,7 @@ def default_registry() -> CommandRegistry:
         deadletters,
         deals,
         followups,
+        groups,
         orders,
         ownership,
         people,
@@ -28,7 +29,7 @@ def default_registry() -> CommandRegistry:
     registry = CommandRegistry()
     registry.add(make_help_spec(lambda: registry))
     for module in (customers, followups, contacts, orders, reminders, agenda, ownership, people, preferences, sharing,
-                   deadletters, surveys, deals, pipeline):
+                   deadletters, surveys, deals, pipeline, groups):
         for spec in module.SPECS:
             registry.add(spec)
     return registry

@@ -16,7 +16,7 @@ from adapters.dingtalk.markdown import (
     to_dingtalk,
 )
 from bot.messages import Card, CardAction, CardField, Reply
-from bot.render import escape_md
+from bot.render import escape_md, unescape_md
 
 CARD = Card(
     title="阿里巴巴",
@@ -48,20 +48,36 @@ def test_core_markers_become_dingtalk_markers() -> None:
 
 
 def test_user_text_cannot_format_link_or_mention() -> None:
-    hostile = "*加粗* [点我](http://x) <font color=red>红</font> @所有人 _x_"
+    hostile = "*加粗* [点我](http://x) <font color=red>红</font> @所有人 _x_ a|b"
     rendered = to_dingtalk(f"客户 **{escape_md(hostile)}**")
-    assert rendered.count("**") == 2  # only ours
-    for marker in ("[", "](", "<font", "*加粗*", "_x_"):
-        assert marker not in rendered
-    assert "@所有人" not in rendered  # a zero-width space after @ keeps it from being a mention
-    # Full-width stand-ins read the same and fold back to the original under NFKC (what the parser applies).
-    visible = unicodedata.normalize("NFKC", rendered.replace("\u200b", ""))
-    assert hostile in visible
+    assert rendered == ("客户 **\\*加粗\\* \\[点我\\](http://x) \\<font color=red\\>红\\</font\\> @所有人 \\_x\\_ a\\|b**")
+    # Each special character is escaped once (a backslash, which DingTalk reads as "literally"), nothing else.
+    assert unescape_md(rendered.removeprefix("客户 **").removesuffix("**")) == hostile
+
+
+def test_text_shows_exactly_as_typed_without_look_alikes_or_invisible_characters() -> None:
+    typed = "john_doe@acme.com 〔报价〕 #12 50% ~约~ `code` 〈好〉"
+    rendered = to_dingtalk(f"邮箱: {escape_md(typed)}")
+    assert rendered == "邮箱: john\\_doe@acme.com 〔报价〕 #12 50% ~约~ `code` 〈好〉".replace("`code`", "`code`")
+    assert unescape_md(rendered) == f"邮箱: {typed}"
+    assert not any(unicodedata.category(c) == "Cf" for c in rendered)  # no zero-width spaces or the like
+    assert all(c not in rendered for c in "＿＠＃＊［］＜＞｜＼")
+
+
+def test_usage_lines_in_code_read_as_typed() -> None:
+    rendered = to_dingtalk("用法：`跟进 <客户> <内容> [类型:电话|拜访]` · 详见：`帮助 跟进`")
+    assert rendered == "用法：跟进 \\<客户\\> \\<内容\\> \\[类型:电话\\|拜访\\] · 详见：帮助 跟进"
+    assert not any(unicodedata.category(c) == "Cf" for c in rendered)
 
 
 def test_references_stay_readable_but_cannot_become_headings() -> None:
     assert to_dingtalk(escape_md("回复 #12")) == "回复 #12"
-    assert to_dingtalk(escape_md("#12 首行")).startswith("＃12")
+    assert to_dingtalk(escape_md("#12 首行")) == "\\#12 首行"
+
+
+def test_a_card_title_is_escaped_once() -> None:
+    card = Card(title=escape_md("john_doe [VIP]"), subtitle="#3")
+    assert render_card(card, quick_actions=False) == "### john\\_doe \\[VIP\\] #3"
 
 
 def test_card_shows_fields_sections_and_quick_links_for_log_done_snooze() -> None:
