@@ -21,11 +21,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot import actions, threads
+from bot import actions, prompts, threads
 from bot.clock import Clock, SystemClock
 from bot.commands import default_registry
 from bot.commands.parser import ParseEnv, ParseError, command_word, parse, split_command
 from bot.commands.registry import CommandRegistry
+from bot.commands.spec import ArgKind, ParsedCommand
 from bot.context import CommandContext
 from bot.errors import UserError, report_error
 from bot.events import Event
@@ -35,6 +36,7 @@ from bot.render import Markdown, escape_md, pick_language, t
 from bot.services.chat_groups import GroupDirectory
 from bot.services.customers import resolve_customer
 from bot.text.hygiene import storable, unstorable
+from bot.text.words import Word
 from bot.users import SyncReport, find_user, resolve_user, sync_config
 from config.settings import Settings
 from storage.models import ProcessedMessage, SharedCard, User
@@ -224,9 +226,19 @@ class Bot:
         )
         # No savepoint (two statements on every command): a user error leaves the whole transaction instead.
         try:
+            asked = prompts.waiting(user, incoming, ctx.now) if incoming.kind not in _NOT_TYPED else None
+            if asked:
+                answer = prompts.take(session, user, incoming, now=ctx.now)
+                if answer is not None:
+                    return self._answer_prompt(ctx, env, answer)
+            elif asked is False:
+                prompts.forget(session, user)
             if actions.is_stale(incoming.text):
                 raise UserError("stale_action")
             parsed = parse(incoming.text, self.registry, env)
+            if isinstance(parsed, ParseError) and asked is False and parsed.key == "unknown_command":
+                # Most likely the note for a question that timed out: say so rather than "unknown command".
+                raise UserError("prompt_expired", minutes=int(prompts.PROMPT_TTL.total_seconds() // 60))
             if isinstance(parsed, ParseError):
                 return [self._parse_error_reply(ctx, parsed)], []
             if user.language is None and incoming.kind not in _NOT_TYPED:
@@ -240,6 +252,23 @@ class Bot:
             result = parsed.spec.handler(ctx, parsed)
         except UserError as exc:
             raise _Refused(_user_error_reply(ctx, exc)) from exc
+        replies = [result] if isinstance(result, Reply) else list(result)
+        return [r if r.lang == ctx.lang else replace(r, lang=ctx.lang) for r in replies], ctx.events
+
+    def _answer_prompt(self, ctx: CommandContext, env: ParseEnv, answer: prompts.Answer) -> tuple[list[Reply], list[Event]]:
+        """Run the command a prompt was waiting for, with the person's message as its text (see `bot.prompts`)."""
+        if answer.cancelled:
+            return [Reply(text=ctx.t("prompt_cancelled"), lang=ctx.lang)], ctx.events
+        spec = self.registry.lookup(answer.command)
+        if spec is None or ctx.user.role not in spec.roles:
+            raise UserError("prompt_cancelled")
+        customer, _ = env.resolve_customer([Word(f"#{answer.customer_id}", False)], True)
+        text_arg = next(a for a in spec.args if a.kind is ArgKind.TEXT)
+        if len(answer.text) > text_arg.max_length:
+            raise UserError("text_too_long", name=text_arg.name, limit=text_arg.max_length)
+        parsed = ParsedCommand(spec=spec, values={"customer": customer, text_arg.name: answer.text},
+                               alias_used=spec.word(ctx.lang))
+        result = spec.handler(ctx, parsed)
         replies = [result] if isinstance(result, Reply) else list(result)
         return [r if r.lang == ctx.lang else replace(r, lang=ctx.lang) for r in replies], ctx.events
 

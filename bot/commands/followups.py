@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 
+from bot import prompts
 from bot.commands.spec import Arg, ArgKind, CommandSpec, Option, ParsedCommand
 from bot.context import CommandContext
 from bot.errors import UserError
@@ -120,6 +121,13 @@ def log_followup(ctx: CommandContext, customer: Customer, text: str, *, kind: st
 
 def _log(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     customer: Customer = cmd.get("customer")
+    if not cmd.get("text"):
+        if cmd.options:
+            raise UserError("missing_argument", name="text")
+        # Only the customer (what the 记录跟进 quick link sends): ask, and take the next message as the note.
+        prompts.ask(ctx.session, ctx.user, ctx.incoming, command="log", customer_id=customer.id, now=ctx.now)
+        return Reply(text=ctx.t("log_ask_text", customer=customer,
+                                minutes=int(prompts.PROMPT_TTL.total_seconds() // 60)))
     kind, text = _kind(ctx, cmd, cmd.get("text", ""))
     replaced = open_step(ctx.session, customer.id) if cmd.options.get("next") is not None else None
     followup, due_text = log_followup(ctx, customer, text, kind=kind, next_step=cmd.options.get("next"))
@@ -151,10 +159,12 @@ SPECS = (
     CommandSpec(
         name="log",
         aliases=("跟进", "记录", "followup"),
-        summary={"en": "record a follow-up; next: sets the next step and its reminder",
-                 "zh": "记录跟进；用 下次: 设置下一步和提醒"},
+        summary={"en": "record a follow-up (without text: I ask for it); next: sets the next step and its reminder",
+                 "zh": "记录跟进（不写内容时我会追问）；用 下次: 设置下一步和提醒"},
         handler=_log,
-        args=(Arg("customer", ArgKind.CUSTOMER), Arg("text", ArgKind.TEXT, max_length=4000, verbatim=True)),
+        # Without a text the bot asks for it and takes the person's next message (`bot.prompts`).
+        args=(Arg("customer", ArgKind.CUSTOMER),
+              Arg("text", ArgKind.TEXT, required=False, max_length=4000, verbatim=True)),
         options=(
             Option("kind", aliases=("方式", "类型"), max_length=20),
             Option("next", kind=ArgKind.NEXT_STEP, aliases=("下次", "下一步", "next_step")),

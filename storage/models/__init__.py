@@ -2,6 +2,7 @@
 
 from storage.models.activity import FollowUp, Reminder, Satisfaction
 from storage.models.care import AppSecret, SurveyInvite
+from storage.models.conversation_state import GroupSend
 from storage.models.customers import Contact, Customer
 from storage.models.people import ManagerTeam, Team, User, UserIdentity
 from storage.models.sales import DealStageVisit, Opportunity, Order
@@ -26,6 +27,7 @@ __all__ = [
     "DealStageVisit",
     "DigestSubscription",
     "FollowUp",
+    "GroupSend",
     "ManagerTeam",
     "NotificationOutbox",
     "Opportunity",

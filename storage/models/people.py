@@ -45,6 +45,14 @@ class User(SQLModel, table=True):
     # Role and team were last set by the config; when the config stops naming the user they fall back to a
     # plain rep without a team. Users the config never named (the demo's organisation) keep what they have.
     roles_from_config: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # A question the bot asked and is waiting for (``跟进 <customer>`` without a note): the person's next message
+    # in `prompt_channel` answers it until `prompt_expires_at`. Kept on the user's row, which every command
+    # reads anyway, so no command pays a statement to learn there is nothing pending; any replica can take it.
+    prompt_command: str | None = Field(default=None, max_length=32)
+    prompt_customer_id: int | None = None
+    prompt_platform: str | None = Field(default=None, max_length=16)
+    prompt_channel: str | None = Field(default=None, max_length=200)
+    prompt_expires_at: datetime | None = None
 
 
 class UserIdentity(SQLModel, table=True):

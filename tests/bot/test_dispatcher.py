@@ -55,5 +55,5 @@ def test_reply_language_follows_the_command_word_until_set(chat):
 
 def test_help_for_one_command_comes_from_its_spec(chat):
     out = chat.user("alice").say("help log")
-    assert "Usage: log <customer> <text> [kind:…] [next:<when> <step>]" in out
+    assert "Usage: log <customer> [text] [kind:…] [next:<when> <step>]" in out
     assert "跟进" in out
