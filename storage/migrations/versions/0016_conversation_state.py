@@ -6,8 +6,8 @@ so no command pays a statement to learn that nothing is pending; one prompt per 
 ``group_send``: the messages sent into each group during the last minute, counted by every replica before
 sending (a platform's per-group rate limit is per group, not per process).
 
-Revision ID: 0015_conv_state
-Revises: 0014_care_surveys
+Revision ID: 0016_conv_state
+Revises: 0015_pipeline_deals
 Create Date: 2026-12-04 01:40:00.000000
 """
 from collections.abc import Sequence
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = '0015_conv_state'
-down_revision: str | None = '0014_care_surveys'
+revision: str = '0016_conv_state'
+down_revision: str | None = '0015_pipeline_deals'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
