@@ -174,6 +174,8 @@ SNOOZE = declare(ActionSpec("snooze", command="snooze", arguments="#{customer} 1
 PAUSE = declare(ActionSpec("pause", command="snooze", arguments="#{customer}",
                                label="notifications:action_pause"))
 DETAILS = declare(ActionSpec("details", command="show", arguments="#{customer}", label="action_details"))
+# A card's own Details button: the customer's follow-ups in full (the card shows their start).
+FOLLOWUPS = declare(ActionSpec("followups", command="followups", arguments="#{customer}", label="action_details"))
 NEW = declare(ActionSpec("new", command="new"))
 HELP = declare(ActionSpec("help", command="help"))
 FIND_PAGE = declare(ActionSpec("find_page", command="find", arguments={"en": "{query} page:{page}", "zh": "{query} 页:{page}"},

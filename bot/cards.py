@@ -19,6 +19,9 @@ from bot.text.when import When, format_when
 from storage.models import Contact, Customer, FollowUp, Order, User
 
 RECENT_FOLLOWUPS = 5
+# A card shows the start of each recent follow-up (the card stays one readable message on every platform);
+# the Details button shows them in full (`followups`).
+FOLLOWUP_PREVIEW_CHARS = 280
 CHURN_WINDOW_DAYS = 730
 DEFAULT_POPULATION_GAP = 30.0
 
@@ -80,7 +83,7 @@ def customer_card(ctx: CommandContext, customer: Customer, *, shared: bool = Fal
 
 def card_actions(ctx: CommandContext, customer: Customer) -> tuple[CardAction, ...]:
     """The buttons every card carries; each is a declared action (`bot.actions`) run as the clicking user."""
-    return tuple(button(ctx.lang, action, customer=customer.id) for action in ("log", "done", "snooze", "details"))
+    return tuple(button(ctx.lang, action, customer=customer.id) for action in ("log", "done", "snooze", "followups"))
 
 
 def _next_step(ctx: CommandContext, customer: Customer) -> str:
@@ -148,8 +151,16 @@ def _recent_followups(ctx: CommandContext, rows: list[Any]) -> Markdown:
     lines = []
     for kind, text, happened_at, display, name in rows:
         day = happened_at.astimezone(ctx.tz).strftime("%m-%d")
-        lines.append(f"- {day} {ctx.t('kind_name', kind=kind)} · {escape_md(display or name)}: {escape_md(text)}")
+        lines.append(f"- {day} {ctx.t('kind_name', kind=kind)} · {escape_md(display or name)}: {_preview(ctx, text)}")
     return Markdown("\n".join(lines))
+
+
+def _preview(ctx: CommandContext, text: str) -> str:
+    """A follow-up's text on one line, cut to `FOLLOWUP_PREVIEW_CHARS` with "… more" when it is longer."""
+    flat = " ".join(text.split())
+    if len(flat) <= FOLLOWUP_PREVIEW_CHARS:
+        return escape_md(flat)
+    return f"{escape_md(flat[:FOLLOWUP_PREVIEW_CHARS].rstrip())} {ctx.t('card_more')}"
 
 
 def _contacts(ctx: CommandContext, customer: Customer, *, shared: bool) -> Markdown | None:

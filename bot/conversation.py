@@ -19,7 +19,8 @@ from sqlmodel import Session, select
 
 from bot.access import can_change
 from bot.dispatcher import Bot, guess_language
-from bot.messages import Card, Incoming, Reply, SentMessage
+from bot.messages import Card, Incoming, Reply, SentMessage, Target
+from bot.platforms import capabilities_of
 from bot.ports import DeliveryError, Sender
 from bot.render import pick_language
 from bot.services.agenda import Agenda, agenda_for
@@ -166,7 +167,10 @@ def shared_card_view(bot: Bot, shared: SharedCardRef) -> tuple[Card, str] | None
 
 
 def live_shared_cards_of(bot: Bot, platform: str, customer_id: int) -> list[SharedCardRef]:
-    """The customer's cards on ``platform`` that still show it: its follow-ups are echoed into their threads only."""
+    """The customer's cards on ``platform`` that still show it: its follow-ups are echoed into their threads
+    (none on a platform without threads)."""
+    if not capabilities_of(platform).threads:
+        return []
     with Session(bot.engine) as session:
         return [_ref(row) for row in live_shared_cards(session, customer_id, platform)]
 
@@ -187,11 +191,13 @@ def agenda_of(bot: Bot, incoming: Incoming) -> Agenda:
 
 
 def redraw_shared_cards(bot: Bot, sender: Sender, customer_id: int) -> int:
-    """Redraw in place every card of the customer shared on the sender's platform; returns how many were.
+    """Redraw every card of the customer shared on the sender's platform; returns how many were.
 
     Each card is drawn as its sharer would see it, sensitive parts left out; a card that cannot be
-    updated (deleted message, bot removed) is logged and skipped.
+    updated (deleted message, bot removed) is logged and skipped. Where the platform's messages are not
+    `editable`, the new version is posted into the card's conversation instead of replacing it.
     """
+    editable = capabilities_of(sender.platform, sender).editable
     redrawn = 0
     for card in shared_cards_of(bot, sender.platform, customer_id):
         view = shared_card_view(bot, card)
@@ -199,8 +205,12 @@ def redraw_shared_cards(bot: Bot, sender: Sender, customer_id: int) -> int:
             continue
         drawn, lang = view
         message = SentMessage(card.platform, card.workspace, card.channel, card.message_id)
+        reply = Reply(card=drawn, private=False, lang=lang)
         try:
-            sender.update(message, Reply(card=drawn, private=False, lang=lang))
+            if editable:
+                sender.update(message, reply)
+            else:
+                sender.send(Target(card.platform, card.workspace, channel=card.channel), reply)
             redrawn += 1
         except DeliveryError as exc:
             log.warning("could not update the shared card %s in %s: %s", card.message_id, card.channel, exc)

@@ -23,8 +23,8 @@ from sqlalchemy import func, or_, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from bot import platforms
 from bot.messages import Incoming
-from bot.platforms import LOCAL
 from config.settings import IdentityRef, Settings, parse_identity
 from storage.models import AuditLog, Customer, ManagerTeam, Team, User, UserIdentity
 from storage.timeutil import utcnow
@@ -216,10 +216,10 @@ class _Entries:
 
     @classmethod
     def of(cls, settings: Settings) -> _Entries:
-        entries = cls(admins=[parse_identity(e) for e in settings.roles.admins])
+        entries = cls(admins=[parse_identity(e, local=platforms.local()) for e in settings.roles.admins])
         for team in settings.teams:
-            entries.teams.append((team.name, [parse_identity(e) for e in team.managers],
-                                  [parse_identity(e) for e in team.members]))
+            entries.teams.append((team.name, [parse_identity(e, local=platforms.local()) for e in team.managers],
+                                  [parse_identity(e, local=platforms.local()) for e in team.members]))
         return entries
 
     def every_ref(self) -> list[IdentityRef]:
@@ -403,8 +403,8 @@ def _homes(session: Session, settings: Settings, ref: IdentityRef) -> list[tuple
     """(tenant, workspace) pairs where the person `ref` names can be created ahead of their first message."""
     if ref.is_email:
         return []
-    if ref.platform == LOCAL:
-        return [(settings.tenant_for(LOCAL, ""), "")]
+    if ref.platform == platforms.local():
+        return [(settings.tenant_for(ref.platform, ""), "")]
     if ref.workspace is not None:
         workspaces = [ref.workspace]
     else:

@@ -75,7 +75,7 @@ def _check_zone(value: str) -> str:
 
 
 # Who may be named in `roles` and `teams`: identities a platform proves, never display names. Any platform
-# name works (``slack``, ``dingtalk``, one added later); ``email`` and the terminal's ``console`` are special.
+# name works (``slack``, ``dingtalk``, one added later); ``email`` and bare terminal logins are special.
 _PLATFORM_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -84,9 +84,9 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 class IdentityRef:
     """A person named in the config, as a platform proves them.
 
-    ``platform`` is ``slack`` / ``dingtalk`` / ``console`` (``external_id`` is the member id, the staff id or
-    the terminal login; ``workspace`` the team / corp id when the entry names one) or ``email`` (the address a
-    platform reports for the account, lower case).
+    ``platform`` is a platform name (``external_id`` is the member id, the staff id or the terminal login;
+    ``workspace`` the team / corp id when the entry names one) or ``email`` (the address a platform reports
+    for the account, lower case).
     """
 
     platform: str
@@ -98,9 +98,12 @@ class IdentityRef:
         return self.platform == "email"
 
 
-def parse_identity(entry: str) -> IdentityRef:
+def parse_identity(entry: str, *, local: str = "") -> IdentityRef:
     """``slack:U1`` / ``slack:T1/U1`` / ``dingtalk:<staffId>`` / ``dingtalk:<corp>/<staffId>`` / ``email:a@b.c``
-    / ``console:<login>`` / a bare terminal login; ValueError with a hint for anything else."""
+    / ``<local>:<login>`` / a bare terminal login; ValueError with a hint for anything else.
+
+    `local` is the name of the platform bare logins belong to (the core's local platform, the terminal
+    chat); the settings only check the shape, so they leave it empty."""
     text = entry.strip()
     if not text:
         raise ValueError("empty user entry")
@@ -111,7 +114,7 @@ def parse_identity(entry: str) -> IdentityRef:
         if any(ch.isspace() for ch in text):
             raise ValueError(f"{text!r}: a bare name is a terminal login and has no spaces; "
                              "name chat users as slack:<member id>, dingtalk:<staffId> or email:<address>")
-        return IdentityRef("console", text)
+        return IdentityRef(local, text)
     kind, rest = kind.strip().lower(), rest.strip()
     if kind == "email":
         if not _EMAIL.match(rest):
@@ -125,7 +128,7 @@ def parse_identity(entry: str) -> IdentityRef:
         workspace, member = "", rest
     if not member or any(ch.isspace() for ch in member + workspace) or (slash and not workspace):
         raise ValueError(f"{text!r}: expected {kind}:<id> or {kind}:<workspace>/<id>")
-    if kind == "console" and slash:
+    if local and kind == local and slash:
         raise ValueError(f"{text!r}: terminal logins have no workspace")
     return IdentityRef(kind, member, workspace or None)
 

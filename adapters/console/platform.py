@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from adapters.platforms import PlatformAdapter
-from bot.platforms import LOCAL, Capabilities, Platform, register
+from bot.platforms import Capabilities, Platform, register
 
 CONSOLE = register(Platform(
-    name=LOCAL,
+    name="console",
     label="terminal",
+    local=True,  # admin tools act as terminal users when a name has no chat account
     capabilities=Capabilities(max_message_chars=20000, editable=True, max_pages=50),
 ))
 PLATFORM = CONSOLE.name

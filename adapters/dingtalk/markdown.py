@@ -1,4 +1,4 @@
-"""Core replies → DingTalk markdown: text, the customer card, quick-action links, splitting.
+"""Core replies → DingTalk markdown: text, the customer card, quick-action links, pages.
 
 DingTalk markdown knows headings, `**bold**`, `*italic*`, links, lists, quotes, tables and `<font>` HTML, and
 reads a backslash before punctuation as "this character, literally". So the conversion works like this:
@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from adapters.dingtalk.platform import DINGTALK
+from bot.delivery import fit
 from bot.messages import Card, CardAction, Reply
 from bot.render import escape_md, unescape_md
-from bot.text.paging import cut_to, ellipsis_cut, pack_lines
+from bot.text.paging import cut_to
 
 QUICK_LINK_BASE = "dtmd://dingtalkclient/sendMessage?content="
 MAX_TITLE_CHARS = 40
@@ -123,8 +124,7 @@ def render_card(card: Card, *, quick_actions: bool) -> str:
         blocks.append(f"#### {to_dingtalk(title)}\n\n{to_dingtalk(body)}")
     if card.footer:
         blocks.append(to_dingtalk(card.footer))
-    # "details" runs `show`, which is what this card already is.
-    links = [quick_link(a) for a in card.actions if a.action_id != "details"] if quick_actions else []
+    links = [quick_link(a) for a in card.actions] if quick_actions else []
     if links:
         blocks.append(" | ".join(links))
     return "\n\n".join(blocks)
@@ -146,26 +146,32 @@ def msg_param_bytes(title: str, text: str) -> int:
     return len(json.dumps({"title": title, "text": text}, ensure_ascii=False).encode("utf-8"))
 
 
-def split_message(
-    message: RenderedMessage, max_bytes: int, *, max_parts: int = DINGTALK.capabilities.max_pages
-) -> list[RenderedMessage]:
-    """Split a message whose msgParam would pass `max_bytes` into parts at line breaks.
+def measure(line: str) -> int:
+    """How DingTalk counts a line of core markdown: its bytes in the JSON payload, plus the paragraph break
+    the conversion may add after it."""
+    return _json_bytes(line) + 2 * line.count("\n") + 2
 
-    Each part is a complete message titled `title (i/n)`. Past `max_parts` the last part is cut and ends
-    with `…`, so a huge digest degrades into a shortened one instead of a failed send.
+
+def render_pages(reply: Reply, *, quick_actions: bool, seen_by_others: bool, max_bytes: int) -> list[RenderedMessage]:
+    """A reply as the DingTalk messages the core pages it into (`bot.delivery.fit`), titled `title (i/n)`.
+
+    The pages are within DingTalk's declared size; a page whose msgParam would still pass `max_bytes` (text
+    that grows a lot in conversion) is cut there with `…` rather than refused by DingTalk.
     """
+    pages = fit(reply, DINGTALK.capabilities, seen_by_others=seen_by_others, measure=measure)
+    rendered = [render_reply(page, quick_actions=quick_actions) for page in pages]
+    total = len(rendered)
+    if total > 1:
+        title = rendered[0].title
+        rendered = [RenderedMessage(f"{title} ({n}/{total})", part.text) for n, part in enumerate(rendered, 1)]
+    return [_within(part, max_bytes) for part in rendered]
+
+
+def _within(message: RenderedMessage, max_bytes: int) -> RenderedMessage:
     if msg_param_bytes(message.title, message.text) <= max_bytes:
-        return [message]
-    budget = max_bytes - msg_param_bytes(message.title + f" ({max_parts}/{max_parts})", "")
-    if budget <= _json_bytes("…") * 2:
-        raise ValueError(f"max_bytes={max_bytes} leaves no room for text")
-    pages = pack_lines(message.text.split("\n"), budget, measure=_json_bytes, overlong=ellipsis_cut(_json_bytes))
-    chunks = ["\n".join(page) for page in pages if page]
-    if len(chunks) > max_parts:
-        chunks = chunks[:max_parts]
-        chunks[-1] = _cut(chunks[-1], budget - _json_bytes("\n…")) + "\n…"
-    total = len(chunks)
-    return [RenderedMessage(f"{message.title} ({i}/{total})", chunk) for i, chunk in enumerate(chunks, 1)]
+        return message
+    budget = max_bytes - msg_param_bytes(message.title, "") - _json_bytes("\n…")
+    return RenderedMessage(message.title, _cut(message.text, budget) + "\n…")
 
 
 def _json_bytes(text: str) -> int:

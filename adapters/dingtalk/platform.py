@@ -9,9 +9,13 @@ DINGTALK = register(Platform(
     name="dingtalk",
     label="DingTalk",
     capabilities=Capabilities(
-        # Markdown of about 5000 bytes; 4000 characters leaves room for CJK (the sender splits by bytes).
+        # Digests and summaries are paged to 4000 characters (readable on a phone); every message is then
+        # paged by the core to what DingTalk counts (below).
         max_message_chars=4000,
-        blocks=False,
+        # What DingTalk actually counts: the msgParam JSON (title and text) of at most 15,000 bytes; the
+        # adapter measures a line by its JSON bytes, and leaves the rest for the title.
+        max_message_size=14_500,
+        blocks=True,  # the adapter draws a card itself: a markdown block with headings and bold labels
         editable=False,
         buttons=True,  # `dtmd://` quick-action links, in DMs only (a link in a group would not reach the robot)
         threads=False,

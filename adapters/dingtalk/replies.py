@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from adapters.dingtalk.incoming import InboundMessage
-from adapters.dingtalk.markdown import RenderedMessage, render_reply, split_message
+from adapters.dingtalk.markdown import RenderedMessage, render_pages
 from adapters.dingtalk.openapi import DingTalkApiError, DingTalkHttp
 from adapters.dingtalk.sender import MAX_MSG_PARAM_BYTES, PLATFORM, DingTalkSender
 from bot.delivery import for_audience, share_post
@@ -69,8 +69,8 @@ class Replier:
             log.info("session webhook of %s expired; answering through the OpenAPI", message.incoming.message_id)
             self._fallback(message, reply)
             return
-        rendered = render_reply(reply, quick_actions=not message.is_group)
-        for part in split_message(rendered, MAX_MSG_PARAM_BYTES):
+        for part in render_pages(reply, quick_actions=not message.is_group, seen_by_others=message.is_group,
+                                 max_bytes=MAX_MSG_PARAM_BYTES):
             try:
                 self.http.post_webhook(message.session_webhook or "", self._webhook_body(message, part))
             except DingTalkApiError as exc:

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.dingtalk.markdown import RenderedMessage, render_reply, split_message
+from adapters.dingtalk.markdown import RenderedMessage, render_pages
 from adapters.dingtalk.openapi import DingTalkApiError, DingTalkHttp, Failure
 from adapters.dingtalk.pacing import SendPacer
 from adapters.dingtalk.platform import DINGTALK, PLATFORM
@@ -182,8 +182,9 @@ class DingTalkSender:
 
     # ---- helpers -----------------------------------------------------------------------------------
 
-    def _parts(self, reply: Reply, *, quick_actions: bool) -> list[RenderedMessage]:
-        return split_message(render_reply(reply, quick_actions=quick_actions), self.max_msg_param_bytes)
+    def _parts(self, reply: Reply, *, quick_actions: bool, seen_by_others: bool = False) -> list[RenderedMessage]:
+        return render_pages(reply, quick_actions=quick_actions, seen_by_others=seen_by_others,
+                            max_bytes=self.max_msg_param_bytes)
 
     def _batch_send(self, users: Sequence[str], part: RenderedMessage) -> dict[str, object]:
         body = {"robotCode": self.robot_code, "userIds": list(users), **self._markdown_template(part)}

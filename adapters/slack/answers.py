@@ -17,9 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.slack.blocks import SlackMessage, limit_pages, render_reply, text_blocks
+from adapters.slack.blocks import SlackMessage, render_pages, text_blocks
 from adapters.slack.mrkdwn import to_mrkdwn
-from adapters.slack.platform import SLACK
 from adapters.slack.sender import SlackDeliveryError, SlackSender
 from adapters.slack.texts import say
 from bot.delivery import share_post
@@ -29,7 +28,6 @@ from bot.messages import Incoming, Reply
 log = logging.getLogger("crmbot.slack.answers")
 
 RESPONSE_URL_USES = 5
-MAX_PAGES_PER_REPLY = SLACK.capabilities.max_pages
 INVITE_ERRORS = frozenset({"not_in_channel", "channel_not_found"})
 
 
@@ -66,8 +64,7 @@ class ReplyDelivery:
                 self._share(asker, reply)
                 continue
             public = not reply.private and reply.card is None
-            notice = to_mrkdwn(say("more_truncated", reply.lang))
-            for page in limit_pages(render_reply(reply), MAX_PAGES_PER_REPLY, notice):
+            for page in render_pages(reply, seen_by_others=public):
                 self.answer(asker, page, public=public)
 
     def answer_text(self, asker: Asker, markdown: str) -> None:
@@ -120,9 +117,10 @@ class ReplyDelivery:
 
     def _share(self, asker: Asker, reply: Reply) -> None:
         incoming = asker.incoming
-        public = share_post(reply)
         try:
-            posted = self.sender.post(incoming.workspace, incoming.channel, render_reply(public)[0])
+            # The card rides on the last page; that message is the shared card.
+            for page in render_pages(share_post(reply), seen_by_others=True):
+                posted = self.sender.post(incoming.workspace, incoming.channel, page)
         except SlackDeliveryError as exc:
             if exc.code in INVITE_ERRORS:
                 notice = say("invite_bot", reply.lang, bot=self.bot_name)

@@ -2,8 +2,9 @@
 
 A card becomes: header (title) → context (subtitle) → sections of up to 10 fields → one section per card
 section → context (footer) → an actions block whose buttons carry the `CardAction.command` in their
-``value`` (the click runs that command as the clicking user). Long text is split into several sections
-and, past 50 blocks, into several messages (pages); nothing is sent that Slack would reject.
+``value`` (the click runs that command as the clicking user). The core pages a reply for Slack's declared
+capabilities (`bot.delivery.fit`: 12,000 characters of block text, 3,000 per section); each page becomes
+one message, its text split into sections with the one splitter; nothing is sent that Slack would reject.
 """
 
 from __future__ import annotations
@@ -14,18 +15,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.slack.mrkdwn import split_text, to_mrkdwn, to_plain, truncate
+from adapters.slack.platform import SLACK
+from bot.delivery import fit
 from bot.messages import Card, CardAction, Reply
 
 log = logging.getLogger("crmbot.slack.blocks")
 
-MAX_MESSAGE_BLOCKS = 50
+MAX_MESSAGE_BLOCKS = SLACK.capabilities.max_blocks or 50
 MAX_VIEW_BLOCKS = 100
 HEADER_LIMIT = 150
-SECTION_LIMIT = 3000
+SECTION_LIMIT = SLACK.capabilities.block_chars
 FIELD_LIMIT = 2000
 FIELDS_PER_SECTION = 10
 CONTEXT_LIMIT = 2000
-BUTTON_TEXT_LIMIT = 75
+BUTTON_TEXT_LIMIT = SLACK.capabilities.max_option_chars
 BUTTON_VALUE_LIMIT = 2000
 BUTTONS_PER_BLOCK = 25
 FALLBACK_LIMIT = 3000  # notification text; Slack cuts at 40,000 but nobody reads that much in a toast
@@ -142,40 +145,27 @@ def fallback_text(reply: Reply) -> str:
     return truncate(to_mrkdwn(source).strip() or " ", FALLBACK_LIMIT)
 
 
-def _block_text(block: dict[str, Any]) -> str:
-    text = block.get("text")
-    if isinstance(text, dict):
-        return str(text.get("text", ""))
-    if block.get("fields"):
-        return str(block["fields"][0].get("text", ""))
-    return ""
+def measure(line: str) -> int:
+    """How Slack counts a line of core markdown: the characters of its mrkdwn (``&`` is sent as ``&amp;``)."""
+    return len(to_mrkdwn(line))
 
 
-def paginate(blocks: list[dict[str, Any]], first_text: str, *, per_page: int = MAX_MESSAGE_BLOCKS) -> list[SlackMessage]:
-    """Split blocks into messages of at most ``per_page`` blocks; every page gets its own fallback text."""
-    if not blocks:
-        return [SlackMessage(first_text, [])]
-    pages = []
-    for start in range(0, len(blocks), per_page):
-        chunk = blocks[start : start + per_page]
-        text = first_text if start == 0 else truncate(_block_text(chunk[0]) or first_text, FALLBACK_LIMIT)
-        pages.append(SlackMessage(text or " ", chunk))
-    return pages
+def render_reply(reply: Reply) -> SlackMessage:
+    """One page of a reply (as `fit` made it) as one Slack message: its text's sections, then its card.
+
+    The page is within Slack's limits by construction; the cut to 50 blocks is a last guard that a
+    reply with more fields than any card has would meet.
+    """
+    blocks = reply_blocks(reply)
+    if len(blocks) > MAX_MESSAGE_BLOCKS:
+        log.warning("a reply of %d blocks was cut to %d", len(blocks), MAX_MESSAGE_BLOCKS)
+        blocks = blocks[:MAX_MESSAGE_BLOCKS]
+    return SlackMessage(fallback_text(reply), blocks)
 
 
-def render_reply(reply: Reply) -> list[SlackMessage]:
-    """A reply as one or more Slack messages (more than one only past 50 blocks)."""
-    return paginate(reply_blocks(reply), fallback_text(reply))
-
-
-def limit_pages(pages: list[SlackMessage], max_pages: int, notice: str) -> list[SlackMessage]:
-    """Keep at most ``max_pages`` messages; when some were dropped, end the last with ``notice`` (mrkdwn)."""
-    if len(pages) <= max_pages:
-        return pages
-    kept = pages[:max_pages]
-    last = kept[-1]
-    blocks = last.blocks[: MAX_MESSAGE_BLOCKS - 1] + [context(notice)]
-    return [*kept[:-1], SlackMessage(last.text, blocks)]
+def render_pages(reply: Reply, *, seen_by_others: bool) -> list[SlackMessage]:
+    """A reply as the Slack messages the core pages it into for Slack's capabilities (see `bot.delivery.fit`)."""
+    return [render_reply(page) for page in fit(reply, SLACK.capabilities, seen_by_others=seen_by_others, measure=measure)]
 
 
 def limit_view_blocks(blocks: list[dict[str, Any]], notice: str, limit: int = MAX_VIEW_BLOCKS) -> list[dict[str, Any]]:

@@ -21,9 +21,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import SlackResponse
 
-from adapters.slack.blocks import SlackMessage, render_reply
+from adapters.slack.blocks import SlackMessage, render_pages
 from adapters.slack.platform import PLATFORM, SLACK
-from bot.delivery import for_audience
 from bot.messages import Reply, SentMessage, Target
 from bot.ports import DeliveryError
 
@@ -143,20 +142,19 @@ class SlackSender:
         Raises `DeliveryError` (``permanent`` / ``retry_after`` set as appropriate).
         """
         channel = self._channel_of(target)
-        reply = for_audience(reply, seen_by_others=not channel.startswith("D"))
         metadata = _outbox_metadata(reply)
         first: SentMessage | None = None
-        for page in render_reply(reply):
+        for page in render_pages(reply, seen_by_others=not channel.startswith("D")):
             posted = self.post(target.workspace, channel, page, thread=target.thread, metadata=metadata)
             metadata = None  # the first page marks the delivery
             first = first or posted
-        assert first is not None  # render_reply always yields at least one page
+        assert first is not None  # a reply is always at least one page
         return first
 
     def update(self, message: SentMessage, reply: Reply) -> None:
         """Replace a message the bot posted (a shared card) in place with ``reply`` (chat.update)."""
-        reply = for_audience(reply, seen_by_others=not message.channel.startswith("D"))
-        page = render_reply(reply)[0]
+        # One message is replaced: the page that carries the card (a card alone is one page).
+        page = render_pages(reply, seen_by_others=not message.channel.startswith("D"))[-1]
         self._call("chat.update", self.client.chat_update, channel=message.channel, ts=message.message_id,
                    **page.as_kwargs())
 

@@ -1,11 +1,12 @@
-"""`log`: record a follow-up, optionally with the next step and when it is due."""
+"""`log`: record a follow-up, optionally with the next step and when it is due; `followups`: read them in full."""
 
 from __future__ import annotations
 
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import func, update
+from sqlmodel import col, select
 
 from bot import prompts
 from bot.commands.spec import Arg, ArgKind, CommandSpec, Option, ParsedCommand
@@ -13,6 +14,7 @@ from bot.context import CommandContext
 from bot.errors import UserError
 from bot.events import CustomerChanged, FollowUpLogged
 from bot.messages import Reply
+from bot.render import Markdown, escape_md
 from bot.services.people import when_at
 from bot.services.steps import open_step
 from bot.text.when import When, format_when
@@ -155,7 +157,53 @@ def _author_if_other(ctx: CommandContext, step: FollowUp) -> str | None:
     return (author.display_name or author.name) if author else None
 
 
+FOLLOWUPS_PER_PAGE = 5
+
+
+def _followups(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
+    """A customer's follow-ups in full, newest first, a page at a time (the card shows them shortened)."""
+    customer: Customer = cmd.get("customer")
+    page = cmd.get("page") or 1
+    if page < 1:
+        raise UserError("bad_number", name="page", value=page)
+    live = (col(FollowUp.customer_id) == customer.id, col(FollowUp.deleted_at).is_(None))
+    total = ctx.session.exec(select(func.count()).select_from(FollowUp).where(*live)).one()
+    subject = f"{customer.name} (#{customer.id})"  # templates escape their values
+    if not total:
+        return Reply(text=ctx.t("followups:empty", subject=subject))
+    pages = -(-total // FOLLOWUPS_PER_PAGE)
+    page = min(page, pages)
+    rows = ctx.session.exec(
+        select(FollowUp.kind, FollowUp.text, FollowUp.happened_at, User.display_name, User.name)
+        .join(User, col(User.id) == FollowUp.author_id)
+        .where(*live)
+        .order_by(col(FollowUp.happened_at).desc(), col(FollowUp.id).desc())
+        .offset((page - 1) * FOLLOWUPS_PER_PAGE)
+        .limit(FOLLOWUPS_PER_PAGE)
+    ).all()
+    lines = [ctx.t("followups:heading", subject=subject, total=total, page=page, pages=pages)]
+    for kind, text, happened_at, display, name in rows:
+        when = happened_at.astimezone(ctx.tz).strftime("%Y-%m-%d %H:%M")
+        lines.append(ctx.t("followups:entry", when=when, kind=ctx.t("kind_name", kind=kind),
+                           author=display or name))
+        lines += [f"> {escape_md(line)}" if line else ">" for line in text.split("\n")]
+    if page < pages:
+        lines.append(ctx.t("followups:more", command=f"{cmd.alias_used} #{customer.id} page:{page + 1}"))
+    return Reply(text=Markdown("\n".join(lines)))
+
+
 SPECS = (
+    CommandSpec(
+        name="followups",
+        aliases=("跟进记录", "全部跟进", "notes"),
+        summary={"en": "a customer's follow-ups in full, newest first (the card shows the latest, shortened)",
+                 "zh": "客户的全部跟进记录（完整内容，最新在前；资料卡只显示最近几条的开头）"},
+        handler=_followups,
+        args=(Arg("customer", ArgKind.CUSTOMER),),
+        options=(Option("page", ArgKind.INT, aliases=("页", "第")),),
+        examples=("followups Acme", "followups #12 page:2", "跟进记录 阿里巴巴"),
+        writes=False,
+    ),
     CommandSpec(
         name="log",
         aliases=("跟进", "记录", "followup"),

@@ -27,7 +27,6 @@ from storage.db import is_sqlite
 from storage.models import Contact, Customer, FollowUp, Order, User
 
 CHUNK = 2000
-DEMO_PLATFORM = platforms.LOCAL
 
 
 class DemoError(RuntimeError):
@@ -69,7 +68,7 @@ def generate_demo(
     started = time.perf_counter()
     now = (now or datetime.now(UTC)).astimezone(UTC)
     today = now.astimezone(ZoneInfo(settings.defaults.timezone)).date()
-    tenant = settings.tenant_for(DEMO_PLATFORM, "")
+    tenant = settings.tenant_for(platforms.local(), "")
     writer = engine.execution_options(sqlite_immediate=True) if is_sqlite(engine) else engine
     with writer.begin() as conn:
         _refuse_non_empty(conn, tenant)

@@ -100,7 +100,7 @@ def create_organisation(conn: Connection, *, tenant: str, customers: int, rng: r
         row["id"] = user_id
     conn.execute(insert(User.__table__), users)
     conn.execute(insert(UserIdentity.__table__), [
-        {"id": iid, "user_id": row["id"], "platform": platforms.LOCAL, "workspace": "", "external_id": row["name"],
+        {"id": iid, "user_id": row["id"], "platform": platforms.local(), "workspace": "", "external_id": row["name"],
          "dm_channel": f"console:{row['name']}", "created_at": now}
         for iid, row in zip(allocate_ids(conn, UserIdentity.__table__, len(users)), users, strict=True)
     ])

@@ -121,7 +121,7 @@ def export_customers(
                 followups.write(line)
     now = (clock or SystemClock()).now()
     with unit_of_work(engine) as session:
-        audit = AuditLog(tenant=user.tenant, user_id=user.id, platform=platforms.LOCAL, action="export", entity="customer",
+        audit = AuditLog(tenant=user.tenant, user_id=user.id, platform=platforms.local(), action="export", entity="customer",
                          entity_id=None, at=now, after=json.dumps(
                              {"file": target.name, "format": fmt, "customers": customers, "contacts": contacts},
                              ensure_ascii=False, sort_keys=True))

@@ -45,8 +45,8 @@ def acting_user(session: Session, settings: Settings, reference: str) -> User:
     if named:
         user = named[0]
         identity = session.exec(select(UserIdentity).where(UserIdentity.user_id == user.id)).first()
-        platform_id = f"{identity.platform}:{identity.external_id}" if identity else f"{platforms.LOCAL}:{user.name}"
+        platform_id = f"{identity.platform}:{identity.external_id}" if identity else f"{platforms.local()}:{user.name}"
         apply_config(session, user, settings, platform_id=platform_id)
         return user
-    incoming = Incoming(platform=platforms.LOCAL, workspace="", channel=f"{platforms.LOCAL}:{ref}", user_id=ref, user_name=ref, text="")
+    incoming = Incoming(platform=platforms.local(), workspace="", channel=f"{platforms.local()}:{ref}", user_id=ref, user_name=ref, text="")
     return resolve_user(session, incoming, settings)

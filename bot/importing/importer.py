@@ -64,7 +64,7 @@ class ImportOptions:
     lang: str = "zh"
     batch_size: int = 10_000  # rows per transaction; re-running after an interruption repeats at most these
     workers: int | None = None
-    platform: str = platforms.LOCAL
+    platform: str = ""  # a platform name; empty: the local platform (the terminal chat)
     timezone: str = "Asia/Shanghai"  # where an owner without a zone of their own places the file's dates
     morning_hour: int = 9  # when a next step without a time is due, for an owner without their own hour
 
@@ -157,7 +157,7 @@ def import_customers(
     with Session(engine) as session:
         index = DuplicateIndex.load(session, user)
         owners = OwnerDirectory(session, user)
-    writer = BatchWriter(engine, tenant=user.tenant, user_id=user.id, platform=options.platform, now=now,
+    writer = BatchWriter(engine, tenant=user.tenant, user_id=user.id, platform=options.platform or platforms.local(), now=now,
                          dry_run=options.dry_run)  # type: ignore[arg-type]
     with open_table(source, encoding=options.encoding, sheet=options.sheet) as table:
         header_map, rows, header_end = read_header(table, options.mapping)
@@ -265,7 +265,7 @@ class _Run:
         dates = customer_dates(row.activity, place, self._now)
         followup = followup_row(row.activity, place, author_id=owner.user_id, now=self._now,
                                 file_name=self.report.source.name, lang=self.options.lang,
-                                platform=self.options.platform)
+                                platform=self.options.platform or platforms.local())
         return dates, followup
 
     def _decide(self, raw_row: RawRow, row: PreparedRow) -> None:

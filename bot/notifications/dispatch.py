@@ -32,6 +32,7 @@ from bot.notifications.local_time import QuietHours, deliverable_from
 from bot.notifications.retry import RetryPolicy
 from bot.notifications.units import SendUnit, Unsendable, interleave, prepare_batch
 from bot.observability import count
+from bot.platforms import capabilities_of
 from bot.ports import DeliveryError, Sender
 from config.settings import Settings
 
@@ -118,6 +119,7 @@ class Dispatcher:
         for item in prepared.unsendable:
             self._unsendable(item, report)
         throttled: dict[str, datetime] = {}
+        sent_to: dict[str, int] = {}  # messages sent per conversation in this pass
         units = interleave(prepared.units)
         for index, unit in enumerate(units):
             now = self.clock.now()
@@ -132,7 +134,23 @@ class Dispatcher:
                                error="deferred: target asked to slow down", attempt_used=False)
                 report.deferred.extend(ids)
                 continue
+            if self._over_rate(unit, sent_to.get(key, 0)):
+                # The platform allows only so many messages a minute per conversation: the rest wait a minute.
+                throttled[key] = now + timedelta(minutes=1)
+                schedule_retry(self.engine, [row.id for row in unit.rows], worker_id=self.options.worker_id,
+                               not_before=throttled[key], error="deferred: the platform's rate per conversation",
+                               attempt_used=False)
+                report.deferred.extend(row.id for row in unit.rows)
+                continue
+            sent_to[key] = sent_to.get(key, 0) + len(unit.replies)
             self._send(unit, report, throttled)
+
+    def _over_rate(self, unit: SendUnit, already: int) -> bool:
+        """Whether sending `unit` now would pass its platform's declared messages per minute (a pass is short:
+        what one pass sends to a conversation is what it gets within that minute)."""
+        sender = self.senders.get(unit.target.platform)
+        rate = capabilities_of(unit.target.platform, sender).messages_per_minute
+        return rate is not None and already > 0 and already + len(unit.replies) > rate
 
     def _send(self, unit: SendUnit, report: DispatchReport, throttled: dict[str, datetime]) -> None:
         ids = [row.id for row in unit.rows]

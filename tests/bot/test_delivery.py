@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.delivery import card_markdown, fit, for_audience, share_post
+from bot.delivery import card_markdown, card_size, fit, for_audience, share_post
 from bot.messages import Card, CardAction, CardField, Reply
 from bot.platforms import Capabilities, Platform, capabilities_of, get, register
 
@@ -57,3 +57,36 @@ def test_the_platform_registry_takes_each_name_once():
 def test_the_shipped_platforms_are_registered():
     for name in ("slack", "dingtalk", "console", "webhook"):
         assert get(name) is not None, name
+
+
+BLOCKY = Capabilities(max_message_chars=1500, blocks=True, buttons=True, max_block_chars=600, max_pages=3)
+
+
+def test_a_card_too_large_for_one_message_has_its_sections_shortened_to_fit():
+    long = "\n".join(f"- note {n}: " + "words " * 30 for n in range(40))
+    card = Card(title="Acme", subtitle="#1", sections=(("Follow-ups", long), ("Churn", "low")),
+                actions=CARD.actions, customer_id=1)
+    [page] = fit(Reply(card=card), BLOCKY, seen_by_others=False)
+    assert page.card is not None and card_size(page.card) <= BLOCKY.max_message_chars
+    follow_ups, churn = page.card.sections
+    assert follow_ups[1].startswith("- note 0:") and follow_ups[1].endswith("…")
+    assert len(follow_ups[0]) + len(follow_ups[1]) <= 600  # one block
+    assert churn == ("Churn", "low")  # the sections after it keep their room
+
+
+def test_text_and_a_card_that_do_not_fit_together_put_the_card_on_a_page_of_its_own():
+    text = "\n".join("x" * 100 for _ in range(14))  # 1,413 characters
+    pages = fit(Reply(text=text, card=CARD), BLOCKY, seen_by_others=False)
+    assert [page.card is not None for page in pages] == [False, True]
+    assert pages[0].text == text and pages[1].text == ""
+    assert all(len(p.text) + (card_size(p.card) if p.card else 0) <= 1500 for p in pages)
+
+
+def test_a_platform_measures_its_own_size():
+    # Slack counts `&` as `&amp;`: a platform's measure pages by what it will actually send.
+    text = "\n".join("&" * 90 for _ in range(10))
+    assert len(fit(Reply(text=text), PLAIN_BIG, seen_by_others=False)) == 1
+    assert len(fit(Reply(text=text), PLAIN_BIG, seen_by_others=False, measure=lambda s: 5 * len(s))) == 5
+
+
+PLAIN_BIG = Capabilities(max_message_chars=1000, max_pages=9)

@@ -32,6 +32,10 @@ MAX_HEADER_TEXT = 150
 MAX_SECTION_TEXT = 3000
 MAX_SECTION_FIELDS = 10
 MAX_BLOCK_ID = 255
+MAX_MESSAGE_BLOCK_TEXT = 12_000  # all text of a message's blocks together (``msg_blocks_too_long``)
+MAX_MODAL_TITLE = 24
+MAX_INPUT_LABEL = 2000
+MAX_OPTION_TEXT = 75
 
 TRUNCATION_NOTICE = (
     "[WARN] Your message was truncated but still posted. The `text` field accepts up to 40,000 characters."
@@ -43,6 +47,22 @@ def validate_message_blocks(blocks: Any) -> list[str]:
     return _validate_block_list(blocks, limit=MAX_MESSAGE_BLOCKS, pointer="/blocks")
 
 
+def block_text_length(blocks: Any) -> int:
+    """The characters of text all ``blocks`` carry (section text and fields, headers, context, buttons …)."""
+    if isinstance(blocks, dict):
+        total = len(blocks["text"]) if isinstance(blocks.get("text"), str) else 0
+        return total + sum(block_text_length(value) for key, value in blocks.items() if key != "text" or
+                           not isinstance(value, str))
+    if isinstance(blocks, list):
+        return sum(block_text_length(item) for item in blocks)
+    return 0
+
+
+def message_too_long(blocks: Any) -> bool:
+    """Whether Slack refuses a message's ``blocks`` as ``msg_blocks_too_long`` (over 12,000 characters of text)."""
+    return isinstance(blocks, list) and block_text_length(blocks) > MAX_MESSAGE_BLOCK_TEXT
+
+
 def validate_view(view: Any) -> list[str]:
     """Errors Slack would report for a modal / Home tab ``view`` (views.open|push|update|publish)."""
     if not isinstance(view, dict):
@@ -50,6 +70,20 @@ def validate_view(view: Any) -> list[str]:
     errors = _validate_block_list(view.get("blocks"), limit=MAX_VIEW_BLOCKS, pointer="/view/blocks")
     if view.get("type") == "modal" and not isinstance(view.get("title"), dict):
         errors.append("modal views require a plain_text title [json-pointer:/view/title]")
+    for key in ("title", "submit", "close"):
+        text = view.get(key)
+        if isinstance(text, dict) and len(str(text.get("text", ""))) > MAX_MODAL_TITLE:
+            errors.append(f"must be at most {MAX_MODAL_TITLE} characters [json-pointer:/view/{key}/text]")
+    for index, block in enumerate(view.get("blocks") or []):
+        if not isinstance(block, dict):
+            continue
+        label = block.get("label")
+        if isinstance(label, dict) and len(str(label.get("text", ""))) > MAX_INPUT_LABEL:
+            errors.append(f"must be at most {MAX_INPUT_LABEL} characters [json-pointer:/view/blocks/{index}/label]")
+        for option in _options(block):
+            if len(str((option.get("text") or {}).get("text", ""))) > MAX_OPTION_TEXT:
+                errors.append(f"option text must be at most {MAX_OPTION_TEXT} characters "
+                              f"[json-pointer:/view/blocks/{index}]")
     if len(json.dumps(view).encode("utf-8")) > MAX_VIEW_PAYLOAD_BYTES:
         errors.append(f"view payload exceeds {MAX_VIEW_PAYLOAD_BYTES} bytes [json-pointer:/view]")
     if not errors:
@@ -146,3 +180,18 @@ def _buttons(node: Any) -> Iterator[dict[str, Any]]:
     elif isinstance(node, list):
         for item in node:
             yield from _buttons(item)
+
+
+def _options(node: Any) -> Iterator[dict[str, Any]]:
+    """Every option object (static selects, checkboxes, radio buttons, initial options) inside a block."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("options", "initial_options") and isinstance(value, list):
+                yield from (option for option in value if isinstance(option, dict))
+            elif key == "initial_option" and isinstance(value, dict):
+                yield value
+            else:
+                yield from _options(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _options(item)

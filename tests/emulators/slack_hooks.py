@@ -11,6 +11,7 @@ used ``max_uses`` (5) times already     404     ``used_url``
 older than ``lifetime_s`` (1800 s)      404     ``expired_url``
 body is not a JSON object               400     ``invalid_payload``
 invalid blocks                          400     ``invalid_blocks``
+blocks with over 12,000 chars of text   400     ``msg_blocks_too_long``
 neither text nor blocks                 400     ``no_text``
 ======================================  ======  ================
 

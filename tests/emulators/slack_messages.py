@@ -20,7 +20,12 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tests.emulators.slack_blocks import TRUNCATION_NOTICE, truncate_message_text, validate_message_blocks
+from tests.emulators.slack_blocks import (
+    TRUNCATION_NOTICE,
+    message_too_long,
+    truncate_message_text,
+    validate_message_blocks,
+)
 from tests.emulators.slack_directory import Directory
 from tests.emulators.slack_model import ApiCall, ApiError, Clock, MethodHandler, SlackChannel, StoredMessage
 
@@ -50,7 +55,8 @@ class EphemeralMessage:
 
 
 def read_message_content(call: ApiCall, *, require_content: bool = True) -> MessageContent:
-    """Validate ``text``/``blocks`` like Slack: ``invalid_blocks``, ``no_text``, 40k truncation.
+    """Validate ``text``/``blocks`` like Slack: ``invalid_blocks``, ``msg_blocks_too_long`` (more than 12,000
+    characters of block text), ``no_text``, 40k truncation.
 
     Missing fallback ``text`` next to ``blocks`` is not an error in Slack (notifications just show
     nothing useful), so it is recorded as the ``missing_fallback_text`` warning on the call.
@@ -60,6 +66,8 @@ def read_message_content(call: ApiCall, *, require_content: bool = True) -> Mess
         errors = validate_message_blocks(blocks)
         if errors:
             raise ApiError("invalid_blocks", errors=errors)
+        if message_too_long(blocks):
+            raise ApiError("msg_blocks_too_long")
     text = call.text("text") or call.text("markdown_text") or ""
     if require_content and not text and not blocks and not call.params.get("attachments"):
         raise ApiError("no_text")
@@ -263,7 +271,10 @@ class MessageStore:
         ):
             raise ApiError("invalid_arguments", detail="need channel+ts or unfurl_id+source")
         for url, unfurl in unfurls.items():
-            errors = validate_message_blocks(unfurl.get("blocks") if isinstance(unfurl, dict) else None)
+            blocks = unfurl.get("blocks") if isinstance(unfurl, dict) else None
+            if message_too_long(blocks):
+                raise ApiError("msg_blocks_too_long", detail=url)
+            errors = validate_message_blocks(blocks)
             if errors:
                 raise ApiError("invalid_blocks", errors=[f"{url}: {e}" for e in errors])
         self.unfurls.append(

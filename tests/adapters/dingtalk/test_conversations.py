@@ -50,7 +50,7 @@ def test_chinese_dm_creates_and_finds_a_customer(
     assert "### 阿里巴巴 #1" in markdown["text"] and "+8613900139000" in markdown["text"]
     # Each quick link sends its label and the action (id and arguments), never English command text.
     assert quick_commands(markdown["text"]) == ["记录跟进 ⟦log?customer=1⟧", "完成 ⟦done?customer=1⟧",
-                                                "稍后提醒 ⟦snooze?customer=1⟧"]
+                                                "稍后提醒 ⟦snooze?customer=1⟧", "详情 ⟦followups?customer=1⟧"]
 
     found = ask(dingtalk_emulator, "查找 albb")
     assert "**阿里巴巴**" in found["markdown"]["text"]

@@ -11,8 +11,8 @@ from adapters.dingtalk.markdown import (
     RenderedMessage,
     msg_param_bytes,
     render_card,
+    render_pages,
     render_reply,
-    split_message,
     to_dingtalk,
 )
 from bot.messages import Card, CardAction, CardField, Reply
@@ -27,7 +27,7 @@ CARD = Card(
         CardAction("log", "记录跟进", "log #12 "),
         CardAction("done", "完成", "done #12"),
         CardAction("snooze", "稍后提醒", "snooze #12 1d"),
-        CardAction("details", "详情", "show #12"),
+        CardAction("details", "详情", "followups #12"),
     ),
     customer_id=12,
 )
@@ -80,13 +80,13 @@ def test_a_card_title_is_escaped_once() -> None:
     assert render_card(card, quick_actions=False) == "### john\\_doe \\[VIP\\] #3"
 
 
-def test_card_shows_fields_sections_and_quick_links_for_log_done_snooze() -> None:
+def test_card_shows_fields_sections_and_quick_links_for_log_done_snooze_details() -> None:
     markdown = render_card(CARD, quick_actions=True)
     assert markdown.startswith("### 阿里巴巴 #12")
     assert "- **负责人**: 张三" in markdown and "- **电话**: +8613900139000" in markdown
     assert "#### 最近跟进" in markdown and "已报价" in markdown
     assert "#### 流失风险" in markdown and "45 天" in markdown
-    assert quick_commands(markdown) == ["log #12", "done #12", "snooze #12 1d"]
+    assert quick_commands(markdown) == ["log #12", "done #12", "snooze #12 1d", "followups #12"]
 
 
 def test_card_without_quick_links_and_redacted_for_groups() -> None:
@@ -104,16 +104,16 @@ def test_title_comes_from_the_first_line_of_text_or_the_card() -> None:
 
 
 def test_long_messages_split_into_numbered_parts_within_the_limit() -> None:
-    text = "\n".join(f"- 第 {i} 位客户 " + "很长的备注" * 20 for i in range(200))
-    parts = split_message(RenderedMessage("今日待跟进", text), 15000)
+    text = "今日待跟进\n" + "\n".join(f"- 第 {i} 位客户 " + "很长的备注" * 20 for i in range(200))
+    parts = render_pages(Reply(text=text, lang="zh"), quick_actions=False, seen_by_others=False, max_bytes=15000)
     assert [p.title for p in parts] == ["今日待跟进 (1/3)", "今日待跟进 (2/3)", "今日待跟进 (3/3)"]
     assert all(msg_param_bytes(p.title, p.text) <= 15000 for p in parts)
-    assert parts[0].text.startswith("- 第 0 位客户") and parts[-1].text.endswith("\n…")
+    assert parts[1].text.startswith("- 第 ") and "内容太长" in parts[-1].text
     # Lines are kept whole until the cut.
-    assert all(line.startswith("- 第 ") for p in parts for line in p.text.split("\n")[:-1])
+    assert all(line.startswith("- 第 ") for p in parts[1:] for line in p.text.split("\n\n")[:-2])
 
 
 def test_a_message_within_the_limit_is_sent_as_is() -> None:
-    message = RenderedMessage("t", "短")
-    assert split_message(message, 15000) == [message]
+    assert render_pages(Reply(text="短"), quick_actions=False, seen_by_others=False, max_bytes=15000) == [
+        RenderedMessage("短", "短")]
     assert msg_param_bytes("t", "短") == len(json.dumps({"title": "t", "text": "短"}, ensure_ascii=False).encode())

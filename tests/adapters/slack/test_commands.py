@@ -28,7 +28,7 @@ def test_commands_in_english_and_chinese_answer_only_the_asker_with_a_valid_card
     buttons = [b for b in created["blocks"] if b["type"] == "actions"][0]["elements"]
     assert [(b["text"]["text"], b["value"]) for b in buttons] == [
         ("Log follow-up", "⟦log?customer=1⟧"), ("Done", "⟦done?customer=1⟧"), ("Snooze", "⟦snooze?customer=1⟧"),
-        ("Details", "⟦details?customer=1⟧")]  # action ids and arguments, never command text
+        ("Details", "⟦followups?customer=1⟧")]  # action ids and arguments, never command text
 
     _, hook = slack.command("新建 阿里巴巴 电话:13900139000", user=BOB)
     chinese = slack.answers(hook)[0]
@@ -99,21 +99,32 @@ def test_user_text_can_ping_and_link_nobody(slack):
     assert "<!channel>" not in payload_text(posted) and posted["blocks"][0]["text"]["text"] == "&lt;!channel&gt;"
 
 
-def test_long_answers_are_split_within_block_kit_limits_not_rejected(slack):
+def test_long_answers_are_paged_within_block_kit_limits_not_rejected(slack):
     line = "x" * 90
-    long_text = Markdown("\n".join(f"- {i:04d} {line}" for i in range(2000)))  # ~190k characters
+    long_text = Markdown("\n".join(f"- {i:04d} {line}" for i in range(300)))  # ~29k characters
+    huge_text = Markdown("\n".join(f"- {i:04d} {line}" for i in range(2000)))  # ~190k characters
 
     slack.runtime.bot.registry.add(CommandSpec(name="essay", aliases=(), summary={"en": "x", "zh": "x"},
                                                handler=lambda ctx, cmd: Reply(text=long_text)))
+    slack.runtime.bot.registry.add(CommandSpec(name="tome", aliases=(), summary={"en": "x", "zh": "x"},
+                                               handler=lambda ctx, cmd: Reply(text=huge_text)))
     _, hook = slack.command("essay")
-    slack.fake.wait_for("response_url", 2)
+    slack.fake.wait_for("response_url", 3)
     slack.drain()
     posts = slack.fake.hook_posts(hook)
-    assert len(posts) == 2 and all(p.status == 200 for p in posts)  # two messages, both accepted
+    assert len(posts) == 3 and all(p.status == 200 for p in posts)  # three messages, all accepted
     assert all(len(p.body["blocks"]) <= 50 and validate_message_blocks(p.body["blocks"]) == [] for p in posts)
     sections = [b["text"]["text"] for p in posts for b in p.body["blocks"]]
     assert all(len(text) <= 3000 for text in sections)
-    assert "• 0000 " in sections[0] and "• 1999 " in sections[-1]  # nothing lost between pages
+    assert all(sum(len(b["text"]["text"]) for b in p.body["blocks"]) <= 12_000 for p in posts)
+    assert "• 0000 " in sections[0] and "• 0299 " in sections[-1]  # nothing lost between pages
+
+    _, hook = slack.command("tome")
+    slack.fake.wait_for("response_url", 7)
+    slack.drain()
+    posts = slack.fake.hook_posts(hook)
+    assert len(posts) == 4 and all(p.status == 200 for p in posts)  # at most four, the last says so
+    assert "Too long for one message" in posts[-1].body["blocks"][-1]["text"]["text"]
 
 
 def test_workspaces_do_not_see_each_others_customers(slack):

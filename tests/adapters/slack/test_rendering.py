@@ -7,7 +7,7 @@ import pytest
 from adapters.slack.blocks import (
     MAX_MESSAGE_BLOCKS,
     card_blocks,
-    limit_pages,
+    render_pages,
     render_reply,
     text_blocks,
 )
@@ -108,17 +108,22 @@ def test_shared_cards_drop_sensitive_fields():
     assert "Field 3" not in rendered and "Field 4" in rendered
 
 
-def test_replies_longer_than_one_message_are_paginated_and_capped_with_a_notice():
-    reply = Reply(text=Markdown("\n".join("w" * 2900 for _ in range(120))))
-    pages = render_reply(reply)
+def block_text(blocks):
+    return sum(len(b["text"]["text"]) for b in blocks if isinstance(b.get("text"), dict))
+
+
+def test_replies_longer_than_one_message_are_paged_by_the_core_and_capped_with_a_notice():
+    reply = Reply(text=Markdown("\n".join("w" * 2900 for _ in range(12))))
+    pages = render_pages(reply, seen_by_others=False)
     assert len(pages) == 3 and all(len(p.blocks) <= MAX_MESSAGE_BLOCKS for p in pages)
     assert all(validate_message_blocks(p.blocks) == [] and p.text.strip() for p in pages)
-    capped = limit_pages(pages, 2, "_cut_")
-    assert len(capped) == 2 and capped[-1].blocks[-1]["elements"][0]["text"] == "_cut_"
-    assert len(capped[-1].blocks) <= MAX_MESSAGE_BLOCKS
+    assert all(block_text(p.blocks) <= 12_000 for p in pages)
+    capped = render_pages(Reply(text=Markdown("\n".join("w" * 2900 for _ in range(120)))), seen_by_others=False)
+    assert len(capped) == 4 and "Too long for one message" in capped[-1].blocks[-1]["text"]["text"]
+    assert all(block_text(p.blocks) <= 12_000 for p in capped)
 
 
 def test_a_card_only_reply_still_has_notification_text():
-    pages = render_reply(Reply(card=Card(title=escape_md("<!channel> Ltd"), subtitle="#2")))
-    assert pages[0].text == "*&lt;!channel&gt; Ltd* #2"
+    page = render_reply(Reply(card=Card(title=escape_md("<!channel> Ltd"), subtitle="#2")))
+    assert page.text == "*&lt;!channel&gt; Ltd* #2"
     assert text_blocks("   ") == []

@@ -249,3 +249,17 @@ def test_a_reclaimed_row_already_delivered_is_not_sent_again_when_the_sender_can
     assert len(sender.pushes) == 1
     [row] = world.outbox()
     assert row.status == "sent" and row.provider_msg_id == "earlier"
+
+
+def test_a_platforms_messages_per_minute_per_conversation_is_kept_the_rest_wait_a_minute(world):
+    from bot.platforms import Capabilities
+
+    world.sender.capabilities = Capabilities(max_message_chars=3000, messages_per_minute=2)
+    alice = world.user("alice", tz=SH)
+    steps_for(world, alice, 3, prefix="A")  # three pushes into one conversation, within the noise budget
+
+    assert delivered(world.tick(NOW)) == [("followup_due", "alice")] * 2
+    waiting = [row for row in world.outbox() if row.status == "pending"]
+    assert len(waiting) == 1 and waiting[0].attempts == 0 and waiting[0].not_before >= NOW + timedelta(minutes=1)
+    assert delivered(world.tick(NOW + timedelta(seconds=30))) == []
+    assert delivered(world.tick(NOW + timedelta(minutes=1, seconds=1))) == [("followup_due", "alice")]
