@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
@@ -23,6 +24,8 @@ from config.settings import ConfigError, Settings, load_settings
 from storage.db import create_db_engine
 from storage.migrate import SchemaTooNew, check_schema, upgrade_database
 
+T = TypeVar("T")
+
 
 @dataclass
 class Runtime:
@@ -37,6 +40,14 @@ class Runtime:
     def add_sender(self, sender: Sender) -> None:
         """Make `sender` the push channel for its platform (the scheduler delivers through it)."""
         self.senders[sender.platform] = sender
+
+    def sdk_store(self, build: Callable[[Engine], T]) -> T:
+        """A platform SDK's own store kept in the project's database (Slack's OAuth installations and states).
+
+        Platform packages never touch the database library: they hand the SDK's constructor to the
+        composition root, which gives it the engine.
+        """
+        return build(self.engine)
 
 
 def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None, migrate: bool = True,

@@ -199,6 +199,20 @@ class SlackSettings(BaseModel):
     signing_secret: str | None = None
     app_token: str | None = None
     api_url: str = "https://slack.com/api/"
+    # "Add to Slack": with both set, any workspace can install the app (its own bot token, its own tenant).
+    client_id: str | None = None
+    client_secret: str | None = None
+    scopes: list[str] = Field(default_factory=lambda: [
+        "app_mentions:read", "channels:history", "chat:write", "commands", "groups:history", "im:history",
+        "im:write", "links:read", "links:write", "reactions:write", "users:read", "users:read.email",
+    ])
+    # Where Slack sends the installer back (the app's redirect URL); unset: the one configured at Slack.
+    redirect_uri: str | None = None
+
+    @property
+    def oauth(self) -> bool:
+        """Whether "Add to Slack" is configured."""
+        return bool(self.client_id and self.client_secret)
 
 
 class DingTalkSettings(BaseModel):
@@ -290,6 +304,9 @@ class Settings(BaseSettings):
     data_dir: Path | None = None
     http_host: str = "127.0.0.1"
     http_port: int = Field(3000, ge=0, le=65535)
+    # Who may read ``/metrics``: requests bearing this token (``Authorization: Bearer …``); unset: this
+    # machine only (loopback).
+    metrics_token: str | None = None
     log_level: str = "INFO"
     defaults: Defaults = Field(default_factory=Defaults)
     roles: Roles = Field(default_factory=Roles)
@@ -314,6 +331,8 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = Field(None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET"))
     slack_app_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_APP_TOKEN"))
     slack_api_url: str | None = Field(None, validation_alias=AliasChoices("SLACK_API_URL"))
+    slack_client_id: str | None = Field(None, validation_alias=AliasChoices("SLACK_CLIENT_ID"))
+    slack_client_secret: str | None = Field(None, validation_alias=AliasChoices("SLACK_CLIENT_SECRET"))
     dingtalk_client_id: str | None = Field(None, validation_alias=AliasChoices("DINGTALK_CLIENT_ID"))
     dingtalk_client_secret: str | None = Field(None, validation_alias=AliasChoices("DINGTALK_CLIENT_SECRET"))
     dingtalk_openapi_endpoint: str | None = Field(
@@ -370,6 +389,8 @@ class Settings(BaseSettings):
             ("slack", "signing_secret", self.slack_signing_secret),
             ("slack", "app_token", self.slack_app_token),
             ("slack", "api_url", self.slack_api_url),
+            ("slack", "client_id", self.slack_client_id),
+            ("slack", "client_secret", self.slack_client_secret),
             ("dingtalk", "client_id", self.dingtalk_client_id),
             ("dingtalk", "client_secret", self.dingtalk_client_secret),
             ("dingtalk", "openapi_endpoint", self.dingtalk_openapi_endpoint),
@@ -396,6 +417,8 @@ class Settings(BaseSettings):
             "slack.bot_token (SLACK_BOT_TOKEN)": self.slack.bot_token,
             "slack.signing_secret (SLACK_SIGNING_SECRET)": self.slack.signing_secret,
             "slack.app_token (SLACK_APP_TOKEN)": self.slack.app_token,
+            "slack.client_secret (SLACK_CLIENT_SECRET)": self.slack.client_secret,
+            "metrics_token (CRM_METRICS_TOKEN)": self.metrics_token,
             "dingtalk.client_id (DINGTALK_CLIENT_ID)": self.dingtalk.client_id,
             "dingtalk.client_secret (DINGTALK_CLIENT_SECRET)": self.dingtalk.client_secret,
         }
@@ -407,8 +430,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _complete_credentials(self) -> Settings:
-        if bool(self.slack.bot_token) != bool(self.slack.signing_secret) and not self.slack.app_token:
+        if bool(self.slack.bot_token) != bool(self.slack.signing_secret) and not self.slack.app_token \
+                and not self.slack.oauth:
             raise ValueError("Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)")
+        if bool(self.slack.client_id) != bool(self.slack.client_secret):
+            raise ValueError("Add to Slack needs both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
+        if self.slack.oauth and not self.slack.signing_secret:
+            raise ValueError("Add to Slack needs SLACK_SIGNING_SECRET (installs and events come over HTTP)")
         if bool(self.dingtalk.client_id) != bool(self.dingtalk.client_secret):
             raise ValueError("DingTalk needs both DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET")
         return self
@@ -429,7 +457,7 @@ class Settings(BaseSettings):
 
     @property
     def slack_enabled(self) -> bool:
-        return bool(self.slack.bot_token and (self.slack.signing_secret or self.slack.app_token))
+        return bool((self.slack.bot_token or self.slack.oauth) and (self.slack.signing_secret or self.slack.app_token))
 
     @property
     def dingtalk_enabled(self) -> bool:

@@ -93,6 +93,29 @@ class SlackAdapter:
             profile=self.profiles.profile(team_id, user_id), kind=kind,
         )
 
+    def bot_user_in(self, team_id: str | None) -> str:
+        """The bot's user id in a workspace (how people mention it there)."""
+        return self.sender.workspaces.bot_user_id(team_id, self.bot_user_id)
+
+    def workspace_removed(self, team_id: str, *, bot: bool, users: list[str] | None) -> None:
+        """A workspace uninstalled the app (``users`` None) or revoked tokens: delete them from the installation
+        store ("Add to Slack") so nothing speaks to it with a dead token; single-workspace mode only logs it."""
+        workspaces = self.sender.workspaces
+        if not team_id:
+            return
+        if workspaces.store is None:
+            log.warning("workspace %s removed the app or revoked its tokens", team_id)
+            return
+        if users is None:
+            workspaces.store.delete_all(enterprise_id=None, team_id=team_id)
+        else:
+            for user in users:
+                workspaces.store.delete_installation(enterprise_id=None, team_id=team_id, user_id=user)
+            if bot:
+                workspaces.store.delete_bot(enterprise_id=None, team_id=team_id)
+        workspaces.forget(team_id)
+        log.info("workspace %s: %s", team_id, "uninstalled" if users is None else "tokens revoked")
+
     def profile(self, team_id: str, user_id: str) -> Profile:
         """The user's Slack profile (cached)."""
         return self.profiles.profile(team_id, user_id)
@@ -143,8 +166,8 @@ class SlackAdapter:
         else:
             view = log_followup_view(ref=shortcut.ref, lang=lang, metadata=metadata)
         try:
-            self.client.views_open(trigger_id=trigger_id, view=view)
-        except (SlackApiError, SlackClientError, OSError) as exc:
+            self.sender.client_for(team_id).views_open(trigger_id=trigger_id, view=view)
+        except (SlackApiError, SlackClientError, OSError, LookupError) as exc:
             log.warning("views.open failed for %s: %s", user_id, exc)
 
     # -- App Home ------------------------------------------------------------------------------------------
@@ -158,7 +181,7 @@ class SlackAdapter:
         else:
             incoming = self.dm_incoming(team_id=team_id, user_id=user_id, text="", message_id=None)
         view = home_view(todays_replies(self.bot, incoming, lang), agenda_of(self.bot, incoming), lang)
-        self.client.views_publish(user_id=user_id, view=view)
+        self.sender.client_for(team_id).views_publish(user_id=user_id, view=view)
 
     def asker(self, incoming: Incoming, respond: Respond | None = None, thread: str | None = None) -> Asker:
         """Who to answer, and how (see `ReplyDelivery`)."""

@@ -84,7 +84,8 @@ class ReplyDelivery:
             if asker.in_dm or public:
                 self.sender.post(incoming.workspace, incoming.channel, message, thread=asker.thread)
             else:
-                self.sender.post_ephemeral(incoming.channel, incoming.user_id, message, thread=asker.thread)
+                self.sender.post_ephemeral(incoming.channel, incoming.user_id, message, thread=asker.thread,
+                                           workspace=incoming.workspace)
         except SlackDeliveryError as exc:
             log.warning("could not answer %s in %s (%s); trying their DM", incoming.user_id, incoming.channel, exc)
             self._answer_in_dm(asker, message)

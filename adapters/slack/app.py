@@ -13,6 +13,7 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
@@ -52,9 +53,13 @@ def make_web_client(settings: Settings) -> WebClient:
 
 
 def build_adapter(bot: Bot, client: WebClient, *, sender: SlackSender | None = None) -> SlackAdapter:
-    """Check the token with `auth.test` and assemble the adapter (also subscribes to the core's events)."""
+    """Check the token with `auth.test` and assemble the adapter (also subscribes to the core's events).
+
+    Without a token of its own (only "Add to Slack" workspaces), nothing is checked at start: each
+    workspace's token is checked by Bolt on its requests.
+    """
     try:
-        auth = client.auth_test()
+        auth = client.auth_test() if client.token else None
     except SlackApiError as exc:
         raise SlackStartupError(
             f"Slack auth.test at {client.base_url} failed: {exc.response.get('error')} (check SLACK_BOT_TOKEN)"
@@ -62,6 +67,9 @@ def build_adapter(bot: Bot, client: WebClient, *, sender: SlackSender | None = N
     except (SlackClientError, OSError) as exc:
         raise SlackStartupError(f"Slack auth.test at {client.base_url} failed: cannot reach it ({exc})") from exc
     sender = sender or SlackSender(client)
+    answer: dict[str, Any] = dict(auth.data) if auth is not None and isinstance(auth.data, dict) else {}
+    if answer.get("team_id"):
+        sender.workspaces.default_team = str(answer["team_id"])
     jobs = Jobs("slack-job", JOB_WORKERS)
     listeners = TrackedExecutor(LISTENER_WORKERS, "slack-listener")
     threads = SharedCardThreads(bot, sender, Jobs("slack-cards", 1))
@@ -70,19 +78,23 @@ def build_adapter(bot: Bot, client: WebClient, *, sender: SlackSender | None = N
         bot=bot,
         client=client,
         sender=sender,
-        profiles=ProfileCache(client),
-        delivery=ReplyDelivery(bot, sender, bot_name=str(auth.get("user") or "crmbot")),
+        profiles=ProfileCache(sender.client_for),
+        delivery=ReplyDelivery(bot, sender, bot_name=str(answer.get("user") or "crmbot")),
         threads=threads,
         jobs=jobs,
         listener_executor=listeners,
-        bot_user_id=str(auth.get("user_id") or ""),
-        bot_name=str(auth.get("user") or "crmbot"),
-        auth=dict(auth.data) if isinstance(auth.data, dict) else {},
+        bot_user_id=str(answer.get("user_id") or ""),
+        bot_name=str(answer.get("user") or "crmbot"),
+        auth=answer,
     )
 
 
-def create_app(adapter: SlackAdapter, *, signing_secret: str | None) -> App:
-    """The Bolt app: request verification, event dedupe, our listeners, and the shared error hook."""
+def create_app(adapter: SlackAdapter, *, signing_secret: str | None, oauth: OAuthSettings | None = None) -> App:
+    """The Bolt app: request verification, event dedupe, our listeners, and the shared error hook.
+
+    With `oauth` ("Add to Slack"), Bolt serves the install pages and authorizes each request with the
+    workspace's own token from the installation store; without it, every request uses the one bot token.
+    """
     auth = adapter.auth
 
     def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
@@ -99,14 +111,15 @@ def create_app(adapter: SlackAdapter, *, signing_secret: str | None) -> App:
     # from `authorize` into the copy, so the template carries no token of its own.
     template = WebClient(base_url=adapter.client.base_url, timeout=adapter.client.timeout,
                          retry_handlers=list(adapter.client.retry_handlers))
+    authorization: dict[str, Any] = {"oauth_settings": oauth} if oauth is not None else {"authorize": authorize}
     app = App(
         name="crmbot",
         client=template,
         signing_secret=signing_secret,
         request_verification_enabled=bool(signing_secret),
-        authorize=authorize,
         listener_executor=adapter.listener_executor,
         process_before_response=False,
+        **authorization,
     )
     app.middleware(EventDeduper().middleware)
     register_all(app, adapter)

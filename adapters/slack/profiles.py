@@ -27,9 +27,15 @@ class ProfileCache:
     """`users.info` answers, remembered for a few hours."""
 
     def __init__(
-        self, client: WebClient, *, ttl_s: float = PROFILE_TTL_S, clock: Callable[[], float] = time.monotonic
+        self, client: WebClient | Callable[[str], WebClient], *, ttl_s: float = PROFILE_TTL_S,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._client = client
+        # One client for every workspace, or the client of each workspace (its own token, "Add to Slack").
+        if isinstance(client, WebClient):
+            one = client
+            self._client_for: Callable[[str], WebClient] = lambda _team: one
+        else:
+            self._client_for = client
         self._ttl_s = ttl_s
         self._clock = clock
         self._entries: dict[tuple[str, str], tuple[float, Profile]] = {}
@@ -43,15 +49,15 @@ class ProfileCache:
             entry = self._entries.get(key)
         if entry is not None and entry[0] > now:
             return entry[1]
-        profile, ttl = self._lookup(user_id)
+        profile, ttl = self._lookup(team_id, user_id)
         with self._lock:
             self._entries[key] = (now + ttl, profile)
         return profile
 
-    def _lookup(self, user_id: str) -> tuple[Profile, float]:
+    def _lookup(self, team_id: str, user_id: str) -> tuple[Profile, float]:
         try:
-            user = self._client.users_info(user=user_id)["user"]
-        except (SlackApiError, SlackClientError, OSError, KeyError) as exc:
+            user = self._client_for(team_id).users_info(user=user_id)["user"]
+        except (SlackApiError, SlackClientError, OSError, KeyError, LookupError) as exc:
             log.warning("users.info failed for %s: %s", user_id, exc)
             return Profile(), FAILURE_TTL_S
         details = user.get("profile") or {}

@@ -23,6 +23,7 @@ from slack_sdk.web import SlackResponse
 
 from adapters.slack.blocks import SlackMessage, render_pages
 from adapters.slack.platform import PLATFORM, SLACK
+from adapters.slack.workspaces import NotInstalled, Workspaces
 from bot.messages import Reply, SentMessage, Target
 from bot.ports import DeliveryError
 
@@ -126,9 +127,12 @@ class SlackSender:
     platform = PLATFORM
     capabilities = SLACK.capabilities
 
-    def __init__(self, client: WebClient, *, pacer: ChannelPacer | None = None) -> None:
-        """``client`` carries the bot token, base URL and retry handlers; ``pacer`` spaces channel posts."""
+    def __init__(self, client: WebClient, *, pacer: ChannelPacer | None = None,
+                 workspaces: Workspaces | None = None) -> None:
+        """``client`` carries the bot token, base URL and retry handlers; ``pacer`` spaces channel posts;
+        ``workspaces`` gives each workspace its own token ("Add to Slack"), else ``client`` speaks to all."""
         self.client = client
+        self.workspaces = workspaces or Workspaces(client)
         self.pacer = pacer or ChannelPacer()
         self._dm_channels: dict[tuple[str, str], str] = {}
         self._dm_lock = threading.Lock()
@@ -155,8 +159,8 @@ class SlackSender:
         """Replace a message the bot posted (a shared card) in place with ``reply`` (chat.update)."""
         # One message is replaced: the page that carries the card (a card alone is one page).
         page = render_pages(reply, seen_by_others=not message.channel.startswith("D"))[-1]
-        self._call("chat.update", self.client.chat_update, channel=message.channel, ts=message.message_id,
-                   **page.as_kwargs())
+        self._call("chat.update", self._client(message.workspace).chat_update, channel=message.channel,
+                   ts=message.message_id, **page.as_kwargs())
 
     # -- building blocks other parts of the adapter share ------------------------------------------------
 
@@ -166,7 +170,7 @@ class SlackSender:
         self.pacer.wait_turn(f"{workspace}:{channel}")
         response = self._call(
             "chat.postMessage",
-            self.client.chat_postMessage,
+            self._client(workspace).chat_postMessage,
             channel=channel,
             thread_ts=thread,
             unfurl_links=False,
@@ -186,7 +190,8 @@ class SlackSender:
         wanted = {str(i) for i in outbox_ids}
         try:
             channel = self._channel_of(target)
-            response = self._call("conversations.history", self.client.conversations_history, channel=channel,
+            response = self._call("conversations.history", self._client(target.workspace).conversations_history,
+                                  channel=channel,
                                   limit=HISTORY_LOOKBACK, include_all_metadata=True)
         except DeliveryError:
             return None
@@ -200,15 +205,17 @@ class SlackSender:
                 return SentMessage(PLATFORM, target.workspace, channel, str(message["ts"]))
         return None
 
-    def post_ephemeral(self, channel: str, user: str, message: SlackMessage, *, thread: str | None = None) -> None:
+    def post_ephemeral(self, channel: str, user: str, message: SlackMessage, *, thread: str | None = None,
+                       workspace: str | None = None) -> None:
         """Show ``message`` to ``user`` only, in ``channel`` (chat.postEphemeral); raises `DeliveryError`."""
-        self._call("chat.postEphemeral", self.client.chat_postEphemeral, channel=channel, user=user,
+        self._call("chat.postEphemeral", self._client(workspace).chat_postEphemeral, channel=channel, user=user,
                    thread_ts=thread, **message.as_kwargs())
 
-    def add_reaction(self, channel: str, ts: str, name: str) -> None:
+    def add_reaction(self, channel: str, ts: str, name: str, *, workspace: str | None = None) -> None:
         """React to a message with emoji ``name``; an existing identical reaction counts as success."""
         try:
-            self._call("reactions.add", self.client.reactions_add, channel=channel, timestamp=ts, name=name)
+            self._call("reactions.add", self._client(workspace).reactions_add, channel=channel, timestamp=ts,
+                       name=name)
         except SlackDeliveryError as exc:
             if exc.code != "already_reacted":
                 raise
@@ -220,11 +227,21 @@ class SlackSender:
             cached = self._dm_channels.get(key)
         if cached:
             return cached
-        response = self._call("conversations.open", self.client.conversations_open, users=user)
+        response = self._call("conversations.open", self._client(workspace).conversations_open, users=user)
         channel_id = str(response["channel"]["id"])
         with self._dm_lock:
             self._dm_channels[key] = channel_id
         return channel_id
+
+    def client_for(self, workspace: str | None) -> WebClient:
+        """The Web API client that speaks to `workspace` (its own bot token once installed through OAuth)."""
+        return self.workspaces.client(workspace)
+
+    def _client(self, workspace: str | None) -> WebClient:
+        try:
+            return self.workspaces.client(workspace)
+        except NotInstalled as exc:
+            raise SlackDeliveryError(str(exc), code="not_installed", permanent=True) from exc
 
     def _channel_of(self, target: Target) -> str:
         if target.channel:

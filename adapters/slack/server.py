@@ -1,4 +1,5 @@
-"""The HTTP side: Bolt's WSGI adapter at ``/slack/events`` and ``/healthz``, served by waitress.
+"""The HTTP side: Bolt's WSGI adapter at ``/slack/events`` (and the "Add to Slack" pages), ``/healthz`` and
+``/metrics``, served by waitress.
 
 waitress is a production WSGI server with a worker thread pool (Bolt's own ``app.start()`` is a
 single-threaded development server bound to 0.0.0.0, gotcha G5). Slash commands, interactivity and
@@ -22,7 +23,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.request.internals import build_context
 
-from adapters.web.server import MAX_BODY_BYTES, HttpServer, WsgiApp
+from adapters.web.server import MAX_BODY_BYTES, HttpServer, WsgiApp, metrics_allowed
 from bot.observability import count, prometheus_text
 
 log = logging.getLogger("crmbot.slack.http")
@@ -170,32 +171,47 @@ def slack_request_guard(bolt: WsgiApp, signing_secret: str | None) -> WsgiApp:
 
 
 def make_wsgi_app(app: App, health: Callable[[], bool], *, signing_secret: str | None,
-                  pages: WsgiApp | None = None) -> WsgiApp:
-    """``/healthz`` (200 when ``health()`` holds, else 503) and ``/metrics`` (Prometheus text) in front of
-    Bolt's handler for ``/slack/events``, which only sees requests `slack_request_guard` let through; every
-    other path goes to `pages` (the public survey pages) when given."""
-    bolt = slack_request_guard(SlackEventsHandler(app, path=EVENTS_PATH), signing_secret)
+                  pages: WsgiApp | None = None, metrics_token: str | None = None) -> WsgiApp:
+    """``/healthz`` (200 when ``health()`` holds, else 503) and ``/metrics`` (Prometheus text, for whom
+    `metrics_allowed` lets in) in front of Bolt's handler for ``/slack/events``, which only sees requests
+    `slack_request_guard` let through, and of its "Add to Slack" pages (``GET /slack/install`` and
+    ``/slack/oauth_redirect``, when the app has an OAuth flow); every other path goes to `pages` (the public
+    survey pages) when given."""
+    handler = SlackEventsHandler(app, path=EVENTS_PATH)
+    bolt = slack_request_guard(handler, signing_secret)
+    flow = app.oauth_flow
+    install_paths = (flow.install_path, flow.redirect_uri_path) if flow is not None else ()
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == METRICS_PATH and environ.get("REQUEST_METHOD") == "GET":
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == METRICS_PATH and method == "GET":
+            if not metrics_allowed(environ, metrics_token):
+                count("metrics_refused_total")
+                return _plain(start_response, "403 Forbidden", b"forbidden")
             body = prometheus_text().encode()
             start_response("200 OK", [("Content-Type", "text/plain; version=0.0.4"),
                                       ("Content-Length", str(len(body)))])
             return [body]
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
             healthy = _safely(health)
             body = json.dumps({"status": "ok" if healthy else "unavailable"}).encode()
             start_response("200 OK" if healthy else "503 Service Unavailable",
                            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
-        if environ.get("PATH_INFO") != EVENTS_PATH:
+        if path in install_paths and method == "GET":
+            return handler(environ, start_response)
+        if path != EVENTS_PATH:
             if pages is not None:
                 return pages(environ, start_response)
-            start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
-            return [b"not found"]
+            return _plain(start_response, "404 Not Found", b"not found")
         return bolt(environ, start_response)
 
     return wsgi
+
+
+def _plain(start_response: Callable[..., Any], status: str, body: bytes) -> list[bytes]:
+    start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 def _safely(check: Callable[[], bool]) -> bool:

@@ -1,7 +1,7 @@
 """`SlackService`: what `crmbot run` starts when Slack credentials are configured.
 
 HTTP mode (the default): a waitress server on CRM_HTTP_HOST:CRM_HTTP_PORT with ``/slack/events`` and
-``/healthz``. Socket Mode when SLACK_APP_TOKEN is set: no public URL, Slack connects over a websocket
+``/healthz`` (and ``/slack/install``, ``/slack/oauth_redirect`` with "Add to Slack", `installations`). Socket Mode when SLACK_APP_TOKEN is set: no public URL, Slack connects over a websocket
 opened with `apps.connections.open` (through SLACK_API_URL like every other Web API call).
 The service registers its `SlackSender` with the runtime as soon as it is built, so the scheduler can
 push through Slack whatever mode the listener runs in.
@@ -17,8 +17,10 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from adapters.bootstrap import Runtime
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.app import SlackStartupError, build_adapter, create_app, make_web_client
+from adapters.slack.installations import database_stores, oauth_settings, remember_configured_workspace
 from adapters.slack.sender import ChannelPacer, SlackSender
 from adapters.slack.server import HttpServer, make_wsgi_app
+from adapters.slack.workspaces import Workspaces
 from adapters.web.service import public_pages
 from bot.conversation import healthy
 
@@ -35,9 +37,12 @@ class SlackService:
         self.runtime = runtime
         settings = runtime.settings
         self.client = make_web_client(settings)
-        self.sender = SlackSender(self.client, pacer=pacer)
+        # "Add to Slack": every workspace's own token, from the installation store in the project's database.
+        self.stores = database_stores(runtime, settings.slack.client_id or "") if settings.slack.oauth else None
+        workspaces = Workspaces(self.client, self.stores.installations if self.stores else None)
+        self.sender = SlackSender(self.client, pacer=pacer, workspaces=workspaces)
         runtime.add_sender(self.sender)
-        self.mode = "socket" if settings.slack.app_token else "http"
+        self.mode = "socket" if settings.slack.app_token and not settings.slack.oauth else "http"
         self.serves_http = self.mode == "http"  # then it carries the public pages and no web server is needed
         if self.mode == "http" and not settings.slack.signing_secret:
             raise SlackStartupError("Slack HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)")
@@ -50,14 +55,19 @@ class SlackService:
         """Check the token, build the Bolt app and start listening."""
         settings = self.runtime.settings
         self.adapter = build_adapter(self.runtime.bot, self.client, sender=self.sender)
-        self.app = create_app(self.adapter, signing_secret=settings.slack.signing_secret)
+        oauth = None
+        if self.stores is not None:
+            if self.client.token:
+                remember_configured_workspace(self.stores.installations, self.adapter.auth, self.client.token)
+            oauth = oauth_settings(settings.slack, self.stores)
+        self.app = create_app(self.adapter, signing_secret=settings.slack.signing_secret, oauth=oauth)
         if self.mode == "socket":
             self.socket = SocketModeHandler(self.app, settings.slack.app_token)
             self.socket.connect()
             log.info("Slack connected in Socket Mode")
-            return
+            return  # the web service serves /healthz and /metrics (no Slack URL to serve)
         wsgi = make_wsgi_app(self.app, self._healthy, signing_secret=settings.slack.signing_secret,
-                             pages=public_pages(self.runtime))
+                             pages=public_pages(self.runtime), metrics_token=settings.metrics_token)
         self.http = HttpServer(wsgi, host=settings.http_host, port=settings.http_port, name="slack")
         self.http.start()
 
@@ -72,7 +82,7 @@ class SlackService:
 
     @property
     def url(self) -> str:
-        """The bound ``http://host:port`` (HTTP mode, after `start`)."""
+        """The bound ``http://host:port`` (after `start`; in Socket Mode the health and metrics endpoints)."""
         if self.http is None:
             raise RuntimeError("the Slack HTTP server is not running")
         return self.http.url

@@ -65,12 +65,12 @@ class SharedCardThreads:
         )
         replies = self.bot.handle(replace(incoming, kind=InboundKind.THREAD_REPLY))
         if replies and all(reply.quiet for reply in replies):
-            self.sender.add_reaction(channel, ts, LOGGED_REACTION)
+            self.sender.add_reaction(channel, ts, LOGGED_REACTION, workspace=team_id)
             return
         # The author may change this customer but wrote something `log` refuses (a past date, …): tell them.
         for reply in replies:
             message = SlackMessage(to_mrkdwn(reply.text), text_blocks(reply.text))
-            self.sender.post_ephemeral(channel, user_id, message, thread=thread_ts)
+            self.sender.post_ephemeral(channel, user_id, message, thread=thread_ts, workspace=team_id)
 
     # -- outbound: echo and redraw -----------------------------------------------------------------------
 

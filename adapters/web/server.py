@@ -6,6 +6,7 @@ It serves Slack's events (when Slack runs in HTTP mode), ``/healthz``, ``/metric
 
 from __future__ import annotations
 
+import hmac
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -21,6 +22,18 @@ HTTP_THREADS = 16
 MAX_BODY_BYTES = 1_048_576
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+LOOPBACK = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
+
+
+def metrics_allowed(environ: dict[str, Any], token: str | None) -> bool:
+    """Who may read ``/metrics``: with ``CRM_METRICS_TOKEN`` set, a request bearing it
+    (``Authorization: Bearer …``, compared in constant time); without one, only this machine (loopback),
+    so a server listening on a public address does not publish its metrics to anyone who asks."""
+    if token:
+        scheme, _, given = str(environ.get("HTTP_AUTHORIZATION") or "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+    return str(environ.get("REMOTE_ADDR") or "") in LOOPBACK
 
 
 class HttpServer:

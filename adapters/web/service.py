@@ -15,7 +15,7 @@ from typing import Any
 
 from adapters.bootstrap import Runtime
 from adapters.web.pages import survey_pages
-from adapters.web.server import HttpServer, WsgiApp
+from adapters.web.server import HttpServer, WsgiApp, metrics_allowed
 from bot.conversation import healthy
 from bot.observability import prometheus_text
 
@@ -43,6 +43,9 @@ def public_app(runtime: Runtime) -> WsgiApp:
                            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
         if path == METRICS_PATH and method == "GET":
+            if not metrics_allowed(environ, runtime.settings.metrics_token):
+                start_response("403 Forbidden", [("Content-Type", "text/plain"), ("Content-Length", "9")])
+                return [b"forbidden"]
             body = prometheus_text().encode()
             start_response("200 OK", [("Content-Type", "text/plain; version=0.0.4"),
                                       ("Content-Length", str(len(body)))])

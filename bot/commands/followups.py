@@ -184,11 +184,12 @@ def _followups(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     lines = [ctx.t("followups:heading", subject=subject, total=total, page=page, pages=pages)]
     for kind, text, happened_at, display, name in rows:
         when = happened_at.astimezone(ctx.tz).strftime("%Y-%m-%d %H:%M")
-        lines.append(ctx.t("followups:entry", when=when, kind=ctx.t("kind_name", kind=kind),
+        lines.append(ctx.t("followups:entry", when=when, kind=kind,
                            author=display or name))
         lines += [f"> {escape_md(line)}" if line else ">" for line in text.split("\n")]
     if page < pages:
-        lines.append(ctx.t("followups:more", command=f"{cmd.alias_used} #{customer.id} page:{page + 1}"))
+        key = "页" if ctx.lang == "zh" else "page"
+        lines.append(ctx.t("followups:more", command=f"{cmd.alias_used} #{customer.id} {key}:{page + 1}"))
     return Reply(text=Markdown("\n".join(lines)))
 
 

@@ -99,4 +99,5 @@ def test_identity_entries_parse_into_platform_workspace_and_id():
     assert parse_identity("webhook:u-ann") == IdentityRef("webhook", "u-ann")  # any platform, even a new one
     assert parse_identity("dingtalk:staff01") == IdentityRef("dingtalk", "staff01")
     assert parse_identity("email:Ann@Example.COM") == IdentityRef("email", "ann@example.com")
-    assert parse_identity("alice") == parse_identity("console:alice") == IdentityRef("console", "alice")
+    assert parse_identity("alice", local="console") == parse_identity("console:alice") == IdentityRef("console", "alice")
+    assert parse_identity("alice") == IdentityRef("", "alice")  # the shape only: the core names the local platform

@@ -45,6 +45,7 @@ from tests.emulators.slack_model import (
     SlackUser,
     StoredMessage,
 )
+from tests.emulators.slack_oauth import OAuthServer
 from tests.emulators.slack_recording import CallLog, Fault, FaultPlan, RecordedCall
 from tests.emulators.slack_scheduling import ScheduledMessage, ScheduledMessages
 from tests.emulators.slack_views import StoredView, TriggerRegistry, ViewStore
@@ -87,6 +88,7 @@ class FakeSlack:
             **self.scheduler.methods(),
             **self.views_store.methods(),
         }
+        self.oauth = OAuthServer(clock)
         self._server: SlackHttpServer | None = None
 
     # ----- lifecycle ------------------------------------------------------------------------------------
@@ -359,6 +361,8 @@ class FakeSlack:
             status, body = fault.status, fault.body()
             if fault.retry_after is not None:
                 extra["Retry-After"] = str(fault.retry_after)
+        elif method == "oauth.v2.access" and parse_error is None:
+            body = self._oauth_access(call, headers)
         else:
             body = self._answer(call, token, parse_error)
         self._log.record(
@@ -385,12 +389,22 @@ class FakeSlack:
                 raise parse_error
             if token is None:
                 raise ApiError("not_authed")
-            if token not in self._tokens:
-                raise ApiError("invalid_auth")
+            workspace = self.oauth.workspace_of(token)
+            if token not in self._tokens and workspace is None:
+                raise ApiError("token_revoked" if token in self.oauth.revoked else "invalid_auth")
             with self._lock:
-                result = handler(call)
+                # A token issued by "Add to Slack" speaks for its own workspace.
+                result = self.oauth.auth_test(workspace) if workspace and call.method == "auth.test" else handler(call)
             # A JSON round trip detaches the answer from live state, like a real response would be.
             return {"ok": True, **json.loads(json.dumps(result))}
+        except ApiError as exc:
+            return exc.body()
+
+    def _oauth_access(self, call: ApiCall, headers: dict[str, str]) -> dict[str, Any]:
+        authorization = next((v for k, v in headers.items() if k.lower() == "authorization"), None)
+        try:
+            with self._lock:
+                return {"ok": True, **self.oauth.access(call, authorization)}
         except ApiError as exc:
             return exc.body()
 

@@ -146,6 +146,77 @@ def block_actions(
     return _interactive_body(payload)
 
 
+def message_shortcut(
+    callback_id: str,
+    message: Mapping[str, Any],
+    user_id: str = "U111",
+    *,
+    channel_id: str = "C111",
+    team_id: str = TEAM_ID,
+    trigger_id: str | None = None,
+    response_url: str | None = None,
+) -> str:
+    """Form body of a message shortcut (the ⋯ menu of a message → an app's action) on ``message``."""
+    payload: dict[str, Any] = {
+        "type": "message_action",
+        "callback_id": callback_id,
+        "token": "verification-token-unused",
+        "action_ts": _fresh_ts(),
+        "trigger_id": trigger_id or _fresh_trigger_id(),
+        "team": {"id": team_id, "domain": "crm-test"},
+        "user": _user(user_id, team_id),
+        "channel": {"id": channel_id, "name": channel_id.lower()},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "message_ts": message["ts"],
+        "message": dict(message),
+        "response_url": response_url or _PLACEHOLDER_RESPONSE_URL,
+    }
+    return _interactive_body(payload)
+
+
+def block_suggestion(
+    action_id: str,
+    value: str,
+    view: Mapping[str, Any],
+    user_id: str = "U111",
+    *,
+    block_id: str = "customer",
+    team_id: str = TEAM_ID,
+) -> str:
+    """Form body of an external select asking for options while the user types ``value`` in a modal."""
+    payload = {
+        "type": "block_suggestion",
+        "user": _user(user_id, team_id),
+        "team": {"id": team_id, "domain": "crm-test"},
+        "api_app_id": API_APP_ID,
+        "token": "verification-token-unused",
+        "container": {"type": "view", "view_id": view["id"]},
+        "view": dict(view),
+        "action_id": action_id,
+        "block_id": block_id,
+        "value": value,
+    }
+    return _interactive_body(payload)
+
+
+def link_shared_event(
+    urls: list[str], user_id: str = "U111", *, channel_id: str = "C111", message_ts: str | None = None,
+) -> dict[str, Any]:
+    """A ``link_shared`` event: someone posted links of a domain the app unfurls."""
+    ts = message_ts or _fresh_ts()
+    return {
+        "type": "link_shared",
+        "user": user_id,
+        "channel": channel_id,
+        "message_ts": ts,
+        "unfurl_id": f"U{secrets.token_hex(6).upper()}",
+        "source": "conversations_history",
+        "event_ts": _fresh_ts(),
+        "links": [{"url": url, "domain": url.split("/")[2]} for url in urls],
+    }
+
+
 def _state_values(values: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     """Expand ``{block: {action: "text"}}`` shorthand into Slack's ``plain_text_input`` state entries."""
     expanded: dict[str, dict[str, Any]] = {}

@@ -21,7 +21,9 @@ SLASH_COMMAND = "/crm"
 # Message subtypes that are still a person talking; edits, deletions, joins and bot posts are not.
 HUMAN_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 # Subscribed events with nothing to do: Bolt answers unmatched events with 404, which Slack retries.
-QUIET_EVENTS = ("app_uninstalled", "tokens_revoked", "member_joined_channel")
+QUIET_EVENTS = ("member_joined_channel",)
+# A workspace removing the app or its tokens: with "Add to Slack" its tokens are deleted (`installations`).
+REVOCATION_EVENTS = ("app_uninstalled", "tokens_revoked")
 
 
 def command_after_mention(text: str, bot_user_id: str) -> str:
@@ -63,7 +65,7 @@ def register(app: App, adapter: SlackAdapter) -> None:
         channel, ts, thread_ts = event.get("channel", ""), event.get("ts", ""), event.get("thread_ts")
         raw = event.get("text") or ""
         if is_direct_channel(channel, event.get("channel_type")):
-            text = slack_to_text(command_after_mention(raw, adapter.bot_user_id))
+            text = slack_to_text(command_after_mention(raw, adapter.bot_user_in(team_id)))
             if not text:
                 return
 
@@ -74,7 +76,7 @@ def register(app: App, adapter: SlackAdapter) -> None:
 
             adapter.jobs.submit(answer_dm, context={"user": event["user"], "event": "message.im"})
             return
-        if thread_ts and thread_ts != ts and not mentions_user(raw, adapter.bot_user_id):
+        if thread_ts and thread_ts != ts and not mentions_user(raw, adapter.bot_user_in(team_id)):
             # A mention in a card's thread is a command (app_mention); anything else may be a follow-up.
             adapter.jobs.submit(
                 lambda: adapter.threads.on_thread_reply(
@@ -89,7 +91,7 @@ def register(app: App, adapter: SlackAdapter) -> None:
         if event.get("bot_id") or not event.get("user"):
             return
         team_id, channel, ts = body.get("team_id", ""), event.get("channel", ""), event.get("ts", "")
-        text = slack_to_text(command_after_mention(event.get("text") or "", adapter.bot_user_id))
+        text = slack_to_text(command_after_mention(event.get("text") or "", adapter.bot_user_in(team_id)))
         thread = event.get("thread_ts") or ts
 
         def answer_mention() -> None:
@@ -108,6 +110,16 @@ def register(app: App, adapter: SlackAdapter) -> None:
 
     for name in QUIET_EVENTS:
         app.event(name)(_ignore)
+
+    @app.event("app_uninstalled")
+    def on_uninstalled(body: dict[str, Any]) -> None:
+        adapter.workspace_removed(body.get("team_id", ""), bot=True, users=None)
+
+    @app.event("tokens_revoked")
+    def on_tokens_revoked(event: dict[str, Any], body: dict[str, Any]) -> None:
+        tokens = event.get("tokens") or {}
+        adapter.workspace_removed(body.get("team_id", ""), bot=bool(tokens.get("bot")),
+                                  users=list(tokens.get("oauth") or []))
 
 
 def _ignore(body: dict[str, Any]) -> None:

@@ -34,7 +34,7 @@ def test_an_english_reps_card_links_carry_the_same_actions_in_english_labels(
 ) -> None:
     card = ask(dingtalk_emulator, "new Acme Trading")["markdown"]["text"]
     assert quick_commands(card) == ["Log follow-up ⟦log?customer=1⟧", "Done ⟦done?customer=1⟧",
-                                    "Snooze ⟦snooze?customer=1⟧"]
+                                    "Snooze ⟦snooze?customer=1⟧", "Details ⟦followups?customer=1⟧"]
 
 
 def test_the_log_link_asks_for_the_note_and_the_next_message_is_logged(

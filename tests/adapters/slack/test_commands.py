@@ -6,10 +6,12 @@ import threading
 import time
 from urllib.request import ProxyHandler, build_opener
 
+import pytest
+
 from bot.commands.spec import CommandSpec
 from bot.messages import Reply
 from bot.render import Markdown
-from tests.adapters.slack.conftest import ALICE, BOB, CAROL, CHANNEL, payload_text
+from tests.adapters.slack.conftest import ALICE, BOB, CAROL, CHANNEL, SECRET, payload_text
 from tests.emulators import slack_requests as inbound
 from tests.emulators.slack_blocks import validate_message_blocks
 from tests.emulators.slack_requests import JSON
@@ -153,6 +155,38 @@ def test_metrics_count_handled_commands(slack):
     before = commands_total()
     slack.answers(slack.command("help")[1])
     assert commands_total() == before + 1
+
+
+def test_metrics_are_for_this_machine_or_the_bearer_of_the_metrics_token():
+    from adapters.slack.server import metrics_allowed
+
+    assert metrics_allowed({"REMOTE_ADDR": "127.0.0.1"}, None) and metrics_allowed({"REMOTE_ADDR": "::1"}, None)
+    assert not metrics_allowed({"REMOTE_ADDR": "203.0.113.9"}, None)  # a public server does not publish them
+    with_token = {"REMOTE_ADDR": "203.0.113.9", "HTTP_AUTHORIZATION": "Bearer s3cret-metrics"}
+    assert metrics_allowed(with_token, "s3cret-metrics")
+    assert not metrics_allowed({**with_token, "HTTP_AUTHORIZATION": "Bearer guess"}, "s3cret-metrics")
+    assert not metrics_allowed({"REMOTE_ADDR": "127.0.0.1"}, "s3cret-metrics")  # the token, when set, always
+
+
+def test_metrics_over_http_need_the_token_once_one_is_configured(slack):
+    from urllib.error import HTTPError
+    from urllib.request import Request
+
+    from adapters.slack.server import HttpServer, make_wsgi_app
+
+    opener = build_opener(ProxyHandler({}))
+    server = HttpServer(make_wsgi_app(slack.service.app, lambda: True, signing_secret=SECRET,
+                                      metrics_token="s3cret-metrics"), host="127.0.0.1", port=0)
+    server.start()
+    try:
+        with pytest.raises(HTTPError) as refused:
+            opener.open(f"{server.url}/metrics", timeout=5)
+        assert refused.value.code == 403
+        request = Request(f"{server.url}/metrics", headers={"Authorization": "Bearer s3cret-metrics"})
+        with opener.open(request, timeout=5) as response:
+            assert response.status == 200
+    finally:
+        server.stop()
 
 
 def test_unknown_commands_and_empty_text_get_help_not_silence(slack):

@@ -15,7 +15,7 @@ from slack_sdk.socket_mode.builtin.client import SocketModeClient
 from websockets.sync.server import ServerConnection, serve
 
 from adapters.bootstrap import bootstrap
-from adapters.services import platform_services
+from adapters.services import platform_services, web_service
 from adapters.slack.app import SlackStartupError
 from adapters.slack.listeners.messages import SLASH_COMMAND
 from adapters.slack.sender import SlackSender
@@ -98,6 +98,15 @@ def test_socket_mode_asks_slack_api_url_for_the_websocket_and_answers_over_it(
             assert acks.get(timeout=5) == {"envelope_id": "env-1"}
             fake_slack.wait_for("response_url")
             assert service.adapter is not None and service.adapter.drain(5)
+            # No Slack URL in Socket Mode, but the health endpoint answers (the web server carries it).
+            web = web_service(runtime, [service])
+            assert web is not None
+            web.start()
+            try:
+                with build_opener(ProxyHandler({})).open(f"{web.url}/healthz", timeout=5) as health:
+                    assert (health.status, health.read()) == (200, b'{"status": "ok"}')
+            finally:
+                web.stop()
         finally:
             service.stop()  # ~3 s: slack_sdk's plain-socket test path reads with a 3 s timeout
             server.shutdown()
