@@ -24,11 +24,14 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
+from adapters.platforms import discover
 from bot.demo import generate_demo
 from bot.demo import names as words
 from config.settings import Settings, load_settings
 from storage.db import create_db_engine
 from storage.migrate import upgrade_database
+
+discover()  # the platforms (the terminal's is where demo users live), as `crmbot` registers them at start
 
 DATA = Path(__file__).resolve().parent / "data"
 SEED = 1
