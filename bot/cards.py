@@ -64,6 +64,9 @@ def customer_card(ctx: CommandContext, customer: Customer, *, shared: bool = Fal
         orders = _open_orders(ctx, history.open_orders)
         if orders:
             sections.append((ctx.t("label_orders"), orders))
+    tickets = _open_tickets(ctx, customer)
+    if tickets:
+        sections.append((ctx.t("tickets:card_title"), tickets))
     churn = _assess(customer, history.contact_days, today=ctx.today)
     if churn.level:
         sections.append((ctx.t("label_churn"), escape_md(explain_churn(churn, customer=customer.name, lang=ctx.lang))))
@@ -205,6 +208,18 @@ def _open_orders(ctx: CommandContext, orders: list[Order]) -> Markdown | None:
                 due += f" ({ctx.t('overdue')})"
         lines.append(f"- #{order.id} {order.currency} {order.amount:,.2f} · {order.ordered_on.isoformat()}{due}")
     return Markdown("\n".join(lines))
+
+
+def _open_tickets(ctx: CommandContext, customer: Customer) -> Markdown | None:
+    from bot.services.tickets import customer_open_tickets
+
+    lines = []
+    for ticket in customer_open_tickets(ctx.session, customer.id):
+        local = ticket.due_at.astimezone(ctx.tz)
+        due = format_when(When(local.date(), local.time().replace(tzinfo=None), ctx.tz), ctx.lang, today=ctx.today)
+        lines.append("- " + ctx.t("tickets:card_line", id=ticket.id, priority=ticket.priority, text=ticket.text, due=due,
+                                  overdue=ticket.due_at < ctx.now))
+    return Markdown("\n".join(lines)) if lines else None
 
 
 def churn_of(session: Session, customer: Customer, *, today: date) -> ChurnAssessment:

@@ -26,6 +26,9 @@ FIELD_LABELS_ZH: dict[str, str] = {
     "snoozed_until": "暂停至", "deleted_at": "删除时间", "updated_at": "更新时间", "what": "客户或用户",
     "page": "页", "contact": "联系人", "points": "积分", "reason": "原因", "keep": "保留的客户",
     "drop": "并入的客户", "deal": "商机", "close": "预计成交", "scope": "范围",
+    "priority": "优先级", "resolution": "解决方案", "ticket": "工单", "segment": "分群",
+    "filters": "条件", "campaign": "活动", "share": "共享", "last_contact": "最近联系", "last_order": "最近下单",
+    "value": "累计金额", "churn": "流失风险", "satisfaction": "满意度", "open_tickets": "未解决工单", "team": "团队",
 }  # fmt: skip
 
 VALUE_LABELS_ZH: dict[str, dict[str, str]] = {
@@ -39,6 +42,9 @@ VALUE_LABELS_ZH: dict[str, dict[str, str]] = {
     "where": {"here": "这里", "off": "关闭", "dm": "私聊"},
     "action": {"list": "列表", "all": "全部", "retry": "重试"},
     "platform": {"console": "终端", "dingtalk": "钉钉", "slack": "Slack", "webhook": "Webhook"},
+    "priority": {"high": "高", "normal": "普通", "low": "低"},
+    "ticket_kind": {"complaint": "投诉", "request": "请求"},
+    "scope": {"mine": "我的", "team": "团队", "open": "未解决", "overdue": "逾期", "closed": "已解决"},
 }  # fmt: skip
 
 _CJK = re.compile(r"[\u3400-\u9fff]")

@@ -26,6 +26,7 @@ from pydantic_settings import (
 )
 
 from config.sales_settings import PipelineSettings, PoolSettings
+from config.service import AutomationRule, ServiceSettings
 
 Language = Literal["zh", "en"]
 
@@ -320,6 +321,9 @@ class Settings(BaseSettings):
     surveys: SurveySettings = Field(default_factory=SurveySettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     pool: PoolSettings = Field(default_factory=PoolSettings)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
+    # ``[[automation]]`` rules: when a domain event happens, do an action (README: Automation).
+    automation: list[AutomationRule] = Field(default_factory=list)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     dingtalk: DingTalkSettings = Field(default_factory=DingTalkSettings)
     # Settings of further platform adapters, by platform name: ``[platforms.webhook] secret = "…"`` or

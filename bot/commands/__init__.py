@@ -23,13 +23,14 @@ def default_registry() -> CommandRegistry:
         reminders,
         sharing,
         surveys,
+        tickets,
     )
     from bot.commands.help import make_help_spec
 
     registry = CommandRegistry()
     registry.add(make_help_spec(lambda: registry))
     for module in (customers, followups, contacts, orders, reminders, agenda, ownership, people, preferences, sharing,
-                   deadletters, surveys, deals, pipeline, groups):
+                   deadletters, surveys, deals, pipeline, groups, tickets):
         for spec in module.SPECS:
             registry.add(spec)
     return registry

@@ -53,6 +53,13 @@ from bot.notifications.notices import (
     whole,
 )
 from bot.notifications.survey_alerts import SURVEY_LOW_SCORE, enqueue_low_scores, render_low_score
+from bot.notifications.tickets import (
+    TICKET_ESCALATION,
+    TICKET_OVERDUE,
+    enqueue_ticket_escalations,
+    enqueue_ticket_overdue,
+    render_ticket,
+)
 from bot.notifications.zone_clocks import ZoneClocks
 from storage.uow import unit_of_work
 
@@ -158,6 +165,10 @@ KINDS: dict[str, NotificationKind] = {
         _kind(SURVEY_LOW_SCORE, "satisfaction", in_transaction(SURVEY_LOW_SCORE, enqueue_low_scores),
               render_low_score, CatchUp.RECENT_DAYS,
               zh="满意度低分", en="low survey score"),
+        _kind(TICKET_OVERDUE, "ticket", in_transaction(TICKET_OVERDUE, enqueue_ticket_overdue),
+              render_ticket, CatchUp.RECENT_DAYS, zh="工单逾期", en="ticket past its deadline"),
+        _kind(TICKET_ESCALATION, "ticket", in_transaction(TICKET_ESCALATION, enqueue_ticket_escalations),
+              render_ticket, CatchUp.RECENT_DAYS, zh="工单升级", en="ticket escalation"),
         _kind(kinds.CHURN, "customer", Enqueue(kinds.CHURN, _enqueue_churn, hourly=True),
               render_churn, CatchUp.SAME_WEEK,
               zh="流失预警", en="churn warning"),

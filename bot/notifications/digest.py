@@ -96,6 +96,12 @@ def digest_lines(lang: str, data: DigestData, kind_title: KindTitle, *,
         hidden = listed.total - len(shown)  # type: ignore[attr-defined]
         if hidden > 0:
             lines.append(say("more", count=hidden))
+    if data.tickets is not None and (data.tickets.open or data.tickets.closed):
+        figures = data.tickets
+        median = None if figures.median_hours is None else round(figures.median_hours, 1)
+        lines.append(say("tickets_heading", open=figures.open, overdue=figures.overdue))
+        lines.append(say("tickets_line", open=figures.open, overdue=figures.overdue, closed=figures.closed,
+                         median=median))
     if data.skipped:  # not failures, but nothing goes unsent without the manager hearing of it
         lines.append(say("skipped_heading", count=sum(n for _, _, n in data.skipped)))
         lines += [say("skipped_line", kind_title=kind_title(kind, lang), why=why, count=n) for kind, why, n in data.skipped]

@@ -20,7 +20,8 @@ from bot.calendar.birthdays import Birthday, birthday_keys_for
 from bot.calendar.churn import assess_many, population_gaps_by_segment
 from bot.notifications.churn_features import churn_items, churn_rows, created_ordinals
 from bot.services.agenda import birthday_predicate
-from storage.models import Contact, Customer, FollowUp, NotificationOutbox, Opportunity, Order, User
+from bot.services.tickets import median_hours_to_close, open_ticket_counts
+from storage.models import Contact, Customer, FollowUp, NotificationOutbox, Opportunity, Order, Ticket, User
 
 LIST_LIMIT = 10
 BIRTHDAY_DAYS = 7
@@ -59,6 +60,17 @@ class DigestData:
     deactivated_books: Listed = Listed((), 0)
     # (deal id, title, customer, owner, stage key, days in the stage, expected close, whether that date passed)
     stalled_deals: Listed = Listed((), 0)
+    tickets: TicketFigures | None = None  # open / overdue now, closed in the window and their median time to close
+
+
+@dataclass(frozen=True)
+class TicketFigures:
+    """The tickets of a digest's scope: open and overdue now; closed in the window, with the median hours to close."""
+
+    open: int
+    overdue: int
+    closed: int
+    median_hours: float | None
 
 
 def digest_window(period: str, today: date) -> tuple[date, date]:
@@ -89,6 +101,7 @@ def gather_digest(session: Session, manager: User, *, period: str, now: datetime
         skipped=_skipped(session, manager, since, now),
         deactivated_books=_deactivated_books(session, scope),
         stalled_deals=_stalled_deals(session, scope, now, today, stuck_after_days),
+        tickets=_tickets(session, scope, now, since, until),
     )
 
 
@@ -110,6 +123,15 @@ def _stalled_deals(session: Session, scope: ColumnElement[bool], now: datetime, 
     items = tuple((i, title, customer, who, stage, (now - since).days, close, close is not None and close < today)
                   for i, title, customer, who, stage, since, close in listed.items)
     return Listed(items, listed.total)
+
+
+def _tickets(session: Session, scope: ColumnElement[bool], now: datetime, since: datetime,
+             until: datetime) -> TicketFigures:
+    counts = open_ticket_counts(session, scope, now)
+    closed = session.execute(select(func.count(Ticket.id)).join(Customer, Customer.id == Ticket.customer_id)
+                             .where(Ticket.closed_at >= since, Ticket.closed_at < until, scope)).scalar_one()
+    median = median_hours_to_close(session, scope, since, until) if closed else None
+    return TicketFigures(counts.open, counts.overdue, closed, median)
 
 
 def _instant(day: date, tz: ZoneInfo) -> datetime:

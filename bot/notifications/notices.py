@@ -129,11 +129,19 @@ def whole(render: Callable[[RenderContext, ClaimedNotification], Notice]) -> Not
     return NoticeRenderer(_load_nothing, _check_nothing, lambda ctx, row, _found: render(ctx, row), rollable=False)
 
 
-def _by_id(session: Session, statement: Any, ids: Sequence[int]) -> dict[int, Subject]:
+def by_id(session: Session, statement: Any, ids: Sequence[int]) -> dict[int, Subject]:
+    """The rows of a subject query (selecting ``subject_id`` and filtering on `IDS`) keyed by subject id."""
     return {found.subject_id: found for found in session.execute(statement, {"ids": list(ids)})}
 
 
-_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+_by_id = by_id
+IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+_IDS = IDS
+
+
+def when_text(ctx: RenderContext, instant: datetime | None, day: date, has_time: bool) -> str:
+    """When something falls due, in the recipient's zone and language."""
+    return _when_text(ctx, instant, day, has_time)
 
 
 def _when_text(ctx: RenderContext, instant: datetime | None, day: date, has_time: bool) -> str:

@@ -3,7 +3,7 @@ read the same queries and render them their own way.
 
 Every section is ONE bounded query (its total counted beside its rows with a window count) that starts from
 the asker's scope: the rep's customers through ``ix_customer_owner``, then each customer's rows through an
-index that starts with the customer (never a tenant-wide range filtered by owner afterwards); six statements
+index that starts with the customer (never a tenant-wide range filtered by owner afterwards); seven statements
 for the whole agenda:
 
 - next steps: open follow-up steps of customers the rep owns, due before the end of their local day;
@@ -13,7 +13,8 @@ for the whole agenda:
   ever converted row by row);
 - at risk: the churn assessment runs only on a bounded candidate set, the ``AT_RISK_CANDIDATES`` customers
   silent longest (over ``SILENCE_DAYS`` days) and not snoozed, their contact figures read in one query;
-- overdue payments: unpaid orders of the rep's customers whose payment was due before today.
+- overdue payments: unpaid orders of the rep's customers whose payment was due before today;
+- tickets: open tickets assigned to the rep, soonest deadline first.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from bot.calendar.churn import assess_churn
 from bot.cards import DEFAULT_POPULATION_GAP
 from bot.notifications.churn_features import churn_rows
 from bot.services.planner import unindexed
-from storage.models import Contact, Customer, FollowUp, Order, Reminder, User
+from storage.models import Contact, Customer, FollowUp, Order, Reminder, Ticket, User
 
 BIRTHDAY_DAYS = 7  # today and the next seven days
 SILENCE_DAYS = 30
@@ -116,6 +117,19 @@ class OverduePayment:
 
 
 @dataclass(frozen=True)
+class OpenTicket:
+    """An open ticket assigned to the rep, soonest deadline first."""
+
+    ticket_id: int
+    customer_id: int
+    customer_name: str
+    priority: str
+    text: str
+    due_at: datetime
+    overdue: bool
+
+
+@dataclass(frozen=True)
 class Agenda:
     """Everything on a rep's plate on their local `day`."""
 
@@ -125,11 +139,12 @@ class Agenda:
     birthdays: tuple[UpcomingBirthday, ...]
     at_risk: tuple[AtRiskCustomer, ...]
     payments: Section[OverduePayment]
+    tickets: Section[OpenTicket] = Section((), 0)
 
     @property
     def empty(self) -> bool:
         return not (self.steps.total or self.reminders.total or self.birthdays or self.at_risk
-                    or self.payments.total)
+                    or self.payments.total or self.tickets.total)
 
 
 def agenda_for(session: Session, user: User, *, now: datetime, tz: ZoneInfo) -> Agenda:
@@ -143,6 +158,7 @@ def agenda_for(session: Session, user: User, *, now: datetime, tz: ZoneInfo) -> 
         birthdays=upcoming_birthdays(session, user, today=today),
         at_risk=at_risk_customers(session, user, now=now, today=today),
         payments=overdue_payments(session, user, today=today),
+        tickets=open_tickets(session, user, now=now),
     )
 
 
@@ -307,5 +323,19 @@ def overdue_payments(session: Session, user: User, *, today: date) -> Section[Ov
         order, name = row
         return OverduePayment(order.id, order.customer_id, name, order.amount, order.currency, order.payment_due,
                               (today - order.payment_due).days)
+
+    return _section(session, statement, build)
+
+
+def open_tickets(session: Session, user: User, *, now: datetime) -> Section[OpenTicket]:
+    """Open tickets assigned to the user (through ``ix_ticket_assignee``), soonest deadline first."""
+    statement = (select(Ticket, Customer.name).join(Customer, Customer.id == Ticket.customer_id)
+                 .where(Ticket.assignee_id == user.id, Ticket.closed_at.is_(None), Customer.deleted_at.is_(None))
+                 .order_by(Ticket.due_at, Ticket.id))
+
+    def build(row) -> OpenTicket:
+        ticket, name = row
+        return OpenTicket(ticket.id, ticket.customer_id, name, ticket.priority, ticket.text, ticket.due_at,
+                          ticket.due_at < now)
 
     return _section(session, statement, build)

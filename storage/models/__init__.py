@@ -6,6 +6,7 @@ from storage.models.conversation_state import GroupSend
 from storage.models.customers import Contact, Customer
 from storage.models.people import ManagerTeam, Team, User, UserIdentity
 from storage.models.sales import DealStageVisit, Opportunity, Order
+from storage.models.service import AutomationRun, Campaign, Segment, Ticket, TicketEvent
 from storage.models.system import (
     AuditLog,
     ChatConversation,
@@ -20,6 +21,8 @@ from storage.models.system import (
 __all__ = [
     "AppSecret",
     "AuditLog",
+    "AutomationRun",
+    "Campaign",
     "ChatConversation",
     "Contact",
     "Customer",
@@ -36,9 +39,12 @@ __all__ = [
     "Reminder",
     "Satisfaction",
     "SchedulerState",
+    "Segment",
     "SharedCard",
     "SurveyInvite",
     "Team",
+    "Ticket",
+    "TicketEvent",
     "User",
     "UserIdentity",
 ]

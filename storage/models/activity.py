@@ -46,6 +46,12 @@ class FollowUp(SQLModel, table=True):
             sqlite_where=text("next_due_at IS NOT NULL AND done_at IS NULL AND deleted_at IS NULL"),
         ),
         Index("ix_followup_author_happened", "author_id", "happened_at"),
+        Index(  # a campaign's steps (progress per rep)
+            "ix_followup_campaign",
+            "campaign_id",
+            postgresql_where=text("campaign_id IS NOT NULL"),
+            sqlite_where=text("campaign_id IS NOT NULL"),
+        ),
         Index(  # one open next step per customer, whatever the interleaving of writers (migration 0010)
             "uq_followup_one_open_step",
             "customer_id",
@@ -70,6 +76,8 @@ class FollowUp(SQLModel, table=True):
     source_channel: str | None = Field(default=None, max_length=128)
     source_thread: str | None = Field(default=None, max_length=128)
     source_message_id: str | None = Field(default=None, max_length=128)
+    # The campaign that planned this step (`campaign`), None for steps people logged.
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
     created_at: datetime = Field(default_factory=utcnow)
     deleted_at: datetime | None = None
 
