@@ -21,6 +21,7 @@ def default_registry() -> CommandRegistry:
         pipeline,
         preferences,
         reminders,
+        segments,
         sharing,
         surveys,
         tickets,
@@ -30,7 +31,7 @@ def default_registry() -> CommandRegistry:
     registry = CommandRegistry()
     registry.add(make_help_spec(lambda: registry))
     for module in (customers, followups, contacts, orders, reminders, agenda, ownership, people, preferences, sharing,
-                   deadletters, surveys, deals, pipeline, groups, tickets):
+                   deadletters, surveys, deals, pipeline, groups, tickets, segments):
         for spec in module.SPECS:
             registry.add(spec)
     return registry

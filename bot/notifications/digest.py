@@ -102,6 +102,10 @@ def digest_lines(lang: str, data: DigestData, kind_title: KindTitle, *,
         lines.append(say("tickets_heading", open=figures.open, overdue=figures.overdue))
         lines.append(say("tickets_line", open=figures.open, overdue=figures.overdue, closed=figures.closed,
                          median=median))
+    if data.campaigns:
+        lines.append(say("campaigns_heading", count=len(data.campaigns)))
+        lines += [say("campaign_line", name=name, done=done, open=open_, overdue=late)
+                  for name, done, open_, late in data.campaigns]
     if data.skipped:  # not failures, but nothing goes unsent without the manager hearing of it
         lines.append(say("skipped_heading", count=sum(n for _, _, n in data.skipped)))
         lines += [say("skipped_line", kind_title=kind_title(kind, lang), why=why, count=n) for kind, why, n in data.skipped]

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -20,10 +20,12 @@ from bot.calendar.birthdays import Birthday, birthday_keys_for
 from bot.calendar.churn import assess_many, population_gaps_by_segment
 from bot.notifications.churn_features import churn_items, churn_rows, created_ordinals
 from bot.services.agenda import birthday_predicate
+from bot.services.campaigns import late_step
 from bot.services.tickets import median_hours_to_close, open_ticket_counts
-from storage.models import Contact, Customer, FollowUp, NotificationOutbox, Opportunity, Order, Ticket, User
+from storage.models import Campaign, Contact, Customer, FollowUp, NotificationOutbox, Opportunity, Order, Ticket, User
 
 LIST_LIMIT = 10
+CAMPAIGN_DAYS = 30
 BIRTHDAY_DAYS = 7
 AT_RISK_LEVELS = ("at_risk", "lapsed")
 # Dead rows with these reasons were never failures (see bot.notifications.dispatch).
@@ -61,6 +63,8 @@ class DigestData:
     # (deal id, title, customer, owner, stage key, days in the stage, expected close, whether that date passed)
     stalled_deals: Listed = Listed((), 0)
     tickets: TicketFigures | None = None  # open / overdue now, closed in the window and their median time to close
+    # Campaigns of the last `CAMPAIGN_DAYS` with steps in the scope: (name, done, open, overdue).
+    campaigns: tuple[tuple[str, int, int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,7 @@ def gather_digest(session: Session, manager: User, *, period: str, now: datetime
         deactivated_books=_deactivated_books(session, scope),
         stalled_deals=_stalled_deals(session, scope, now, today, stuck_after_days),
         tickets=_tickets(session, scope, now, since, until),
+        campaigns=_campaigns(session, manager, scope, now, today),
     )
 
 
@@ -123,6 +128,22 @@ def _stalled_deals(session: Session, scope: ColumnElement[bool], now: datetime, 
     items = tuple((i, title, customer, who, stage, (now - since).days, close, close is not None and close < today)
                   for i, title, customer, who, stage, since, close in listed.items)
     return Listed(items, listed.total)
+
+
+def _campaigns(session: Session, manager: User, scope: ColumnElement[bool], now: datetime,
+               today: date) -> tuple[tuple[str, int, int, int], ...]:
+    """Recent campaigns' steps on the scope's customers: done, open and overdue per campaign, newest first."""
+    is_open, late = FollowUp.done_at.is_(None), late_step(now, today)
+    rows = session.execute(
+        select(Campaign.name, func.sum(case((is_open, 0), else_=1)),
+               func.sum(case((late, 0), (is_open, 1), else_=0)), func.sum(case((late, 1), else_=0)))
+        .select_from(Campaign).join(FollowUp, FollowUp.campaign_id == Campaign.id)
+        .join(Customer, Customer.id == FollowUp.customer_id)
+        .where(Campaign.tenant == manager.tenant, Campaign.created_at >= now - timedelta(days=CAMPAIGN_DAYS),
+               FollowUp.deleted_at.is_(None), scope)
+        .group_by(Campaign.id, Campaign.name).order_by(Campaign.id.desc()).limit(LIST_LIMIT)
+    ).all()
+    return tuple((name, int(done or 0), int(open_ or 0), int(late or 0)) for name, done, open_, late in rows)
 
 
 def _tickets(session: Session, scope: ColumnElement[bool], now: datetime, since: datetime,
