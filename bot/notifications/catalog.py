@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.notifications import kinds
+from bot.notifications.automation import AUTOMATION, enqueue_automation, render_automation
 from bot.notifications.churn_features import all_churn_rows
 from bot.notifications.claim import ClaimedNotification
 from bot.notifications.deal_alerts import (
@@ -169,6 +170,8 @@ KINDS: dict[str, NotificationKind] = {
               render_ticket, CatchUp.RECENT_DAYS, zh="工单逾期", en="ticket past its deadline"),
         _kind(TICKET_ESCALATION, "ticket", in_transaction(TICKET_ESCALATION, enqueue_ticket_escalations),
               render_ticket, CatchUp.RECENT_DAYS, zh="工单升级", en="ticket escalation"),
+        _kind(AUTOMATION, "automation_run", in_transaction(AUTOMATION, enqueue_automation),
+              render_automation, CatchUp.RECENT_DAYS, zh="自动化提醒", en="automation note"),
         _kind(kinds.CHURN, "customer", Enqueue(kinds.CHURN, _enqueue_churn, hourly=True),
               render_churn, CatchUp.SAME_WEEK,
               zh="流失预警", en="churn warning"),

@@ -44,11 +44,12 @@ def open_step_exists() -> ColumnElement[bool]:
         FollowUp.deleted_at.is_(None)))
 
 
-def plan_steps(session: Session, chosen: ColumnElement[bool], *, author_id: int, text: str, step: str, due: Due,
-               campaign_id: int | None, force: bool, settings: Settings, now: datetime) -> int:
+def plan_steps(session: Session, chosen: ColumnElement[bool], *, author_id: int | None, text: str, step: str,
+               due: Due, campaign_id: int | None, force: bool, settings: Settings, now: datetime) -> int:
     """A next step `step` for every customer `chosen` selects, for its owner; returns how many were created.
 
     `chosen` is a WHERE clause over ``customer`` (scope and filter together); deleted customers never get one.
+    `author_id` None: the owner is the author (an automation rule planned it for them).
     """
     live = and_(chosen, Customer.deleted_at.is_(None))
     if force:
@@ -75,7 +76,8 @@ def plan_steps(session: Session, chosen: ColumnElement[bool], *, author_id: int,
             at, has_time = local.astimezone(ZoneInfo("UTC")), False
             where = and_(live, zone == group_zone, hour == group_hour)
         query = (
-            select(Customer.id, literal(author_id), literal("note"), literal(text),
+            select(Customer.id, Customer.owner_id if author_id is None else literal(author_id), literal("note"),
+                   literal(text),
                    func.coalesce(Customer.last_contact_at, Customer.created_at),
                    literal(step), literal(at, FOLLOWUP.c.next_due_at.type), literal(due.day, FOLLOWUP.c.next_due_date.type),
                    literal(has_time), literal(campaign_id, FOLLOWUP.c.campaign_id.type),
@@ -91,18 +93,20 @@ def plan_steps(session: Session, chosen: ColumnElement[bool], *, author_id: int,
     return created
 
 
-def mirror_on_customers(session: Session, *, campaign_id: int, now: datetime) -> None:
-    """Set the customers' denormalised next step (the card's "next step") from the campaign's open steps."""
-    mine = (select(FollowUp.next_due_at).where(FollowUp.customer_id == Customer.id, FollowUp.campaign_id == campaign_id,
-                                               FollowUp.done_at.is_(None), FollowUp.deleted_at.is_(None))
+def mirror_on_customers(session: Session, *, campaign_id: int | None, now: datetime,
+                        customers: Any = None) -> None:
+    """Set the customers' denormalised next step (the card's "next step") from their open steps planned now: the
+    campaign's, or (`campaign_id` None) those created at `now` for the `customers` subquery of ids."""
+    planned = (FollowUp.campaign_id == campaign_id if campaign_id is not None
+               else and_(FollowUp.created_at == now, FollowUp.customer_id.in_(customers)))
+    is_open = (FollowUp.next_due_at.is_not(None), FollowUp.done_at.is_(None), FollowUp.deleted_at.is_(None))
+    mine = (select(FollowUp.next_due_at).where(FollowUp.customer_id == Customer.id, planned, *is_open)
             .limit(1).scalar_subquery())
-    step = (select(FollowUp.next_step).where(FollowUp.customer_id == Customer.id, FollowUp.campaign_id == campaign_id,
-                                             FollowUp.done_at.is_(None), FollowUp.deleted_at.is_(None))
+    step = (select(FollowUp.next_step).where(FollowUp.customer_id == Customer.id, planned, *is_open)
             .limit(1).scalar_subquery())
     session.execute(
         update(Customer)
-        .where(Customer.id.in_(select(FollowUp.customer_id).where(FollowUp.campaign_id == campaign_id,
-                                                                  FollowUp.done_at.is_(None))))
+        .where(Customer.id.in_(select(FollowUp.customer_id).where(planned, *is_open)))
         .values(next_followup_at=mine, next_step=step, updated_at=now)
         .execution_options(synchronize_session=False)
     )
