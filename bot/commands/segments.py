@@ -278,8 +278,8 @@ SPECS = (
         args=(Arg("name", ArgKind.WORD, max_length=MAX_NAME),),
         options=(*_FILTER_OPTIONS, Option("share", aliases=("共享", "分享给团队"), max_length=10),
                  Option("page", ArgKind.INT, aliases=("页", "第"))),
-        examples=("segment eastvip tier:vip region:华东 last_order:>90d", "分群 华东vip 等级:VIP 地区:华东 最近下单:>90天",
-                  "segment eastvip page:2"),
+        examples=("segment 华东大客户 tier:vip region:华东 last_order:>90d", "分群 华东大客户 等级:VIP 地区:华东 最近下单:>90天",
+                  "segment 华东大客户 page:2"),
     ),
     CommandSpec(
         name="segments",
@@ -300,7 +300,7 @@ SPECS = (
         options=(Option("due", kind=ArgKind.WHEN, aliases=("期限", "截止", "时间", "when")),
                  Option("campaign", aliases=("活动名", "名称", "name"), max_length=MAX_NAME),
                  Option("force", aliases=("确认", "强制"), max_length=10)),
-        examples=("campaign eastvip call about the new price list due:friday", "活动 华东vip 电话介绍新品 期限:周五",
-                  "campaign eastvip"),
+        examples=("campaign 华东大客户 call about the new price list due:friday", "活动 华东大客户 电话介绍新品 期限:周五",
+                  "campaign 华东大客户"),
     ),
 )

@@ -241,6 +241,7 @@ SUBJECT_TITLES: dict[str, dict[str, str]] = {
     "manager": {"zh": "主管", "en": "manager"}, "customer": {"zh": "客户", "en": "customer"},
     "satisfaction": {"zh": "满意度回复", "en": "survey answer"},
     "deal": {"zh": "商机", "en": "deal"}, "deal_stage": {"zh": "商机阶段", "en": "deal stage"},
+    "ticket": {"zh": "工单", "en": "ticket"}, "automation_run": {"zh": "自动化规则触发", "en": "automation run"},
 }  # what a kind's `subject` is called in a reply; a new subject adds its line here
 
 

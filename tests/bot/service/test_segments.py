@@ -158,6 +158,7 @@ def test_two_campaigns_with_one_name_at_once_create_one(bot, engine):
 
 
 def test_the_manager_digest_reports_campaign_progress(book, engine, clock):
+    from bot.notifications.catalog import kind_title
     from bot.notifications.digest import digest_lines
     from bot.notifications.digest_data import gather_digest
     from storage.models import User
@@ -170,4 +171,4 @@ def test_the_manager_digest_reports_campaign_progress(book, engine, clock):
         manager = session.exec(select(User).where(User.name == "mia")).one()
         data = gather_digest(session, manager, period="daily", now=clock.now(), tz=clock.now().tzinfo)
     assert data.campaigns == (("eastvip", 1, 2, 0),)
-    assert "- eastvip: 1 done, 2 open, 0 overdue (`campaign eastvip`)" in digest_lines("en", data)
+    assert "- eastvip: 1 done, 2 open, 0 overdue (`campaign eastvip`)" in digest_lines("en", data, kind_title)
