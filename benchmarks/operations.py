@@ -181,3 +181,27 @@ def save_customer(backend: Backend, people: People, now: datetime) -> dict:
                                 "WHERE id = :id"), {"id": people.customer_id}).mappings().one()
     return {"customer": {"last": row["last_contact_at"], "next": row["next_followup_at"], "step": row["next_step"],
                          "updated": row["updated_at"]}, "now": now}
+
+
+def segment_industry(backend: Backend, tenant: str, *, target: int) -> tuple[str, int]:
+    """The industry whose customer count is closest to `target` (the segment the service benchmarks use)."""
+    with backend.engine.connect() as conn:
+        rows = conn.execute(text("SELECT industry, count(*) FROM customer WHERE tenant = :t AND industry IS NOT NULL "
+                                 "AND deleted_at IS NULL GROUP BY industry"), {"t": tenant}).all()
+    industry, size = min(rows, key=lambda row: abs(row[1] - target))
+    return industry, size
+
+
+def backend_customers(backend: Backend) -> int:
+    """How many customers the benchmark book holds."""
+    with backend.engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM customer WHERE deleted_at IS NULL")).scalar_one()
+
+
+def clear_campaigns(backend: Backend) -> None:
+    """Undo campaign runs: their steps (and the cards' next step they set), the campaigns, the saved segment."""
+    with backend.engine.begin() as conn:
+        conn.execute(text("UPDATE customer SET next_followup_at = NULL, next_step = NULL WHERE id IN "
+                          "(SELECT customer_id FROM followup WHERE campaign_id IS NOT NULL AND done_at IS NULL)"))
+        conn.execute(text("DELETE FROM followup WHERE campaign_id IS NOT NULL"))
+        conn.execute(text("DELETE FROM campaign"))

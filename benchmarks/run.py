@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from benchmarks import floors_batch, floors_lookup
+from benchmarks import floors_batch, floors_lookup, floors_service
 from benchmarks.dataset import (
     BENCH_NOW,
     SEED,
@@ -33,7 +33,17 @@ from benchmarks.dataset import (
     sqlite_backend,
 )
 from benchmarks.floors_lookup import Scope
-from benchmarks.operations import Ours, People, clean_up, pick_people, save_customer, short_queries
+from benchmarks.operations import (
+    Ours,
+    People,
+    backend_customers,
+    clean_up,
+    clear_campaigns,
+    pick_people,
+    save_customer,
+    segment_industry,
+    short_queries,
+)
 from benchmarks.report import Result, table, write_json
 from benchmarks.statements import STATEMENT_BUDGET, statements_of
 from benchmarks.timing import measure
@@ -111,6 +121,7 @@ def run_suite(backend: Backend, args: argparse.Namespace, log) -> list[Result]:
     try:
         results = _interactive(backend, ours, raw, people, args.interactive_runs, log)
         results += _set_based(backend, ours, raw, people, args.runs, log)
+        results += _service(backend, ours, raw, people, args.runs, log)
         results += _import(backend, ours, args.customers, args.import_runs, log)
         results += _tick_pass(backend, args.customers, log)
     finally:
@@ -211,6 +222,28 @@ def _set_based(backend: Backend, ours: Ours, raw, people: People, runs: int, log
                                                      team_ids=[people.team_id], tenant=people.tenant, now=BENCH_NOW,
                                                      zone=zone),
                          budget=1000.0, ratio=SET_BASED_RATIO))
+    return results
+
+
+def _service(backend: Backend, ours: Ours, raw, people: People, runs: int, log) -> list[Result]:
+    """Segment listing and campaign creation over one industry (about a twelfth of the book: ~5,000 of 60,000),
+    as an admin over the whole tenant."""
+    industry, size = segment_industry(backend, people.tenant, target=backend_customers(backend) // 12)
+    log(f"  segment and campaign over {size:,} customers (industry {industry})")
+    ours.command(people.admin, f'segment bench-industry industry:"{industry}"')
+    results = [_pair(f"segment listing, {size:,} customers", backend, runs,
+                     lambda: ours.command(people.admin, "segment bench-industry"),
+                     lambda: floors_service.segment_listing(backend, raw, tenant=people.tenant, industry=industry),
+                     budget=1000.0, note="absolute budget: a whole command (parse, access, two statements, render)")]
+    names = iter(range(1_000_000))
+    results.append(_pair(f"campaign creation, {size:,} customers", backend, runs,
+                         lambda: ours.command(people.admin, f"campaign bench-industry call them campaign:bench-{next(names)}"),
+                         lambda: floors_service.campaign(backend, raw, tenant=people.tenant, industry=industry,
+                                                         author_id=people.admin_id, now=BENCH_NOW),
+                         budget=1000.0, setup=lambda: clear_campaigns(backend),
+                         note="absolute budget; ours: count, campaign row, one INSERT … SELECT per owner zone and "
+                              "morning hour, the cards' next step, audit"))
+    clear_campaigns(backend)
     return results
 
 

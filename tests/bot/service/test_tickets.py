@@ -174,3 +174,9 @@ def test_concurrent_tickets_for_one_customer_are_all_kept(bot, engine):
     no_errors(outputs)
     assert sorted(t.text for t in _tickets(engine)) == [f"issue {i}" for i in range(4)]
     assert date(2026, 11, 19) == _tickets(engine)[0].due_at.date()
+
+
+def test_help_lists_the_ticket_forms_of_assign_and_ticket(chat):
+    listing = chat.user("alice").say("help")
+    assert "assign give a ticket to another person" in listing
+    assert "ticket show a ticket and its timeline" in listing
