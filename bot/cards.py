@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, func, or_, select
 
 from bot.actions import button
 from bot.calendar.churn import ChurnAssessment, assess_churn, explain_churn
@@ -16,7 +16,7 @@ from bot.pipeline.cards import deals_section
 from bot.render import Markdown, escape_md
 from bot.services.surveys import satisfaction_summary
 from bot.text.when import When, format_when
-from storage.models import Contact, Customer, FollowUp, Order, User
+from storage.models import Contact, Customer, FollowUp, Order, Ticket, User
 
 RECENT_FOLLOWUPS = 5
 # A card shows the start of each recent follow-up (the card stays one readable message on every platform);
@@ -64,7 +64,7 @@ def customer_card(ctx: CommandContext, customer: Customer, *, shared: bool = Fal
         orders = _open_orders(ctx, history.open_orders)
         if orders:
             sections.append((ctx.t("label_orders"), orders))
-    tickets = _open_tickets(ctx, customer)
+    tickets = _open_tickets(ctx, customer) if history.open_tickets != 0 else None
     if tickets:
         sections.append((ctx.t("tickets:card_title"), tickets))
     churn = _assess(customer, history.contact_days, today=ctx.today)
@@ -121,6 +121,7 @@ class _History:
     recent: list[Any]  # the latest follow-ups: (kind, text, happened_at, display_name, name)
     open_orders: list[Order]  # unpaid, newest first
     contact_days: set[date]  # days with a follow-up or an order within the churn window
+    open_tickets: int | None = None  # None: not counted (no follow-ups to count them with)
 
 
 def _history(session: Session, customer: Customer, *, today: date) -> _History:
@@ -130,13 +131,17 @@ def _history(session: Session, customer: Customer, *, today: date) -> _History:
     live = (FollowUp.customer_id == customer.id, FollowUp.deleted_at.is_(None))
     newest_first = (FollowUp.happened_at.desc(), FollowUp.id.desc())
     latest = select(FollowUp.id).where(*live).order_by(*newest_first).limit(RECENT_FOLLOWUPS)
+    # The open tickets are counted in the same statement: the card reads them only when there are some.
+    open_tickets = (select(func.count(Ticket.id)).where(Ticket.customer_id == customer.id, Ticket.closed_at.is_(None))
+                    .scalar_subquery())
     rows = list(session.exec(
-        select(FollowUp.kind, FollowUp.text, FollowUp.happened_at, User.display_name, User.name)
+        select(FollowUp.kind, FollowUp.text, FollowUp.happened_at, User.display_name, User.name,
+               open_tickets.label("open_tickets"))
         .join(User, User.id == FollowUp.author_id)
         .where(*live, or_(FollowUp.happened_at >= since, FollowUp.id.in_(latest)))
         .order_by(*newest_first)
     ).all())
-    recent = rows[:RECENT_FOLLOWUPS]
+    recent = [tuple(row)[:5] for row in rows[:RECENT_FOLLOWUPS]]
     in_window = [row for row in rows if row.happened_at >= since]
     orders = list(session.exec(
         select(Order)
@@ -145,7 +150,8 @@ def _history(session: Session, customer: Customer, *, today: date) -> _History:
         .order_by(Order.ordered_on.desc(), Order.id.desc())
     ).all())
     days = {row.happened_at.date() for row in in_window} | {o.ordered_on for o in orders if o.ordered_on >= since.date()}
-    return _History(recent=recent, open_orders=[o for o in orders if o.paid_at is None][:5], contact_days=days)
+    return _History(recent=recent, open_orders=[o for o in orders if o.paid_at is None][:5], contact_days=days,
+                    open_tickets=rows[0].open_tickets if rows else None)
 
 
 def _recent_followups(ctx: CommandContext, rows: list[Any]) -> Markdown:
