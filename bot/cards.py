@@ -16,7 +16,7 @@ from bot.pipeline.cards import deals_section
 from bot.render import Markdown, escape_md
 from bot.services.surveys import satisfaction_summary
 from bot.text.when import When, format_when
-from storage.models import Contact, Customer, FollowUp, Order, Ticket, User
+from storage.models import Contact, Customer, FollowUp, Opportunity, Order, Ticket, User
 
 RECENT_FOLLOWUPS = 5
 # A card shows the start of each recent follow-up (the card stays one readable message on every platform);
@@ -57,7 +57,7 @@ def customer_card(ctx: CommandContext, customer: Customer, *, shared: bool = Fal
     contacts = _contacts(ctx, customer, shared=shared)
     if contacts:
         sections.append((ctx.t("label_contacts"), contacts))
-    deals = deals_section(ctx, customer, shared=shared)
+    deals = deals_section(ctx, customer, shared=shared) if history.open_deals != 0 else None
     if deals:
         sections.append((ctx.t("deals:label_deals"), deals))
     if not shared:
@@ -122,6 +122,7 @@ class _History:
     open_orders: list[Order]  # unpaid, newest first
     contact_days: set[date]  # days with a follow-up or an order within the churn window
     open_tickets: int | None = None  # None: not counted (no follow-ups to count them with)
+    open_deals: int | None = None
 
 
 def _history(session: Session, customer: Customer, *, today: date) -> _History:
@@ -131,12 +132,15 @@ def _history(session: Session, customer: Customer, *, today: date) -> _History:
     live = (FollowUp.customer_id == customer.id, FollowUp.deleted_at.is_(None))
     newest_first = (FollowUp.happened_at.desc(), FollowUp.id.desc())
     latest = select(FollowUp.id).where(*live).order_by(*newest_first).limit(RECENT_FOLLOWUPS)
-    # The open tickets are counted in the same statement: the card reads them only when there are some.
+    # Open tickets and deals are counted in the same statement: the card reads them only when there are some.
     open_tickets = (select(func.count(Ticket.id)).where(Ticket.customer_id == customer.id, Ticket.closed_at.is_(None))
                     .scalar_subquery())
+    open_deals = (select(func.count(Opportunity.id))
+                  .where(Opportunity.customer_id == customer.id, Opportunity.status == "open",
+                         Opportunity.deleted_at.is_(None)).scalar_subquery())
     rows = list(session.exec(
         select(FollowUp.kind, FollowUp.text, FollowUp.happened_at, User.display_name, User.name,
-               open_tickets.label("open_tickets"))
+               open_tickets.label("open_tickets"), open_deals.label("open_deals"))
         .join(User, User.id == FollowUp.author_id)
         .where(*live, or_(FollowUp.happened_at >= since, FollowUp.id.in_(latest)))
         .order_by(*newest_first)
@@ -151,7 +155,8 @@ def _history(session: Session, customer: Customer, *, today: date) -> _History:
     ).all())
     days = {row.happened_at.date() for row in in_window} | {o.ordered_on for o in orders if o.ordered_on >= since.date()}
     return _History(recent=recent, open_orders=[o for o in orders if o.paid_at is None][:5], contact_days=days,
-                    open_tickets=rows[0].open_tickets if rows else None)
+                    open_tickets=rows[0].open_tickets if rows else None,
+                    open_deals=rows[0].open_deals if rows else None)
 
 
 def _recent_followups(ctx: CommandContext, rows: list[Any]) -> Markdown:

@@ -22,7 +22,17 @@ from bot.notifications.churn_features import churn_items, churn_rows, created_or
 from bot.services.agenda import birthday_predicate
 from bot.services.campaigns import late_step
 from bot.services.tickets import median_hours_to_close, open_ticket_counts
-from storage.models import Campaign, Contact, Customer, FollowUp, NotificationOutbox, Opportunity, Order, Ticket, User
+from storage.models import (
+    Campaign,
+    Contact,
+    Customer,
+    FollowUp,
+    NotificationOutbox,
+    Opportunity,
+    Order,
+    Ticket,
+    User,
+)
 
 LIST_LIMIT = 10
 CAMPAIGN_DAYS = 30
