@@ -6,8 +6,8 @@ constraint) and open tickets are found by deadline through a partial index (the 
 run of next steps over a segment, unique per tenant; ``followup.campaign_id`` ties each step to its campaign. ``automation_run`` is the exactly-once key of an automation
 rule's firing.
 
-Revision ID: 0016_service
-Revises: 0015_pipeline_deals
+Revision ID: 0017_service
+Revises: 0016_conv_state
 Create Date: 2026-12-04 01:30:00.000000
 """
 from collections.abc import Sequence
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = '0016_service'
-down_revision: str | None = '0015_pipeline_deals'
+revision: str = '0017_service'
+down_revision: str | None = '0016_conv_state'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
