@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import text
@@ -26,12 +26,13 @@ from bot.render import pick_language
 from bot.services.agenda import Agenda, agenda_for
 from bot.services.chat_groups import ChatGroup, groups_of
 from bot.services.customers import Duplicate, find_duplicates
+from bot.services.group_pace import reserve
 from bot.shared_cards import live_shared_cards
 from bot.shared_cards import shared_card_view as core_shared_card_view
 from bot.threads import shared_card_in
 from bot.users import resolve_user
 from storage.models import Customer, FollowUp, SharedCard, User, UserIdentity
-from storage.uow import unit_of_work
+from storage.uow import run_in_transaction, unit_of_work
 
 log = logging.getLogger("crmbot.conversation")
 
@@ -227,3 +228,10 @@ def healthy(bot: Bot) -> bool:
     with bot.engine.connect() as connection:
         connection.execute(text("SELECT 1"))
     return True
+
+
+def reserve_group_sends(bot: Bot, target: str, count: int = 1, *, limit: int, window_s: float = 60.0) -> float:
+    """Take `count` of a group's send slots for the last `window_s` seconds, counted across every replica
+    (`bot.services.group_pace`): 0.0 when taken, else the seconds until they free (nothing taken)."""
+    return run_in_transaction(bot.engine, lambda session: reserve(
+        session, target=target, count=count, limit=limit, window=timedelta(seconds=window_s), now=bot.clock.now()))

@@ -4,6 +4,8 @@
   DMs only (in a group the message a link sends would not @ the robot, so it would never arrive);
 - in groups the asker is `@`-mentioned (`at.atUserIds` plus `@staffId` in the text, which DingTalk shows as
   the name), and replies the core marked private lose the card's sensitive fields;
+- every answer in a group takes one of the group's send slots first (the same count pushes use, shared by
+  every replica), waiting for one to free when the group is busy;
 - the session webhook lives about 90 minutes; when it has expired, or DingTalk rejects it, the reply
   goes through the OpenAPI instead (the robot's 1:1 or group send);
 - `share` posts the card into the group with the OpenAPI (which returns a message key) and records it.
@@ -19,6 +21,7 @@ from typing import Any
 from adapters.dingtalk.incoming import InboundMessage
 from adapters.dingtalk.markdown import RenderedMessage, render_pages
 from adapters.dingtalk.openapi import DingTalkApiError, DingTalkHttp
+from adapters.dingtalk.pacing import SendPacer, SharedSendPacer
 from adapters.dingtalk.sender import MAX_MSG_PARAM_BYTES, PLATFORM, DingTalkSender
 from bot.delivery import for_audience, share_post
 from bot.dispatcher import Bot
@@ -30,6 +33,9 @@ log = logging.getLogger("crmbot.dingtalk.replies")
 
 # Treat a webhook this close to its expiry as expired: the post may take a moment to arrive.
 EXPIRY_MARGIN_S = 30.0
+# How long an answer in a flooded group may wait for a send slot (the group's window is a minute): a burst of
+# 60 questions at 18 a minute is answered within about 3 minutes; past 5 the answer is given up (and logged).
+MAX_SLOT_WAIT_S = 300.0
 
 
 class Replier:
@@ -42,10 +48,15 @@ class Replier:
         bot: Bot,
         *,
         wall_clock: Callable[[], float] = time.time,
+        pacer: SendPacer | SharedSendPacer | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.http = http
         self.sender = sender
         self.bot = bot
+        # Answers in a group count against its send rate like pushes do (the sender's pacer by default).
+        self.pacer = pacer or sender.pacer
+        self._sleep = sleep
         # Real epoch time, not the core's clock: webhook expiry is stamped by DingTalk's servers.
         self._wall_clock = wall_clock
 
@@ -71,6 +82,8 @@ class Replier:
             return
         for part in render_pages(reply, quick_actions=not message.is_group, seen_by_others=message.is_group,
                                  max_bytes=MAX_MSG_PARAM_BYTES):
+            if message.is_group:
+                self._wait_for_slot(message.conversation_id)
             try:
                 self.http.post_webhook(message.session_webhook or "", self._webhook_body(message, part))
             except DingTalkApiError as exc:
@@ -80,6 +93,17 @@ class Replier:
                 log.warning("session webhook rejected (%s); answering through the OpenAPI", exc)
                 self._fallback(message, reply)
                 return
+
+    def _wait_for_slot(self, conversation_id: str) -> None:
+        """Take one of the group's send slots, waiting (up to `MAX_SLOT_WAIT_S`) for one to free."""
+        waited = 0.0
+        while (wait := self.pacer.reserve(conversation_id, 1)) > 0:
+            if waited >= MAX_SLOT_WAIT_S:
+                raise DeliveryError(f"DingTalk group {conversation_id} stayed at its send pace for {waited:.0f}s",
+                                    retry_after=wait)
+            step = min(wait, MAX_SLOT_WAIT_S - waited)
+            self._sleep(step)
+            waited += step
 
     def _webhook_usable(self, message: InboundMessage) -> bool:
         if not message.session_webhook:

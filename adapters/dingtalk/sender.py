@@ -22,7 +22,7 @@ from typing import Any
 
 from adapters.dingtalk.markdown import RenderedMessage, render_pages
 from adapters.dingtalk.openapi import DingTalkApiError, DingTalkHttp, Failure
-from adapters.dingtalk.pacing import SendPacer
+from adapters.dingtalk.pacing import SendPacer, SharedSendPacer
 from adapters.dingtalk.platform import DINGTALK, PLATFORM
 from bot.delivery import for_audience
 from bot.messages import Reply, SentMessage, Target
@@ -75,7 +75,7 @@ class DingTalkSender:
         http: DingTalkHttp,
         *,
         robot_code: str,
-        pacer: SendPacer | None = None,
+        pacer: SendPacer | SharedSendPacer | None = None,
         max_msg_param_bytes: int = MAX_MSG_PARAM_BYTES,
     ) -> None:
         self.http = http

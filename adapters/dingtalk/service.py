@@ -18,7 +18,7 @@ from adapters.dingtalk.cards import SharedCardNotices
 from adapters.dingtalk.conversations import GroupDirectory
 from adapters.dingtalk.handler import EnqueueingChatbotHandler, MessageProcessor
 from adapters.dingtalk.openapi import DingTalkHttp, Timeouts
-from adapters.dingtalk.pacing import SendPacer
+from adapters.dingtalk.pacing import SharedSendPacer
 from adapters.dingtalk.replies import Replier
 from adapters.dingtalk.runner import StreamOptions, StreamRunner
 from adapters.dingtalk.sdk import build_stream_client, point_sdk_at, sdk_supports_frame_observation
@@ -42,6 +42,8 @@ class DingTalkOptions:
     group_messages_per_minute: int = 18
     # Of the 2 s stop budget, what running jobs get to finish after the stream is down.
     drain_seconds: float = 1.0
+    # How an answer waits for its group's next send slot (tests pass one that moves their clock instead).
+    sleep: Callable[[float], None] = time.sleep
 
     @classmethod
     def from_settings(cls, config: DingTalkSettings) -> DingTalkOptions:
@@ -70,11 +72,12 @@ class DingTalkService:
         self.endpoint = config.openapi_endpoint
         self.http = DingTalkHttp(endpoint=self.endpoint, client_id=config.client_id,
                                  client_secret=config.client_secret, timeouts=self.options.timeouts)
-        self.sender = DingTalkSender(self.http, robot_code=config.client_id,
-                                     pacer=SendPacer(self.options.group_messages_per_minute))
+        # One count per group for every send (answers, pushes, shared cards) and every replica: in the database.
+        pacer = SharedSendPacer(runtime.bot, self.options.group_messages_per_minute)
+        self.sender = DingTalkSender(self.http, robot_code=config.client_id, pacer=pacer)
         runtime.add_sender(self.sender)
         self.groups = GroupDirectory(runtime.bot)
-        self.replier = Replier(self.http, self.sender, runtime.bot)
+        self.replier = Replier(self.http, self.sender, runtime.bot, pacer=pacer, sleep=self.options.sleep)
         self.queue: KeyedWorkQueue | None = None
         self.cards = SharedCardNotices(runtime.bot, self.sender, submit=self._in_background)
         self.cards.attach()

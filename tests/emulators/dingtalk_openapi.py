@@ -165,6 +165,8 @@ class RobotOpenApi:
         if len(body["msgParam"].encode("utf-8")) > MAX_GROUP_MSG_PARAM_BYTES:
             return error_response(400, "invalidParameter.msgParam.invalid",
                                   f"msgParam exceeds {MAX_GROUP_MSG_PARAM_BYTES} bytes")
+        if not self.state.take_group_slot(cid):
+            return error_response(429, "send.too.fast", "too many robot messages in this group")
         key = _process_query_key()
         self.state.record(self.state.robot_messages, {
             "kind": "group", "processQueryKey": key, "openConversationId": cid, "msgKey": body["msgKey"],

@@ -47,6 +47,9 @@ class EmulatorConfig:
     routing: Literal["random", "last"] = "random"
     seed: int | None = None
     custom_robot_limit: int = 20
+    # Robot messages into one group (session-webhook answers and OpenAPI group sends alike) per window.
+    group_message_limit: int = 20
+    group_message_window: float = 60.0
     custom_robot_window: float = 60.0
     custom_robot_throttle_code: int = 130101
     custom_robot_throttle_message: str = "send too fast"
@@ -207,6 +210,20 @@ class EmulatorState:
         self.custom_robot_messages: list[dict[str, Any]] = []
         self.cards: dict[str, Card] = {}
         self.media: dict[str, dict[str, Any]] = {}
+        self.group_sent: dict[str, deque[float]] = {}
+        self.group_throttled: list[str] = []  # the groups of every send refused as too fast
+
+    def take_group_slot(self, conversation_id: str) -> bool:
+        """Count one robot message into a group; False (recorded in `group_throttled`) when over the limit."""
+        cfg, now = self.config, self.now()
+        sent = self.group_sent.setdefault(conversation_id, deque())
+        while sent and sent[0] <= now - cfg.group_message_window:
+            sent.popleft()
+        if len(sent) >= cfg.group_message_limit:
+            self.group_throttled.append(conversation_id)
+            return False
+        sent.append(now)
+        return True
 
     def reset_records(self) -> None:
         """Forget what was recorded and any pending injected failures; keep registries and knobs."""

@@ -49,6 +49,9 @@ def robot_body_problem(body: dict[str, Any] | None) -> str | None:
     return None
 
 
+GROUP_TOO_FAST_CODE = 130101  # a group's robot messages over 20 a minute
+
+
 def _oapi_error(code: int, message: str) -> web.Response:
     return json_response({"errcode": code, "errmsg": message})
 
@@ -74,6 +77,8 @@ class Webhooks:
         body = await read_json_object(request)
         if problem := robot_body_problem(body):
             return _oapi_error(BAD_BODY_CODE, problem)
+        if session.conversation_type == "2" and not self.state.take_group_slot(session.conversation_id):
+            return _oapi_error(GROUP_TOO_FAST_CODE, "send too fast")
         self.state.record(self.state.session_replies, {
             "session": session.session,
             "conversationId": session.conversation_id,
