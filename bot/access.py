@@ -28,7 +28,8 @@ def _reach(session: Session, user: User) -> ColumnElement[bool]:
         return false()
     if user.role == "admin":
         return true()
-    own = col(Customer.owner_id) == user.id
+    # A customer released to the public pool is no longer its owner's (the team's pool holds it).
+    own = and_(col(Customer.owner_id) == user.id, col(Customer.pooled_at).is_(None))
     teams: list[int] = []
     if user.role == "manager":
         teams.extend(managed_team_ids(session, user))
@@ -45,7 +46,7 @@ def can_see(session: Session, user: User, customer: Customer) -> bool:
     """Whether `user` may see `customer` (deleted customers are visible only to restore them)."""
     if customer.tenant != user.tenant or user.deactivated_at is not None:
         return False
-    if user.role == "admin" or customer.owner_id == user.id:
+    if user.role == "admin" or (customer.owner_id == user.id and customer.pooled_at is None):
         return True
     if customer.team_id is None:
         return False

@@ -14,6 +14,7 @@ from bot.context import CommandContext
 from bot.messages import Card, CardAction, CardField
 from bot.pipeline.cards import deals_section
 from bot.render import Markdown, escape_md
+from bot.services.credit import assess_orders, credit_fields
 from bot.services.surveys import satisfaction_summary
 from bot.text.when import When, format_when
 from storage.models import Contact, Customer, FollowUp, Opportunity, Order, Ticket, User
@@ -53,6 +54,7 @@ def customer_card(ctx: CommandContext, customer: Customer, *, shared: bool = Fal
         fields.append(CardField(ctx.t("surveys:card_label"), satisfaction))
 
     history = _history(session, customer, today=ctx.today)
+    fields[3:3] = credit_fields(ctx, assess_orders(history.orders, today=ctx.today, tz=ctx.tz))
     sections: list[tuple[str, str]] = [(ctx.t("label_followups"), _recent_followups(ctx, history.recent))]
     contacts = _contacts(ctx, customer, shared=shared)
     if contacts:
@@ -123,6 +125,7 @@ class _History:
     contact_days: set[date]  # days with a follow-up or an order within the churn window
     open_tickets: int | None = None  # None: not counted (no follow-ups to count them with)
     open_deals: int | None = None
+    orders: list[Order]  # unpaid, and the churn window's paid ones: what the credit rating reads
 
 
 def _history(session: Session, customer: Customer, *, today: date) -> _History:
@@ -156,7 +159,8 @@ def _history(session: Session, customer: Customer, *, today: date) -> _History:
     days = {row.happened_at.date() for row in in_window} | {o.ordered_on for o in orders if o.ordered_on >= since.date()}
     return _History(recent=recent, open_orders=[o for o in orders if o.paid_at is None][:5], contact_days=days,
                     open_tickets=rows[0].open_tickets if rows else None,
-                    open_deals=rows[0].open_deals if rows else None)
+                    open_deals=rows[0].open_deals if rows else None,
+                    orders=orders)
 
 
 def _recent_followups(ctx: CommandContext, rows: list[Any]) -> Markdown:

@@ -19,6 +19,7 @@ def default_registry() -> CommandRegistry:
         ownership,
         people,
         pipeline,
+        pool,
         preferences,
         reminders,
         segments,
@@ -31,7 +32,7 @@ def default_registry() -> CommandRegistry:
     registry = CommandRegistry()
     registry.add(make_help_spec(lambda: registry))
     for module in (customers, followups, contacts, orders, reminders, agenda, ownership, people, preferences, sharing,
-                   deadletters, surveys, deals, pipeline, groups, tickets, segments):
+                   deadletters, surveys, deals, pipeline, groups, tickets, segments, pool):
         for spec in module.SPECS:
             registry.add(spec)
     return registry

@@ -9,11 +9,13 @@ from typing import Any
 from sqlmodel import select
 
 from bot.access import visible_customers
+from bot.commands.fields import FORCE_OPTION
 from bot.commands.spec import Arg, ArgKind, CommandSpec, Option, ParsedCommand
 from bot.context import CommandContext
 from bot.errors import UserError
 from bot.events import CustomerChanged
 from bot.messages import Reply
+from bot.services.credit import credit_of
 from bot.services.customer_value import refresh_stage_and_tier
 from bot.services.money import DEFAULT_CURRENCY, currency_code, format_money
 from bot.services.people import require_changeable
@@ -34,6 +36,14 @@ def _currency(text: str) -> str:
 def _order(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     customer: Customer = require_changeable(ctx.session, ctx.user, cmd.get("customer"))
     lock_for_update(ctx.session, customer)  # concurrent orders see each other when stage and tier are derived
+    if "force" not in cmd.options:
+        credit = credit_of(ctx.session, customer.id, today=ctx.today, tz=ctx.tz)
+        if credit.rating == "D":  # warn before saving: the rep confirms with force:yes
+            share = credit.on_time_share
+            owed = "; ".join(format_money(a, c) for c, a in sorted(credit.overdue.items()))
+            return Reply(text=ctx.t("credit:order_warning", customer=customer, owed=owed or None,
+                                    on_time=round(share * 100) if share is not None else 0,
+                                    days=credit.days_overdue), ok=False)
     amount, typed_currency = cmd.get("amount")
     currency = typed_currency
     if "currency" in cmd.options:
@@ -133,6 +143,7 @@ SPECS = (
             Option("items", aliases=("明细", "商品", "产品", "item"), max_length=1000),
             Option("currency", aliases=("币种", "货币"), max_length=10),
             Option("date", kind=ArgKind.WHEN, aliases=("日期", "下单日期", "on")),
+            FORCE_OPTION,
         ),
         examples=(
             "order Acme 12000 due:2026-12-31 items:\"20 pumps\"",

@@ -41,7 +41,8 @@ def _assign(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
         raise UserError("ownership:already_owner", name=customer.name, id=customer.id, owner=_label(new_owner))
     previous = ctx.session.get(User, customer.owner_id)
     before = {"owner_id": customer.owner_id, "team_id": customer.team_id}
-    reminders = reassign_customer(ctx.session, customer, new_owner=new_owner, settings=ctx.settings, now=ctx.now)
+    reminders = reassign_customer(ctx.session, customer, new_owner=new_owner, settings=ctx.settings, now=ctx.now,
+                                  by=ctx.user)
     ctx.audit("assign", "customer", customer.id, before=before,
               after={"owner_id": customer.owner_id, "team_id": customer.team_id, "reminders_moved": reminders})
     ctx.publish(CustomerChanged(customer_id=customer.id, tenant=ctx.tenant, why="moved"))

@@ -53,6 +53,13 @@ from bot.notifications.notices import (
     render_reminder_due,
     whole,
 )
+from bot.notifications.pool_alerts import (
+    POOL_RELEASED,
+    POOL_WARNING,
+    render_pool_released,
+    render_pool_warning,
+    run_pool_pass,
+)
 from bot.notifications.survey_alerts import SURVEY_LOW_SCORE, enqueue_low_scores, render_low_score
 from bot.notifications.tickets import (
     TICKET_ESCALATION,
@@ -120,6 +127,8 @@ def _enqueue_churn(engine: Engine, clocks: ZoneClocks) -> int:
 
 
 _DIGESTS = in_transaction("digest", enqueue_digests)
+# Releases what is due, then tells and warns the owners (hourly: a pool works in days).
+_POOL = Enqueue("pool", run_pool_pass, hourly=True)
 _RENDER_DIGEST = whole(lambda ctx, row: render_digest(ctx, row, kind_title))
 
 
@@ -157,6 +166,10 @@ KINDS: dict[str, NotificationKind] = {
               CatchUp.RECENT_DAYS, zh="商机停滞", en="stuck deal"),
         _kind(DEAL_PAST_CLOSE, "deal", in_transaction(DEAL_PAST_CLOSE, enqueue_past_close_deals),
               render_past_close_deal, CatchUp.RECENT_DAYS, zh="商机超过预计成交日期", en="deal past its close date"),
+        _kind(POOL_WARNING, "customer", _POOL, render_pool_warning, CatchUp.RECENT_DAYS,
+              zh="即将进入公海", en="public pool warning"),
+        _kind(POOL_RELEASED, "pool_release", _POOL, render_pool_released, CatchUp.RECENT_DAYS,
+              zh="已进入公海", en="released to the public pool"),
         _kind(kinds.DIGEST_DAILY, "manager", _DIGESTS, _RENDER_DIGEST, CatchUp.NEXT_DAY,
               ("notifications_digest:title", "notifications_digest:summary_line"),
               zh="日报", en="daily digest"),
@@ -242,6 +255,7 @@ SUBJECT_TITLES: dict[str, dict[str, str]] = {
     "satisfaction": {"zh": "满意度回复", "en": "survey answer"},
     "deal": {"zh": "商机", "en": "deal"}, "deal_stage": {"zh": "商机阶段", "en": "deal stage"},
     "ticket": {"zh": "工单", "en": "ticket"}, "automation_run": {"zh": "自动化规则触发", "en": "automation run"},
+    "pool_release": {"zh": "公海记录", "en": "pool release"},
 }  # what a kind's `subject` is called in a reply; a new subject adds its line here
 
 

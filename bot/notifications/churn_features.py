@@ -58,7 +58,7 @@ def churn_rows(session: Session, *, today: date, scope: ColumnElement[bool] | No
     since = today - timedelta(days=CHURN_WINDOW_DAYS)
     customer = (Customer.team_id, utc_day(Customer.created_at, dialect), Customer.owner_id, Customer.snoozed_until,
                 Owner.timezone, Owner.morning_hour)
-    live_customers = (Customer.deleted_at.is_(None), Owner.deactivated_at.is_(None))
+    live_customers = (Customer.deleted_at.is_(None), Customer.pooled_at.is_(None), Owner.deactivated_at.is_(None))
     if dialect == "postgresql":
         per_customer = _united_contact_days(since, dialect, scope)
         query = (

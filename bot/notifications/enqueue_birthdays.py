@@ -62,6 +62,7 @@ def _enqueue_day(session: Session, today: date, clocks: ZoneClocks, *, missed: b
         Contact.deleted_at.is_(None),
         birthday_predicate(keys),
         Customer.deleted_at.is_(None),
+        Customer.pooled_at.is_(None),
         Owner.deactivated_at.is_(None),
         clocks.in_zones(Owner),
         *(() if missed else (clocks.morning_passed(Owner),)),

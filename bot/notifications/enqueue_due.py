@@ -70,6 +70,7 @@ def enqueue_followups_due(session: Session, clocks: ZoneClocks) -> int:
             FollowUp.next_due_date >= clocks.today(Owner, plus_days=-clocks.catch_up_days),
             due_now,
             Customer.deleted_at.is_(None),
+            Customer.pooled_at.is_(None),  # a customer in the public pool has no owner to remind
             _not_snoozed(today),
             recipient.is_not(None),  # a deactivated owner's steps go to their manager, when there is one
             clocks.in_zones(Owner),
@@ -152,6 +153,7 @@ def enqueue_payments_overdue(session: Session, clocks: ZoneClocks) -> int:
             Order.paid_at.is_(None), Order.deleted_at.is_(None),
             *_payment_due_between(clocks, Owner, first=-clocks.catch_up_days, last=-1),
             Customer.deleted_at.is_(None),
+            Customer.pooled_at.is_(None),
             _not_snoozed(today),
             Owner.deactivated_at.is_(None),
             clocks.in_zones(Owner),

@@ -163,7 +163,8 @@ def agenda_for(session: Session, user: User, *, now: datetime, tz: ZoneInfo) -> 
 
 
 def _own(user: User) -> ColumnElement[bool]:
-    return and_(Customer.owner_id == user.id, Customer.tenant == user.tenant, Customer.deleted_at.is_(None))
+    return and_(Customer.owner_id == user.id, Customer.tenant == user.tenant, Customer.deleted_at.is_(None),
+                Customer.pooled_at.is_(None))
 
 
 def _section(session: Session, statement, build) -> Section:

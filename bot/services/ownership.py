@@ -71,16 +71,23 @@ def rebase_date_only_steps(session: Session, customer_ids: Select, *, owner: Use
 
 
 def reassign_customer(session: Session, customer: Customer, *, new_owner: User, settings: Settings,
-                      now: datetime) -> int:
-    """Make `new_owner` own `customer` (team follows); returns how many reminders moved with it."""
-    previous = session.get(User, customer.owner_id)
+                      now: datetime, by: User | None = None) -> int:
+    """Make `new_owner` own `customer` (team follows; `by` assigns it, from the public pool too); returns how
+    many reminders moved with it."""
     ids = select(Customer.id).where(Customer.id == customer.id)
-    reminders = move_reminders(session, ids, from_user=previous, to_user=new_owner) if previous else 0
-    customer.owner_id = new_owner.id  # type: ignore[assignment]  # a stored user has an id
-    customer.team_id = new_owner.team_id
-    customer.updated_at = now
-    session.add(customer)
-    session.flush()
+    if customer.pooled_at is not None:  # a manager assigns from the public pool: the release ends with a claim
+        from bot.pool.service import take
+
+        take(session, customer, claimer=new_owner, now=now, assigned_by=by)
+        reminders = 0
+    else:
+        previous = session.get(User, customer.owner_id)
+        reminders = move_reminders(session, ids, from_user=previous, to_user=new_owner) if previous else 0
+        customer.owner_id = new_owner.id  # type: ignore[assignment]  # a stored user has an id
+        customer.team_id = new_owner.team_id
+        customer.updated_at = now
+        session.add(customer)
+        session.flush()
     rebase_date_only_steps(session, ids, owner=new_owner, settings=settings)
     session.refresh(customer)
     return reminders

@@ -5,6 +5,7 @@ from storage.models.care import AppSecret, SurveyInvite
 from storage.models.conversation_state import GroupSend
 from storage.models.customers import Contact, Customer
 from storage.models.people import ManagerTeam, Team, User, UserIdentity
+from storage.models.pool import PoolClaim, PoolRelease
 from storage.models.sales import DealStageVisit, Opportunity, Order
 from storage.models.service import AutomationRun, Campaign, Segment, Ticket, TicketEvent
 from storage.models.system import (
@@ -35,6 +36,8 @@ __all__ = [
     "NotificationOutbox",
     "Opportunity",
     "Order",
+    "PoolClaim",
+    "PoolRelease",
     "ProcessedMessage",
     "Reminder",
     "Satisfaction",

@@ -64,6 +64,8 @@ class Customer(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     deleted_at: datetime | None = None
+    # In the team's public pool (公海) since then: its owner (`owner_id`, kept for the record) no longer has it.
+    pooled_at: datetime | None = None
 
 
 class Contact(SQLModel, table=True):
