@@ -154,3 +154,28 @@ def survey_link(backend: Backend, conn, scope: Scope, customer_id: int, now: dat
                                "VALUES (?, ?, 'console', 'create', 'survey_invite', NULL, ?, ?)"),
                    [scope.tenant, scope.user_id, nonce, at])
     cursor.execute("COMMIT")
+
+
+def pipeline(backend: Backend, conn, scope: Scope, *, owner_only: bool) -> list:
+    """The funnel's grouped read: open deals by stage, currency and close date, and this month's closed ones."""
+    where, params = scope.where("c")
+    owner = " AND o.owner_id = ?" if owner_only else ""
+    extra = [scope.user_id] if owner_only else []
+    return _all(conn, backend.sql(
+        "SELECT o.stage, o.currency, o.expected_close, count(*), coalesce(sum(o.amount), 0) FROM opportunity o "
+        f"JOIN customer c ON c.id = o.customer_id WHERE o.tenant = ? AND o.deleted_at IS NULL AND {where}{owner} "
+        "AND (o.status = 'open' OR (o.status IN ('won', 'lost') AND o.closed_at >= ?)) "
+        "GROUP BY o.stage, o.currency, o.expected_close"),
+        [scope.tenant, *params, *extra, backend.instant(datetime(2026, 11, 1, tzinfo=UTC))])
+
+
+def pool(backend: Backend, conn, scope: Scope) -> list:
+    """A page of the team's public pool with its previous owners."""
+    teams = scope.team_ids or (0,)
+    marks = ", ".join("?" * len(teams))
+    return _all(conn, backend.sql(
+        "SELECT c.id, c.name, c.region, r.released_at, u.name FROM customer c JOIN pool_release r ON "
+        "r.customer_id = c.id AND r.ended_at IS NULL JOIN app_user u ON u.id = r.previous_owner_id "
+        f"WHERE c.tenant = ? AND c.pooled_at IS NOT NULL AND c.deleted_at IS NULL AND c.team_id IN ({marks}) "
+        "ORDER BY r.released_at DESC, c.id LIMIT 20"), [scope.tenant, *teams])
+

@@ -162,6 +162,19 @@ def _interactive(backend: Backend, ours: Ours, raw, people: People, runs: int, l
                          lambda: floors_lookup.log(backend, raw, rep, people.customer_id, BENCH_NOW,
                                                    "called about the renewal", f"floor-{next(tags)}"),
                          budget=INTERACTIVE_BUDGET_MS, interactive=True))
+    log("  pipeline, pool")
+    results.append(_pair("pipeline (rep)", backend, runs, lambda: ours.command(people.rep, "pipeline"),
+                         lambda: floors_lookup.pipeline(backend, raw, rep, owner_only=True),
+                         budget=INTERACTIVE_BUDGET_MS, interactive=True))
+    results.append(_pair("pipeline (manager, 50-rep team)", backend, runs,
+                         lambda: ours.command(people.manager, "pipeline team"),
+                         lambda: floors_lookup.pipeline(backend, raw, manager, owner_only=False),
+                         budget=INTERACTIVE_BUDGET_MS, interactive=True))
+    team_of_rep = Scope(people.tenant, people.rep_id, (people.team_id,))
+    results.append(_pair("pool (rep)", backend, runs, lambda: ours.command(people.rep, "pool"),
+                         lambda: floors_lookup.pool(backend, raw, team_of_rep),
+                         budget=INTERACTIVE_BUDGET_MS, interactive=True,
+                         note="the demo releases no one (the pool is off by default): an empty pool's page"))
     log("  survey")
     nonces = iter(range(1_000_000))
     results.append(_pair("survey (rep)", backend, runs, lambda: ours.command(people.rep, f"survey #{people.customer_id}"),

@@ -40,6 +40,7 @@ class DemoCustomer:
     owner: Rep
     followups: list[dict] = field(default_factory=list)
     orders: list[dict] = field(default_factory=list)
+    deals: list[tuple[dict, list[dict]]] = field(default_factory=list)  # (deal, its stays), `bot.demo.deals`
 
 
 def make_customer(number: int, rng: random.Random, *, owner: Rep, tenant: str, now: datetime, today: date) -> DemoCustomer:

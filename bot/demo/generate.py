@@ -20,11 +20,12 @@ from sqlalchemy import Engine, func, select, text
 from bot import platforms
 from bot.demo.activity import add_activity
 from bot.demo.book import DemoCustomer, make_customer
+from bot.demo.deals import add_deals
 from bot.demo.people import ADMIN_NAME, create_organisation
 from bot.importing.bulk import allocate_ids, insert_rows
 from config.settings import Settings
 from storage.db import is_sqlite
-from storage.models import Contact, Customer, FollowUp, Order, User
+from storage.models import Contact, Customer, DealStageVisit, FollowUp, Opportunity, Order, User
 
 CHUNK = 2000
 
@@ -74,7 +75,7 @@ def generate_demo(
         _refuse_non_empty(conn, tenant)
         organisation = create_organisation(conn, tenant=tenant, customers=customers, rng=random.Random(seed), now=now)
         logins = _logins(conn, organisation)
-    totals = {"contacts": 0, "followups": 0, "orders": 0}
+    totals = {"contacts": 0, "followups": 0, "orders": 0, "deals": 0}
     reps = organisation.reps
     for start in range(0, customers, CHUNK):
         batch: list[DemoCustomer] = []
@@ -83,6 +84,7 @@ def generate_demo(
             owner = reps[rng.randrange(len(reps))]
             customer = make_customer(number, rng, owner=owner, tenant=tenant, now=now, today=today)
             add_activity(customer, rng, now=now, today=today, platform="slack" if customer.english else "dingtalk")
+            add_deals(customer, seed, number, now=now, today=today)
             batch.append(customer)
         with writer.begin() as conn:
             for key, count in _write_batch(conn, batch).items():
@@ -140,4 +142,15 @@ def _write_batch(conn, batch: list[DemoCustomer]) -> dict[str, int]:
         for row, row_id in zip(rows, allocate_ids(conn, table, len(rows)), strict=True):
             row["id"] = row_id
         insert_rows(conn, table, rows)
-    return {"contacts": len(contacts), "followups": len(followups), "orders": len(orders)}
+    deals = [(customer_id, deal, visits) for customer, customer_id in zip(batch, customer_ids, strict=True)
+             for deal, visits in customer.deals]
+    stays: list[dict] = []
+    for (customer_id, deal, visits), deal_id in zip(deals, allocate_ids(conn, Opportunity.__table__, len(deals)),
+                                                    strict=True):
+        deal.update(id=deal_id, customer_id=customer_id)
+        stays.extend({**visit, "deal_id": deal_id} for visit in visits)
+    insert_rows(conn, Opportunity.__table__, [deal for _, deal, _ in deals])
+    for row, row_id in zip(stays, allocate_ids(conn, DealStageVisit.__table__, len(stays)), strict=True):
+        row["id"] = row_id
+    insert_rows(conn, DealStageVisit.__table__, stays)
+    return {"contacts": len(contacts), "followups": len(followups), "orders": len(orders), "deals": len(deals)}

@@ -31,8 +31,9 @@ from bot.calendar.birthdays import Birthday, format_birthday
 from bot.clock import Clock, SystemClock
 from bot.exporting import history
 from bot.exporting.sheets import format_of, open_sheets
+from bot.pipeline.stages import StageRegistry, stage_registry
 from config.settings import Settings
-from storage.models import AuditLog, Contact, Customer, FollowUp, Order, Team, User
+from storage.models import AuditLog, Contact, Customer, FollowUp, Opportunity, Order, Team, User
 from storage.uow import unit_of_work
 
 CHUNK = 2000
@@ -42,7 +43,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("region", "region", "地区"), ("address", "address", "地址"), ("phone", "phone", "电话"),
     ("email", "email", "邮箱"), ("source", "source", "来源"), ("tags", "tags", "标签"), ("owner", "owner", "负责人"),
     ("team", "team", "团队"), ("tier", "tier", "等级"), ("tier_source", "tier set by", "等级来源"),
-    ("stage", "stage", "阶段"),
+    ("stage", "stage", "阶段"), ("deals", "deals", "商机"),
     ("next_step", "next step", "下一步"), ("next_followup", "next follow-up", "下次跟进"),
     ("last_contact", "last contact", "最近联系"), ("contact_name", "contact", "联系人"),
     ("contact_title", "title", "职位"), ("contact_phone", "contact phone", "联系人电话"),
@@ -102,6 +103,7 @@ def export_customers(
     tz = ZoneInfo(user.timezone or settings.defaults.timezone)
     customers = contacts = 0
     headers = [zh if lang == "zh" else en for _, en, zh in COLUMNS]
+    stages = stage_registry(settings)
     sheets = [("customers", "客户" if lang == "zh" else "customers", headers),
               (history.NAME, history.TITLES[lang], history.headers(lang))]
     with Session(engine) as session, open_sheets(target, sheets) as (sheet, followups):
@@ -110,12 +112,13 @@ def export_customers(
             contacts_by_customer = _contacts(session, ids)
             last = _last_followups(session, ids)
             orders = _orders(session, ids)
+            deals = _deals(session, ids, stages, lang)
             dates_only = _date_only_steps(session, ids)
             for row in chunk:
                 people = contacts_by_customer.get(row.id, [])
                 contacts += len(people)
                 sheet.write(_line(row, people, last.get(row.id), lang=lang, tz=tz, orders=orders.get(row.id, []),
-                                  date_only=dates_only.get(row.id)))
+                                  date_only=dates_only.get(row.id), deals=deals.get(row.id)))
                 customers += 1
             for line in history.history_rows(session, {row.id: row.name for row in chunk}, lang=lang, tz=tz):
                 followups.write(line)
@@ -207,6 +210,23 @@ def _orders(session: Session, ids: list[int]) -> dict[int, list]:
     return grouped
 
 
+def _deals(session: Session, ids: list[int], stages: StageRegistry, lang: str) -> dict[int, str]:
+    """Each customer's deals as one cell, oldest first: ``pumps · 方案报价 · 120000.00 CNY · 2026-12-31``
+    (``-`` for no amount or no date), ``; `` between deals — what the importer reads back."""
+    rows = session.exec(
+        select(Opportunity.customer_id, Opportunity.title, Opportunity.stage, Opportunity.amount,
+               Opportunity.currency, Opportunity.expected_close)
+        .where(Opportunity.customer_id.in_(ids), Opportunity.deleted_at.is_(None))
+        .order_by(Opportunity.customer_id, Opportunity.id)
+    ).all()
+    cells: dict[int, list[str]] = {}
+    for customer_id, title, stage, amount, currency, close in rows:
+        money = f"{amount:.2f} {currency}" if amount is not None else "-"
+        cells.setdefault(customer_id, []).append(
+            f"{title} · {stages.get(stage).name(lang)} · {money} · {close.isoformat() if close else '-'}")
+    return {customer_id: "; ".join(parts) for customer_id, parts in cells.items()}
+
+
 def describe_order(order) -> str:
     """``2024-03-01 5000.00 CNY · 10 pumps``: what the importer reads back into an order."""
     text = f"{order.ordered_on.isoformat()} {order.amount:.2f} {order.currency}"
@@ -214,7 +234,7 @@ def describe_order(order) -> str:
 
 
 def _line(row, contacts: list, last: tuple | None, *, lang: str, tz: ZoneInfo, orders: Sequence[Any] = (),
-          date_only: date | None = None) -> list[object]:
+          date_only: date | None = None, deals: str | None = None) -> list[object]:
     first = contacts[0] if contacts else None
     values = {
         "id": row.id, "name": row.name, "kind": _word("kind", row.kind, lang), "industry": row.industry,
@@ -222,7 +242,7 @@ def _line(row, contacts: list, last: tuple | None, *, lang: str, tz: ZoneInfo, o
         "tags": ",".join(t for t in (row.tags or "").split(",") if t), "owner": row.owner, "team": row.team,
         "tier": _word("tier", row.tier, lang), "stage": _word("stage", row.stage, lang), "next_step": row.next_step,
         "tier_source": _TIER_SOURCE[lang][bool(row.tier_manual)],
-        "orders": "; ".join(describe_order(order) for order in orders) or None,
+        "orders": "; ".join(describe_order(order) for order in orders) or None, "deals": deals,
         "next_followup": date_only.isoformat() if date_only else _local(row.next_followup_at, tz), "last_contact": _local(row.last_contact_at, tz),
         "contact_name": first.name if first else None, "contact_title": first.title if first else None,
         "contact_phone": first.phone if first else None, "contact_email": first.email if first else None,

@@ -46,6 +46,7 @@ class Known:
     pending_contacts: list[PreparedContact] = field(default_factory=list)
     pending_followups: list[dict[str, Any]] = field(default_factory=list)
     pending_orders: list[Any] = field(default_factory=list)
+    pending_deals: list[Any] = field(default_factory=list)
 
     def target(self) -> tuple[str, int, str]:
         """How reasons name it: ``("customer", id, name)`` once written, else ``("row", n, name)``."""

@@ -19,7 +19,7 @@ CUSTOMER_FIELDS: tuple[str, ...] = (
     "name", "company", "kind", "industry", "region", "province", "city", "district", "country", "address",
     "postal_code", "phone", "email", "source", "tags", "owner", "tier", "stage", "notes", "timezone",
     "tier_source", "last_contact", "next_followup", "next_step", "followup", "followup_at", "created", "crm_id",
-    "orders", "keep",
+    "orders", "deals", "keep",
 )  # fmt: skip
 CONTACT_FIELDS: tuple[str, ...] = ("contact_name", "first_name", "last_name", "contact_title", "contact_phone",
                                    "contact_email", "birthday", "more_contacts")
@@ -33,7 +33,7 @@ FIELD_MEANINGS: dict[str, str] = {
     "next_step": "open next step", "followup": "follow-up dated from the file", "followup_at": "follow-up date",
     "created": "created_at",
     "crm_id": "matched first (crmbot export id)", "keep": "kept in the notes",
-    "tier_source": "tier_manual", "orders": "orders",
+    "tier_source": "tier_manual", "orders": "orders", "deals": "deals (商机) with their stage",
     "first_name": "contact_name", "last_name": "contact_name", "more_contacts": "contacts",
 }  # fmt: skip
 
@@ -104,6 +104,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
                  "personbirthday"),
     "more_contacts": ("morecontacts", "其他联系人"),
     "orders": ("orders", "订单", "订单记录"),
+    "deals": ("deals", "opportunities", "商机", "商机记录"),
 }  # fmt: skip
 
 # Headers that are known and deliberately not imported: row numbers, vendors' record ids, and the bookkeeping

@@ -63,6 +63,17 @@ class PreparedOrder:
     items: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedDeal:
+    """A deal as a crmbot export describes it (``pumps · proposal · 120000.00 CNY · 2026-12-31``)."""
+
+    title: str
+    stage: str  # a stage key of the default pipeline
+    amount: Decimal | None
+    currency: str
+    expected_close: date | None
+
+
 class RowRejected(Exception):
     """Raised inside preparation to stop at the first problem of a row."""
 
@@ -101,6 +112,7 @@ class PreparedRow:
     activity: PreparedActivity | None = None
     crm_id: int | None = None  # the id a crmbot export gave the customer
     orders: list[PreparedOrder] = field(default_factory=list)
+    deals: list[PreparedDeal] = field(default_factory=list)
 
     @property
     def contacts(self) -> list[PreparedContact]:
@@ -328,6 +340,7 @@ def _prepare(row_number: int, values: Mapping[str, Sequence[str]], labels: Mappi
         activity=activity,
         crm_id=int(crm_id) if crm_id.isdigit() else None,
         orders=orders,
+        deals=[deal for text in values.get("deals", ()) for deal in _deals(text, aside)],
     )
     if aside.reasons:
         row.notes.extend(aside.reasons)
@@ -512,6 +525,33 @@ def _orders(text: str, aside: _Aside) -> list[PreparedOrder]:
         except (ValueError, InvalidOperation):
             aside.add("orders", part, "bad_order")
     return orders
+
+
+_DEAL_MONEY = re.compile(r"^([\d,]+(?:\.\d+)?)\s*([A-Za-z]{3})?$")
+
+
+def _deals(text: str, aside: _Aside) -> list[PreparedDeal]:
+    """``title · stage · amount currency · close`` per deal, ``;`` between deals; the title may hold ``·``."""
+    from bot.pipeline.stages import stage_registry_default
+
+    stages = stage_registry_default()
+    deals: list[PreparedDeal] = []
+    for part in (p.strip() for p in text.split(";") if p.strip()):
+        pieces = [piece.strip() for piece in part.split(" · ")]
+        try:
+            if len(pieces) < 4:
+                raise ValueError(part)
+            title, stage_word, money, close = " · ".join(pieces[:-3]), *pieces[-3:]
+            stage = stages.find(stage_word)
+            match = _DEAL_MONEY.match(money)
+            if not title or stage is None or (money != "-" and match is None):
+                raise ValueError(part)
+            amount = Decimal(match.group(1).replace(",", "")) if match else None
+            deals.append(PreparedDeal(title[:200], stage.key, amount, ((match and match.group(2)) or "CNY").upper(),
+                                      None if close == "-" else date.fromisoformat(close)))
+        except (ValueError, InvalidOperation):
+            aside.add("deals", part, "bad_deal")
+    return deals
 
 
 # The export's "last follow-up": ``visit · alice: signed the renewal``.

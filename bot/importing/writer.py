@@ -25,13 +25,15 @@ from bot.importing.merging import MERGED_COLUMNS, merge_contact, merge_values, s
 from bot.importing.reasons import Reason
 from bot.importing.rows import PreparedContact, PreparedRow
 from storage.db import bulk_write_cache, is_sqlite
-from storage.models import AuditLog, Contact, Customer, FollowUp, Order
+from storage.models import AuditLog, Contact, Customer, DealStageVisit, FollowUp, Opportunity, Order
 
 CUSTOMER = Customer.__table__
 CONTACT = Contact.__table__
 AUDIT = AuditLog.__table__
 FOLLOWUP = FollowUp.__table__
 ORDER = Order.__table__
+DEAL = Opportunity.__table__
+DEAL_STAGE = DealStageVisit.__table__
 # Customer columns a merge also reads: who owns it and its activity dates.
 _MERGE_STATE = ("owner_id", "team_id", "last_contact_at", "next_step", "next_followup_at")
 _CONTACT_COLUMNS = ("name", "title", "phone", "email", "birthday_month", "birthday_day", "birthday_is_lunar",
@@ -90,6 +92,7 @@ class BatchWriter:
         if followup is not None:
             known.pending_followups.append(followup)
         known.pending_orders.extend(row.orders)
+        known.pending_deals.extend(row.deals)
         self._creates.append(known)
         return known
 
@@ -108,6 +111,7 @@ class BatchWriter:
             if extras.followup is not None and not _same_followup(target.pending_followups, extras.followup):
                 target.pending_followups.append(extras.followup)
             target.pending_orders.extend(o for o in row.orders if o not in target.pending_orders)
+            target.pending_deals.extend(d for d in row.deals if d not in target.pending_deals)
             return notes
         if target.customer_id is None:  # created earlier in a dry run: nothing stored to compare with
             return [Reason("merged", {"target": target.target()})]
@@ -137,21 +141,43 @@ class BatchWriter:
         contacts: list[dict[str, Any]] = []
         followups: list[dict[str, Any]] = []
         orders: list[dict[str, Any]] = []
+        deals: list[tuple[int, int, Any]] = []
         for known, customer_id in zip(creates, ids, strict=True):
             known.customer_id = customer_id
             rows.append({"id": customer_id, **(known.pending or {})})
             contacts.extend(self._contact_row(customer_id, c) for c in known.pending_contacts)
             followups.extend({**f, "customer_id": customer_id} for f in known.pending_followups)
             orders.extend(self._order_row(customer_id, o) for o in known.pending_orders)
+            owner = (known.pending or {}).get("owner_id", self._user_id)
+            deals.extend((customer_id, owner, d) for d in known.pending_deals)
             known.pending, known.pending_contacts, known.pending_followups, known.pending_orders = None, [], [], []
+            known.pending_deals = []
         insert_rows(conn, CUSTOMER, rows)
         insert_rows(conn, CONTACT, contacts)
         if followups:
             conn.execute(insert(FOLLOWUP), followups)
         if orders:
             conn.execute(insert(ORDER), orders)
+        self._insert_deals(conn, deals)
         self.contacts_created += len(contacts)
         self.followups_created += len(followups)
+
+    def _insert_deals(self, conn, deals: list[tuple[int, int, Any]]) -> None:
+        """The created customers' deals, each with its first stay (entered now: its history starts here)."""
+        if not deals:
+            return
+        closed = ("won", "lost")
+        rows = [{"id": deal_id, "tenant": self._tenant, "customer_id": customer_id, "owner_id": owner_id,
+                 "title": deal.title, "amount": deal.amount, "currency": deal.currency, "stage": deal.stage,
+                 "expected_close": deal.expected_close, "status": deal.stage if deal.stage in closed else "open",
+                 "stage_since": self._now, "lost_reason": None, "closed_at": self._now if deal.stage in closed else None,
+                 "created_by": self._user_id, "created_at": self._now, "updated_at": self._now, "deleted_at": None}
+                for (customer_id, owner_id, deal), deal_id in zip(deals, allocate_ids(conn, DEAL, len(deals)), strict=True)]
+        insert_rows(conn, DEAL, rows)
+        stays = [{"deal_id": row["id"], "stage": row["stage"], "entered_at": self._now,
+                  "entered_on": self._now.astimezone(UTC).date(), "left_at": None, "by_user_id": self._user_id}
+                 for row in rows]
+        conn.execute(insert(DEAL_STAGE), stays)
 
     def _order_row(self, customer_id: int, order) -> dict[str, Any]:
         return {"customer_id": customer_id, "amount": order.amount, "currency": order.currency,

@@ -80,6 +80,11 @@ class StageRegistry:
         return separator.join(s.name(lang) for s in self.open)
 
 
+def stage_registry_default() -> StageRegistry:
+    """The registry of the default pipeline (where no settings are at hand: reading an import file)."""
+    return _build(PipelineSettings().model_dump_json())
+
+
 def stage_registry(settings: Settings) -> StageRegistry:
     """The registry of the configured pipeline (built once per distinct configuration)."""
     return _build(settings.pipeline.model_dump_json())

@@ -30,6 +30,8 @@ DUMP = {
                  "JOIN customer c ON c.id = f.customer_id ORDER BY f.id",
     "orders": "SELECT c.name, o.amount, o.ordered_on, o.payment_due, o.paid_at FROM sales_order o "
               "JOIN customer c ON c.id = o.customer_id ORDER BY o.id",
+    "deals": "SELECT c.name, d.title, d.stage, d.amount, d.expected_close, d.stage_since FROM opportunity d "
+             "JOIN customer c ON c.id = d.customer_id ORDER BY d.id",
 }
 
 
@@ -64,7 +66,8 @@ def _wipe(engine):
         truncate_all(engine)
         return
     with engine.begin() as conn:
-        for table in ("sales_order", "followup", "contact", "customer", "manager_team", "user_identity", "app_user", "team"):
+        for table in ("deal_stage", "sales_order", "opportunity", "followup", "contact", "customer", "manager_team",
+                      "user_identity", "app_user", "team"):
             conn.execute(text(f"DELETE FROM {table}"))
 
 
@@ -115,3 +118,24 @@ def test_phones_and_emails_are_stored_normalised(engine, demo):
 def test_a_database_with_data_is_refused(engine, settings, demo):
     with pytest.raises(DemoError, match="already has data"):
         generate_demo(engine, settings, customers=10, seed=1, now=NOW)
+
+
+def test_a_pipeline_with_every_stage_stuck_and_past_close_deals(engine, demo):
+    by_stage = dict(_rows(engine, "SELECT stage, count(*) FROM opportunity GROUP BY stage"))
+    assert set(by_stage) == {"qualify", "needs", "proposal", "negotiation", "won", "lost"}
+    assert by_stage["qualify"] > by_stage["negotiation"]  # fewer the further they go
+    assert scalar(engine, "SELECT count(*) FROM opportunity WHERE status = 'open' AND expected_close < :d",
+                  d=TODAY) > 0
+    assert scalar(engine, "SELECT count(*) FROM opportunity WHERE status = 'open' AND stage_since < :t",
+                  t=NOW.replace(day=1)) > 0  # stuck for weeks
+    # every deal has exactly one current stay, in its own stage, and its stays chain
+    assert scalar(engine, "SELECT count(*) FROM opportunity d WHERE (SELECT count(*) FROM deal_stage s "
+                          "WHERE s.deal_id = d.id AND s.left_at IS NULL) != 1") == 0
+    assert scalar(engine, "SELECT count(*) FROM opportunity d JOIN deal_stage s ON s.deal_id = d.id "
+                          "AND s.left_at IS NULL WHERE s.stage != d.stage") == 0
+    assert scalar(engine, "SELECT count(*) FROM opportunity WHERE status = 'lost' AND lost_reason IS NULL") == 0
+
+
+def _rows(engine, sql: str):
+    with engine.connect() as conn:
+        return conn.execute(text(sql)).all()
