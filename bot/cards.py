@@ -123,9 +123,9 @@ class _History:
     recent: list[Any]  # the latest follow-ups: (kind, text, happened_at, display_name, name)
     open_orders: list[Order]  # unpaid, newest first
     contact_days: set[date]  # days with a follow-up or an order within the churn window
+    orders: list[Order]  # unpaid, and the churn window's paid ones: what the credit rating reads
     open_tickets: int | None = None  # None: not counted (no follow-ups to count them with)
     open_deals: int | None = None
-    orders: list[Order]  # unpaid, and the churn window's paid ones: what the credit rating reads
 
 
 def _history(session: Session, customer: Customer, *, today: date) -> _History:
