@@ -225,6 +225,9 @@ class DingTalkSettings(BaseModel):
     workers: int = Field(8, ge=1, le=64)
     # Robots may send 20 group messages a minute; staying below leaves headroom.
     group_messages_per_minute: int = Field(18, ge=1, le=20)
+    # A card template designed in card.dingtalk.com and bound to the app: cards are then interactive card
+    # instances whose buttons are redrawn in place; unset, cards are markdown with quick links.
+    card_template_id: str | None = Field(None, min_length=1, max_length=200)
 
 
 class SchedulerSettings(BaseModel):

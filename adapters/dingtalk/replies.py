@@ -8,6 +8,8 @@
   every replica), waiting for one to free when the group is busy;
 - the session webhook lives about 90 minutes; when it has expired, or DingTalk rejects it, the reply
   goes through the OpenAPI instead (the robot's 1:1 or group send);
+- with a card template configured (`adapters.dingtalk.interactive`), an answer that carries a card with
+  buttons is an interactive card instance (in groups too: card buttons call back, unlike quick links);
 - `share` posts the card into the group with the OpenAPI (which returns a message key) and records it.
 """
 
@@ -15,10 +17,12 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from adapters.dingtalk.incoming import InboundMessage
+from adapters.dingtalk.interactive import GROUP_SPACE, ROBOT_SPACE, InteractiveCards, out_track_id
 from adapters.dingtalk.markdown import RenderedMessage, render_pages
 from adapters.dingtalk.openapi import DingTalkApiError, DingTalkHttp
 from adapters.dingtalk.pacing import SendPacer, SharedSendPacer
@@ -50,6 +54,7 @@ class Replier:
         wall_clock: Callable[[], float] = time.time,
         pacer: SendPacer | SharedSendPacer | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        cards: InteractiveCards | None = None,
     ) -> None:
         self.http = http
         self.sender = sender
@@ -57,6 +62,8 @@ class Replier:
         # Answers in a group count against its send rate like pushes do (the sender's pacer by default).
         self.pacer = pacer or sender.pacer
         self._sleep = sleep
+        # With a card template: answers that carry a card become interactive card instances.
+        self.cards = cards
         # Real epoch time, not the core's clock: webhook expiry is stamped by DingTalk's servers.
         self._wall_clock = wall_clock
 
@@ -76,6 +83,9 @@ class Replier:
 
     def _answer(self, message: InboundMessage, reply: Reply) -> None:
         reply = for_audience(reply, seen_by_others=message.is_group)
+        if self.cards is not None and reply.card is not None and reply.card.actions:
+            self._card(message, reply)
+            return
         if not self._webhook_usable(message):
             log.info("session webhook of %s expired; answering through the OpenAPI", message.incoming.message_id)
             self._fallback(message, reply)
@@ -93,6 +103,20 @@ class Replier:
                 log.warning("session webhook rejected (%s); answering through the OpenAPI", exc)
                 self._fallback(message, reply)
                 return
+
+    def _card(self, message: InboundMessage, reply: Reply) -> None:
+        """The answer as an interactive card instance, in the group or the DM it was asked in."""
+        assert self.cards is not None
+        if message.is_group:
+            self._wait_for_slot(message.conversation_id)
+            space = (GROUP_SPACE, message.conversation_id)
+        else:
+            space = (ROBOT_SPACE, message.sender_staff_id)
+        # Named after the message it answers (a fresh id for the rare message without one).
+        track = out_track_id(message.incoming.workspace, message.conversation_id,
+                             message.incoming.message_id or uuid.uuid4().hex, reply.card.title if reply.card else "")
+        self.cards.deliver(track, reply, space_type=space[0], space_id=space[1],
+                           at_user=message.sender_staff_id if message.is_group else None)
 
     def _wait_for_slot(self, conversation_id: str) -> None:
         """Take one of the group's send slots, waiting (up to `MAX_SLOT_WAIT_S`) for one to free."""

@@ -17,6 +17,12 @@ from adapters.bootstrap import Runtime
 from adapters.dingtalk.cards import SharedCardNotices
 from adapters.dingtalk.conversations import GroupDirectory
 from adapters.dingtalk.handler import EnqueueingChatbotHandler, MessageProcessor
+from adapters.dingtalk.interactive import (
+    CARD_CALLBACK_TOPIC,
+    CardCallbackHandler,
+    CardClickProcessor,
+    InteractiveCards,
+)
 from adapters.dingtalk.openapi import DingTalkHttp, Timeouts
 from adapters.dingtalk.pacing import SharedSendPacer
 from adapters.dingtalk.replies import Replier
@@ -77,7 +83,10 @@ class DingTalkService:
         self.sender = DingTalkSender(self.http, robot_code=config.client_id, pacer=pacer)
         runtime.add_sender(self.sender)
         self.groups = GroupDirectory(runtime.bot)
-        self.replier = Replier(self.http, self.sender, runtime.bot, pacer=pacer, sleep=self.options.sleep)
+        self.cards_api = (InteractiveCards(self.http, template_id=config.card_template_id, robot_code=config.client_id)
+                          if config.card_template_id else None)
+        self.replier = Replier(self.http, self.sender, runtime.bot, pacer=pacer, sleep=self.options.sleep,
+                               cards=self.cards_api)
         self.queue: KeyedWorkQueue | None = None
         self.cards = SharedCardNotices(runtime.bot, self.sender, submit=self._in_background)
         self.cards.attach()
@@ -102,9 +111,14 @@ class DingTalkService:
             log.warning("this dingtalk_stream version hides incoming frames; the silence watchdog is off")
             stream_options = StreamOptions(**{**stream_options.__dict__, "watchdog": False})
 
+        clicks = (CardCallbackHandler(CardClickProcessor(self.runtime.bot, self.cards_api), self.queue)
+                  if self.cards_api is not None else None)
+
         def make_client(on_frame: Callable[[], None]) -> Any:
             client = build_stream_client(self.client_id, self._client_secret, on_frame=on_frame)
             client.register_callback_handler(CHATBOT_TOPIC, handler)
+            if clicks is not None:
+                client.register_callback_handler(CARD_CALLBACK_TOPIC, clicks)
             return client
 
         self.runner = StreamRunner(make_client, stream_options)
