@@ -156,6 +156,12 @@ def _interactive(backend: Backend, ours: Ours, raw, people: People, runs: int, l
     results.append(_pair("show (rep)", backend, runs, lambda: ours.command(people.rep, f"show #{people.customer_id}"),
                          lambda: floors_lookup.show(backend, raw, rep, people.customer_id, BENCH_NOW),
                          budget=INTERACTIVE_BUDGET_MS, interactive=True))
+    # The card's Details: a page of the customer's follow-ups in full (its floor: reading the customer and
+    # its latest follow-ups, as `show` does).
+    results.append(_pair("followups (rep)", backend, runs,
+                         lambda: ours.command(people.rep, f"followups #{people.customer_id}"),
+                         lambda: floors_lookup.show(backend, raw, rep, people.customer_id, BENCH_NOW),
+                         budget=INTERACTIVE_BUDGET_MS, interactive=True))
     tags = iter(range(1_000_000))
     results.append(_pair("log (rep)", backend, runs,
                          lambda: ours.command(people.rep, f"log #{people.customer_id} called about the renewal"),

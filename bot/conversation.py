@@ -25,7 +25,7 @@ from bot.ports import DeliveryError, Sender
 from bot.render import pick_language
 from bot.services.agenda import Agenda, agenda_for
 from bot.services.chat_groups import ChatGroup, groups_of
-from bot.services.customers import Duplicate, find_duplicates
+from bot.services.customers import Duplicate, find_duplicates, search_customers
 from bot.services.group_pace import reserve
 from bot.shared_cards import live_shared_cards
 from bot.shared_cards import shared_card_view as core_shared_card_view
@@ -42,6 +42,7 @@ __all__ = [
     "SharedCardRef",
     "agenda_of",
     "author_name",
+    "customer_choices",
     "followup_kind",
     "groups",
     "healthy",
@@ -117,6 +118,17 @@ def may_change_customer(bot: Bot, incoming: Incoming, customer_id: int) -> bool:
         user = resolve_user(session, incoming, bot.settings)
         customer = session.get(Customer, customer_id)
         return customer is not None and customer.deleted_at is None and can_change(session, user, customer)
+
+
+def customer_choices(bot: Bot, incoming: Incoming, query: str, *, limit: int = 20) -> list[tuple[int, str]]:
+    """Customers the person behind ``incoming`` may see that match ``query`` (the `find` search), as
+    (id, name), best first: what a form's customer picker offers. A deactivated person is offered none."""
+    with unit_of_work(bot.engine) as session:
+        user = resolve_user(session, incoming, bot.settings)
+        if user.deactivated_at is not None or not query.strip():
+            return []
+        return [(c.id, c.name) for c in search_customers(session, user=user, query=query, limit=limit)
+                if c.id is not None]
 
 
 def likely_duplicates(bot: Bot, incoming: Incoming, *, name: str, phone: str | None, email: str | None) -> list[Duplicate]:

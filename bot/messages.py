@@ -45,6 +45,8 @@ class Incoming:
     remember_group: bool = False
     group_title: str | None = None
     kind: str = InboundKind.MESSAGE
+    # A link to the message a shortcut acts on ("Log to customer"): `log` records it with the follow-up.
+    source_url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,12 @@ from adapters.slack.profiles import ProfileCache
 from adapters.slack.sender import SlackSender
 from adapters.slack.threads import SharedCardThreads
 from adapters.workers import Deadline, Jobs, TrackedExecutor
+from bot import actions
 from bot.commands.parser import split_command
 from bot.conversation import agenda_of, user_language
 from bot.dispatcher import Bot
 from bot.messages import InboundKind, Incoming, Reply
+from bot.render import Markdown
 
 log = logging.getLogger("crmbot.slack")
 
@@ -135,6 +137,20 @@ class SlackAdapter:
         incoming = asker.incoming if text is None else replace(asker.incoming, text=text)
         replies = self.bot.handle(incoming)
         self.delivery.deliver(replace(asker, incoming=incoming), replies)
+        return replies
+
+    def run_redrawing(self, asker: Asker, customer_id: int) -> list[Reply]:
+        """`run` a click on a card only the clicker sees, answering in place: the click's answer above the
+        customer's card as it is now replaces the clicked card (through the click's response_url)."""
+        replies = self.bot.handle(asker.incoming)
+        details = actions.ActionRef("details", (("customer", str(customer_id)),)).encode()
+        cards = [r for r in self.bot.handle(replace(asker.incoming, text=details, message_id=None)) if r.card]
+        if not replies or not cards or any(r.card is not None or r.share_customer_id for r in replies):
+            self.delivery.deliver(asker, replies)
+            return replies
+        text = Markdown("\n".join(r.text for r in replies if r.text))
+        self.delivery.deliver(replace(asker, replace_original=True),
+                              [replace(cards[0], text=text, ok=all(r.ok for r in replies))])
         return replies
 
     def run_later(self, asker: Asker, text: str | None = None) -> None:

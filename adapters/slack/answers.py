@@ -43,6 +43,7 @@ class Asker:
     respond: Respond | None = None
     thread: str | None = None  # answers to a mention go into its thread
     responses_used: int = field(default=0)
+    replace_original: bool = False  # the first answer replaces the clicked message (a private card redrawn)
 
     @property
     def in_dm(self) -> bool:
@@ -93,10 +94,11 @@ class ReplyDelivery:
     def _respond(self, asker: Asker, message: SlackMessage, public: bool) -> bool:
         assert asker.respond is not None
         asker.responses_used += 1
+        replacing, asker.replace_original = asker.replace_original, False
         try:
             result = asker.respond(
                 response_type="in_channel" if public else "ephemeral",
-                replace_original=False,
+                replace_original=replacing,
                 **message.as_kwargs(),
             )
         except OSError as exc:

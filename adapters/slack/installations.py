@@ -19,9 +19,7 @@ from typing import Any
 
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.installation_store import Installation, InstallationStore
-from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store import OAuthStateStore
-from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
 from adapters.bootstrap import Runtime
 from config.settings import SlackSettings
@@ -43,6 +41,10 @@ class OAuthStores:
 
 def database_stores(runtime: Runtime, client_id: str) -> OAuthStores:
     """slack_sdk's SQLAlchemy stores on the project's database, their tables created when missing."""
+    # Imported only when "Add to Slack" is configured: these modules load SQLAlchemy's asyncio extension.
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+
     installations = runtime.sdk_store(lambda engine: SQLAlchemyInstallationStore(client_id=client_id, engine=engine))
     states = runtime.sdk_store(lambda engine: SQLAlchemyOAuthStateStore(expiration_seconds=STATE_LIFETIME_S,
                                                                        engine=engine))

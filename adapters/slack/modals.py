@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from adapters.slack.mrkdwn import to_mrkdwn, to_plain, to_plain_unescaped, truncate
+from adapters.slack.platform import SLACK
 from adapters.slack.texts import say
 from bot.commands.quoting import UnquotableValue, quote_value
 from bot.render import t
@@ -27,7 +28,9 @@ KINDS = ("call", "visit", "message", "email", "meeting", "note")
 NOTE_LIMIT = 3000
 STEP_LIMIT = 200
 ERROR_LIMIT = 1000
-TITLE_LIMIT = 24
+TITLE_LIMIT = SLACK.capabilities.max_title_chars
+LABEL_LIMIT = SLACK.capabilities.max_label_chars
+OPTION_LIMIT = SLACK.capabilities.max_option_chars
 
 __all__ = ["UnquotableValue", "quote_value"]  # re-exported: forms and threads quote values
 def _text(value: str, limit: int = TITLE_LIMIT) -> dict[str, Any]:
@@ -38,7 +41,7 @@ def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool
     return {
         "type": "input",
         "block_id": block_id,
-        "label": _text(label, 2000),
+        "label": _text(label, LABEL_LIMIT),
         "element": {"action_id": VALUE, **element},
         "optional": optional,
     }
@@ -57,7 +60,7 @@ def _modal(callback_id: str, title: str, lang: str, blocks: list[dict[str, Any]]
 
 
 def _option(label: str, value: str) -> dict[str, Any]:
-    return {"text": _text(label, 75), "value": value}
+    return {"text": _text(label, OPTION_LIMIT), "value": value}
 
 
 def read_metadata(view: dict[str, Any]) -> dict[str, Any]:
@@ -214,3 +217,48 @@ def new_customer_command(form: NewCustomerForm) -> str:
 def error_text(message: str) -> str:
     """A core or adapter message shortened to fit under a field."""
     return truncate(to_plain_unescaped(message).strip(), ERROR_LIMIT)
+
+
+# -- log a message (the "Log to customer" message shortcut) ------------------------------------------------
+
+LOG_MESSAGE_CALLBACK = "crm_log_message"  # the shortcut's callback id (manifest) and its modal's
+CUSTOMER_PICKER = "crm_customer_pick"  # the external select's action id: Slack asks crmbot for its options
+PICKER_OPTIONS = 20
+
+
+def log_message_view(*, text: str, lang: str, metadata: dict[str, Any]) -> dict[str, Any]:
+    """The *Log follow-up* modal for a message: a customer picker (searching like `find`), the message's
+    text as the note (editable), kind and next step; ``metadata`` names the message (its link is recorded)."""
+    kinds = [_option(to_plain_unescaped(t("kind_name", lang, kind=kind)), kind) for kind in KINDS]
+    picker = {
+        "type": "input",
+        "block_id": "customer",
+        "label": _text(say("label_customer", lang), SLACK.capabilities.max_label_chars),
+        "element": {"type": "external_select", "action_id": CUSTOMER_PICKER, "min_query_length": 1,
+                    "placeholder": _text(say("customer_placeholder", lang), 150)},
+    }
+    note: dict[str, Any] = {"type": "plain_text_input", "multiline": True, "max_length": NOTE_LIMIT}
+    if text.strip():
+        note["initial_value"] = text.strip()[:NOTE_LIMIT]
+    blocks = [
+        picker,
+        _input("kind", say("label_kind", lang), {"type": "static_select", "options": kinds, "initial_option": kinds[0]}),
+        _input("note", say("label_note", lang), note),
+        _input("next_date", say("label_next_date", lang), {"type": "datepicker"}, optional=True),
+        _input("next_step", say("label_next_step", lang),
+               {"type": "plain_text_input", "max_length": STEP_LIMIT}, optional=True),
+    ]
+    return _modal(LOG_MESSAGE_CALLBACK, say("log_title", lang), lang, blocks, {**metadata, "lang": lang})
+
+
+def picked_customer(view: dict[str, Any]) -> str:
+    """The customer chosen in the picker, as ``#id`` ("" when none)."""
+    values = ((view.get("state") or {}).get("values") or {}).get("customer", {})
+    option = (values.get(CUSTOMER_PICKER) or {}).get("selected_option") or {}
+    value = str(option.get("value") or "")
+    return value if value.startswith("#") and value[1:].isdigit() else ""
+
+
+def customer_options(choices: list[tuple[int, str]]) -> list[dict[str, Any]]:
+    """Picker options for customers found: ``Name (#12)``, value ``#12``."""
+    return [_option(f"{name} (#{customer_id})", f"#{customer_id}") for customer_id, name in choices[:PICKER_OPTIONS]]

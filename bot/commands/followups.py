@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
@@ -82,6 +83,7 @@ def log_followup(ctx: CommandContext, customer: Customer, text: str, *, kind: st
         source_channel=ctx.incoming.channel,
         source_thread=ctx.incoming.thread,
         source_message_id=ctx.incoming.message_id,
+        source_url=(ctx.incoming.source_url or "")[:500] or None,
         created_at=ctx.now,
     )
     due_text = None
@@ -166,31 +168,46 @@ def _followups(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     page = cmd.get("page") or 1
     if page < 1:
         raise UserError("bad_number", name="page", value=page)
-    live = (col(FollowUp.customer_id) == customer.id, col(FollowUp.deleted_at).is_(None))
-    total = ctx.session.exec(select(func.count()).select_from(FollowUp).where(*live)).one()
     subject = f"{customer.name} (#{customer.id})"  # templates escape their values
+    rows, total = _page(ctx, customer.id, page)
+    if not rows and total:  # past the last page: show the last one
+        page = -(-total // FOLLOWUPS_PER_PAGE)
+        rows, total = _page(ctx, customer.id, page)
     if not total:
         return Reply(text=ctx.t("followups:empty", subject=subject))
     pages = -(-total // FOLLOWUPS_PER_PAGE)
-    page = min(page, pages)
-    rows = ctx.session.exec(
-        select(FollowUp.kind, FollowUp.text, FollowUp.happened_at, User.display_name, User.name)
+    lines = [ctx.t("followups:heading", subject=subject, total=total, page=page, pages=pages)]
+    for kind, text, happened_at, display, name, source_url, _total in rows:
+        when = happened_at.astimezone(ctx.tz).strftime("%Y-%m-%d %H:%M")
+        lines.append(ctx.t("followups:entry", when=when, kind=kind,
+                           author=display or name))
+        lines += [f"> {escape_md(line)}" if line else ">" for line in text.split("\n")]
+        if source_url:
+            lines.append(ctx.t("followups:source", url=source_url))
+    if page < pages:
+        key = "页" if ctx.lang == "zh" else "page"
+        lines.append(ctx.t("followups:more", command=f"{cmd.alias_used} #{customer.id} {key}:{page + 1}"))
+    return Reply(text=Markdown("\n".join(lines)))
+
+
+def _page(ctx: CommandContext, customer_id: int | None, page: int) -> tuple[list[Any], int]:
+    """One page of the customer's live follow-ups, newest first, and how many there are in all (one statement:
+    the total rides on every row; a page past the end comes back empty and is counted apart)."""
+    live = (col(FollowUp.customer_id) == customer_id, col(FollowUp.deleted_at).is_(None))
+    rows = list(ctx.session.exec(
+        select(FollowUp.kind, FollowUp.text, FollowUp.happened_at, User.display_name, User.name, FollowUp.source_url,
+               func.count().over().label("total"))
         .join(User, col(User.id) == FollowUp.author_id)
         .where(*live)
         .order_by(col(FollowUp.happened_at).desc(), col(FollowUp.id).desc())
         .offset((page - 1) * FOLLOWUPS_PER_PAGE)
         .limit(FOLLOWUPS_PER_PAGE)
-    ).all()
-    lines = [ctx.t("followups:heading", subject=subject, total=total, page=page, pages=pages)]
-    for kind, text, happened_at, display, name in rows:
-        when = happened_at.astimezone(ctx.tz).strftime("%Y-%m-%d %H:%M")
-        lines.append(ctx.t("followups:entry", when=when, kind=kind,
-                           author=display or name))
-        lines += [f"> {escape_md(line)}" if line else ">" for line in text.split("\n")]
-    if page < pages:
-        key = "页" if ctx.lang == "zh" else "page"
-        lines.append(ctx.t("followups:more", command=f"{cmd.alias_used} #{customer.id} {key}:{page + 1}"))
-    return Reply(text=Markdown("\n".join(lines)))
+    ).all())
+    if rows:
+        return rows, int(rows[0].total)
+    if page == 1:
+        return [], 0
+    return [], int(ctx.session.exec(select(func.count()).select_from(FollowUp).where(*live)).one())
 
 
 SPECS = (

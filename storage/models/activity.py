@@ -78,6 +78,7 @@ class FollowUp(SQLModel, table=True):
     source_message_id: str | None = Field(default=None, max_length=128)
     # The campaign that planned this step (`campaign`), None for steps people logged.
     campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
+    source_url: str | None = Field(default=None, max_length=500)  # the message logged by a shortcut (migration 0019)
     created_at: datetime = Field(default_factory=utcnow)
     deleted_at: datetime | None = None
 

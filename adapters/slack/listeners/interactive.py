@@ -63,6 +63,37 @@ def duplicates_message(duplicates: list[Duplicate], lang: str) -> str:
     return error_text(say("duplicates_found", lang, matches=Markdown("; ".join(matches))))
 
 
+def finish_submission(adapter: SlackAdapter, ack: Ack, body: dict[str, Any], run: Callable[[], Submission],
+                  error_block: str, lang: str) -> None:
+    """Run a submission under the deadline and answer Slack: errors inline, or close the modal."""
+    user_id = (body.get("user") or {}).get("id", "")
+
+    def late(outcome: Submission) -> None:
+        if outcome.incoming is None:
+            return
+        replies = outcome.replies or [Reply(text=escape_md(" ".join(outcome.errors.values())), ok=False, lang=lang)]
+        adapter.delivery.deliver(adapter.asker(outcome.incoming), replies)
+
+    in_time, outcome = adapter.deadline.run(run, late)
+    if not in_time:
+        ack()
+        return
+    failed = [reply for reply in outcome.replies if not reply.ok]
+    errors = outcome.errors or ({error_block: error_text(failed[0].text)} if failed else {})
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    ack()
+    if outcome.incoming is not None and outcome.replies:
+        adapter.jobs.submit(adapter.delivery.deliver, adapter.asker(outcome.incoming), outcome.replies,
+                            context={"user": user_id})
+
+
+def submission_id(view: dict[str, Any], command: str) -> str:
+    """The message id of a submitted form (its dedupe key)."""
+    return _message_id(view, command)
+
+
 def _message_id(view: dict[str, Any], command: str) -> str:
     # Resubmitting the same values is a duplicate; a corrected form is a new message.
     digest = hashlib.sha256(command.encode("utf-8")).hexdigest()[:16]
@@ -89,6 +120,11 @@ def register(app: App, adapter: SlackAdapter) -> None:
                                channel=channel, hint="" if clicked else command)
             return
         from_home = (body.get("view") or {}).get("type") == "home"
+        # A card only the clicker sees (an ephemeral answer, a DM): the click's answer and the card as it is now
+        # replace it, instead of leaving a stale card above a new message.
+        private_card = bool(body.get("response_url")) and not from_home and (
+            container.get("is_ephemeral") or str(channel or "").startswith("D"))
+        customer = clicked.arg("customer") if clicked else None
         message_id = f"action:{user_id}:{action.get('action_ts', body.get('trigger_id', ''))}"
 
         def click() -> None:
@@ -98,35 +134,18 @@ def register(app: App, adapter: SlackAdapter) -> None:
             else:
                 incoming = adapter.dm_incoming(team_id=team_id, user_id=user_id, text=command, message_id=message_id,
                                                kind=InboundKind.BUTTON)
-            adapter.run(adapter.asker(incoming, respond if body.get("response_url") else None))
+            asker = adapter.asker(incoming, respond if body.get("response_url") else None)
+            if private_card and customer and customer.isdigit():
+                adapter.run_redrawing(asker, int(customer))
+            else:
+                adapter.run(asker)
             if from_home:
                 adapter.publish_home(team_id, user_id)
 
         adapter.jobs.submit(click, context={"user": user_id, "action": command[:100]})
 
     def finish(ack: Ack, body: dict[str, Any], run: Callable[[], Submission], error_block: str, lang: str) -> None:
-        """Run a submission under the deadline and answer Slack: errors inline, or close the modal."""
-        user_id = (body.get("user") or {}).get("id", "")
-
-        def late(outcome: Submission) -> None:
-            if outcome.incoming is None:
-                return
-            replies = outcome.replies or [Reply(text=escape_md(" ".join(outcome.errors.values())), ok=False, lang=lang)]
-            adapter.delivery.deliver(adapter.asker(outcome.incoming), replies)
-
-        in_time, outcome = adapter.deadline.run(run, late)
-        if not in_time:
-            ack()
-            return
-        failed = [reply for reply in outcome.replies if not reply.ok]
-        errors = outcome.errors or ({error_block: error_text(failed[0].text)} if failed else {})
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-        if outcome.incoming is not None and outcome.replies:
-            adapter.jobs.submit(adapter.delivery.deliver, adapter.asker(outcome.incoming), outcome.replies,
-                                context={"user": user_id})
+        finish_submission(adapter, ack, body, run, error_block, lang)
 
     def submitter(body: dict[str, Any], command: str, channel: str, message_id: str) -> Incoming:
         team_id, user_id = team_of(body), (body.get("user") or {}).get("id", "")

@@ -131,4 +131,7 @@ def test_the_manifest_declares_what_the_app_listens_for_and_needs():
     assert {"app_home_opened", "app_mention", "message.im", "message.channels", "message.groups"} <= set(events)
     scopes = set(_manifest_list(text, "bot"))
     assert {"commands", "chat:write", "im:write", "im:history", "channels:history", "groups:history",
-            "app_mentions:read", "reactions:write", "users:read", "users:read.email"} == scopes
+            "app_mentions:read", "reactions:write", "users:read", "users:read.email", "links:read",
+            "links:write"} == scopes
+    assert {"link_shared", "app_uninstalled", "tokens_revoked"} <= set(events)
+    assert "callback_id: crm_log_message" in text and "type: message" in text  # the message shortcut

@@ -28,3 +28,13 @@ def test_the_card_shows_the_start_of_long_followups_and_details_shows_them_whole
     assert alice.say("followups Acme").count("long words") == 100
     alice.say("new Beta")
     assert "No follow-ups for Beta (#2) yet." in alice.say("followups Beta")
+
+
+def test_a_page_past_the_end_shows_the_last_page(chat) -> None:
+    alice = chat.user("alice")
+    alice.say("settings lang:en")
+    alice.say("new Acme")
+    for n in range(6):
+        alice.say(f"log Acme note {n}")
+    last = alice.say("followups Acme page:9")
+    assert "page 2/2" in last and "note 0" in last and "note 5" not in last
