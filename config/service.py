@@ -85,6 +85,8 @@ class AutomationRule(BaseModel):
 
     @model_validator(mode="after")
     def _complete(self) -> AutomationRule:
+        if self.name == "survey":
+            raise ValueError('the rule name "survey" is taken by automatic surveys; choose another')
         if self.when == "vip_silent" and self.days is None:
             raise ValueError("a vip_silent rule needs days = <how many days of silence>")
         if self.then == "next_step" and not (self.text or "").strip():

@@ -287,6 +287,11 @@ class SurveySettings(BaseModel):
     # A score at or below this alerts the owner and their manager (unset: 2 on the 1–5 scale, 6 for NPS).
     low_score: int | None = Field(None, ge=0, le=10)
     expire_days: int = Field(30, ge=1, le=365)
+    # Automatic surveys: a link pushed to the owner when a ticket closes, and this many days after an order is
+    # paid (unset: never); at most one survey per customer per `min_interval_days` (links made by hand count).
+    after_ticket_close: bool = True
+    after_order_days: int | None = Field(None, ge=0, le=365)
+    min_interval_days: int = Field(30, ge=1, le=3650)
 
     def low_threshold(self, scale: str) -> int:
         """The alert threshold for answers on `scale`."""

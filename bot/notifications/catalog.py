@@ -61,6 +61,7 @@ from bot.notifications.pool_alerts import (
     run_pool_pass,
 )
 from bot.notifications.survey_alerts import SURVEY_LOW_SCORE, enqueue_low_scores, render_low_score
+from bot.notifications.survey_push import SURVEY_PUSH, enqueue_survey_pushes, render_survey_push
 from bot.notifications.tickets import (
     TICKET_ESCALATION,
     TICKET_OVERDUE,
@@ -183,6 +184,8 @@ KINDS: dict[str, NotificationKind] = {
               render_ticket, CatchUp.RECENT_DAYS, zh="工单逾期", en="ticket past its deadline"),
         _kind(TICKET_ESCALATION, "ticket", in_transaction(TICKET_ESCALATION, enqueue_ticket_escalations),
               render_ticket, CatchUp.RECENT_DAYS, zh="工单升级", en="ticket escalation"),
+        _kind(SURVEY_PUSH, "survey_invite", in_transaction(SURVEY_PUSH, enqueue_survey_pushes),
+              render_survey_push, CatchUp.RECENT_DAYS, zh="满意度调查推送", en="survey to forward"),
         _kind(AUTOMATION, "automation_run", in_transaction(AUTOMATION, enqueue_automation),
               render_automation, CatchUp.RECENT_DAYS, zh="自动化提醒", en="automation note"),
         _kind(kinds.CHURN, "customer", Enqueue(kinds.CHURN, _enqueue_churn, hourly=True),
@@ -256,6 +259,7 @@ SUBJECT_TITLES: dict[str, dict[str, str]] = {
     "deal": {"zh": "商机", "en": "deal"}, "deal_stage": {"zh": "商机阶段", "en": "deal stage"},
     "ticket": {"zh": "工单", "en": "ticket"}, "automation_run": {"zh": "自动化规则触发", "en": "automation run"},
     "pool_release": {"zh": "公海记录", "en": "pool release"},
+    "survey_invite": {"zh": "满意度调查链接", "en": "survey link"},
 }  # what a kind's `subject` is called in a reply; a new subject adds its line here
 
 

@@ -88,7 +88,8 @@ def test_replicas_ticking_at_once_fire_a_rule_once(world, engine, chat, settings
                               options=DispatchOptions(worker_id=f"replica-{n}")) for n in range(3)]
     at_once(list(ticks))
     with Session(engine) as session:
-        runs = session.exec(select(AutomationRun).where(AutomationRun.event == "ticket_closed")).all()
+        runs = session.exec(select(AutomationRun).where(AutomationRun.rule == "rule1",
+                                                        AutomationRun.event == "ticket_closed")).all()
         rows = session.exec(select(NotificationOutbox).where(NotificationOutbox.kind == "automation")).all()
     assert len(runs) == 3 and len(rows) == 3
     assert sum("🤖" in p.text for p in sender.pushes) == 3
