@@ -8,9 +8,9 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 #: Domain events an automation rule may start from (the README lists them with their occasions).
 AUTOMATION_EVENTS = ("ticket_opened", "ticket_closed", "ticket_overdue", "customer_at_risk", "vip_silent",
-                     "order_paid")
+                     "order_paid", "deal_won")
 #: What a rule may do.
-AUTOMATION_ACTIONS = ("next_step", "notify_owner", "notify_manager")
+AUTOMATION_ACTIONS = ("next_step", "notify_owner", "notify_manager", "send_survey")
 
 
 def _clock(value: str) -> tuple[int, int]:
@@ -77,8 +77,8 @@ class AutomationRule(BaseModel):
 
     name: str | None = Field(None, max_length=60)
     when: Literal["ticket_opened", "ticket_closed", "ticket_overdue", "customer_at_risk", "vip_silent",
-                  "order_paid"]
-    then: Literal["next_step", "notify_owner", "notify_manager"]
+                  "order_paid", "deal_won"]
+    then: Literal["next_step", "notify_owner", "notify_manager", "send_survey"]
     text: str | None = Field(None, max_length=500)  # the step, or the note sent with the push
     days: int | None = Field(None, ge=1, le=3650)  # vip_silent: silent this many days
     due_in_days: int = Field(1, ge=0, le=365)  # next_step: due this many days after the event

@@ -15,6 +15,10 @@ subject is the run, so delivery has the outbox's exactly-once keys, leases and r
 | customer_at_risk | a churn warning (at most weekly) | customer |
 | vip_silent | a VIP customer silent `days` since their last contact | customer |
 | order_paid | the day the order was paid | order |
+| deal_won | the day the deal was won | deal |
+
+Actions: ``next_step``, ``notify_owner``, ``notify_manager``, ``send_survey`` (a survey link pushed to the owner,
+through the automatic surveys' own path: `bot.notifications.survey_push.survey_customer`).
 """
 
 from __future__ import annotations
@@ -40,11 +44,22 @@ from bot.notifications.notices import (
     by_id,
 )
 from bot.notifications.outbox_sql import insert_selected, outbox_columns, user_channel
+from bot.notifications.survey_push import survey_customer
 from bot.notifications.zone_clocks import ZoneClocks
 from bot.render import t
 from bot.services.campaigns import Due, mirror_on_customers, plan_steps
+from bot.services.surveys import SourceRef
 from config.service import AutomationRule
-from storage.models import AutomationRun, Customer, ManagerTeam, NotificationOutbox, Order, Ticket, User
+from storage.models import (
+    AutomationRun,
+    Customer,
+    ManagerTeam,
+    NotificationOutbox,
+    Opportunity,
+    Order,
+    Ticket,
+    User,
+)
 
 AUTOMATION = "automation"
 RUNS = AutomationRun.__table__
@@ -66,6 +81,11 @@ def _occasions(rule: AutomationRule, clocks: ZoneClocks, dialect: str) -> Select
             where.append(Ticket.closed_at.is_(None))
         return (select(Ticket.id, Ticket.customer_id, utc_day(column, dialect))
                 .join(Customer, Customer.id == Ticket.customer_id).where(*where))
+    if rule.when == "deal_won":
+        return (select(Opportunity.id, Opportunity.customer_id, utc_day(Opportunity.closed_at, dialect))
+                .join(Customer, Customer.id == Opportunity.customer_id)
+                .where(Opportunity.status == "won", Opportunity.closed_at.is_not(None), Opportunity.closed_at >= since,
+                       Opportunity.deleted_at.is_(None), live))
     if rule.when == "order_paid":
         return (select(Order.id, Order.customer_id, utc_day(Order.paid_at, dialect))
                 .join(Customer, Customer.id == Order.customer_id)
@@ -108,6 +128,9 @@ def _act(session: Session, rule: AutomationRule, run_ids: Sequence[int], clocks:
                                settings=clocks.settings, now=clocks.now)
             mirror_on_customers(session, campaign_id=None, now=clocks.now, customers=customers)
             continue
+        if rule.then == "send_survey":
+            done += _send_surveys(session, rule, ids, clocks)
+            continue
         if rule.then == "notify_owner":
             query = (select(*outbox_columns(AUTOMATION, subject_id=AutomationRun.id, due_date=AutomationRun.occasion,
                                             channel=user_channel(Customer.owner_id), recipient_id=Customer.owner_id,
@@ -126,6 +149,20 @@ def _act(session: Session, rule: AutomationRule, run_ids: Sequence[int], clocks:
                      .where(AutomationRun.id.in_(ids), Manager.deactivated_at.is_(None)))
         done += insert_selected(session, query)
     return done
+
+
+def _send_surveys(session: Session, rule: AutomationRule, run_ids: list[int], clocks: ZoneClocks) -> int:
+    """A survey link for each run's customer, pushed to the owner (``min_interval_days`` holds; the ticket or order
+    the event was about is the survey's subject)."""
+    sent = 0
+    for run in session.execute(select(AutomationRun).where(AutomationRun.id.in_(run_ids))
+                               .order_by(AutomationRun.id)).scalars():
+        source = SourceRef("ticket", run.subject_id) if run.event.startswith("ticket_") else (
+            SourceRef("deal", run.subject_id) if run.event == "deal_won" else None)
+        order_id = run.subject_id if run.event == "order_paid" else None
+        sent += survey_customer(session, clocks, run.customer_id, event=run.event, subject_id=run.subject_id,
+                                day=run.occasion, order_id=order_id, source=source)
+    return sent
 
 
 def enqueue_automation(session: Session, clocks: ZoneClocks) -> int:

@@ -87,33 +87,42 @@ def _claim(session: Session, event: str, subject_id: int, occasion: date, custom
 
 def enqueue_survey_pushes(session: Session, clocks: ZoneClocks) -> int:
     """Make the links of this pass's survey occasions and queue their pushes to the owners; returns the pushes."""
-    surveys = clocks.settings.surveys
     queued, surveyed = 0, set[int]()
-    interval = surveys.min_interval_days
     for event, subject_id, customer_id, happened, order_id in _candidates(session, clocks):
         day = happened.date()
-        handled = _claim(session, event, subject_id, day, customer_id, clocks.now)
-        if not handled or customer_id in surveyed or _surveyed_lately(session, customer_id, clocks):
-            continue  # another pass has it, or the customer had a survey within the interval: this one is skipped
-        # One guard row per customer and interval: two replicas never both survey one customer in an interval.
-        bucket = date.fromordinal(clocks.first_today.toordinal() // interval * interval)
-        if not _claim(session, "customer", customer_id, bucket, customer_id, clocks.now):
-            continue
-        surveyed.add(customer_id)
-        customer = session.get(Customer, customer_id)
-        owner = session.get(User, customer.owner_id) if customer else None
-        if customer is None or owner is None:
-            continue
+        if not _claim(session, event, subject_id, day, customer_id, clocks.now) or customer_id in surveyed:
+            continue  # another pass has it, or this customer got a survey a moment ago
         source = SourceRef("ticket", subject_id) if event == "ticket_closed" else None
-        link = create_survey_link(session, settings=clocks.settings, creator=owner, customer=customer, now=clocks.now,
-                                  order_id=order_id, source=source)
-        zone = owner.timezone or clocks.settings.defaults.timezone
-        moment = clocks.moment(zone)
-        queued += insert_values(session, [row_values(
-            SURVEY_PUSH, subject_id=link.invite_id, due_date=day, channel=f"user:{owner.id}", recipient_id=owner.id,
-            not_before=clocks.not_before_in(moment) if moment else clocks.now, now=clocks.now,
-            payload={"event": event, "subject": subject_id})])
+        if survey_customer(session, clocks, customer_id, event=event, subject_id=subject_id, day=day,
+                           order_id=order_id, source=source):
+            surveyed.add(customer_id)
+            queued += 1
     return queued
+
+
+def survey_customer(session: Session, clocks: ZoneClocks, customer_id: int, *, event: str, subject_id: int, day: date,
+                    order_id: int | None = None, source: SourceRef | None = None) -> bool:
+    """Make the customer's survey link and queue its push to the owner, unless the customer had a survey within
+    ``min_interval_days`` (False then). Also what the automation action ``send_survey`` runs."""
+    interval = clocks.settings.surveys.min_interval_days
+    if _surveyed_lately(session, customer_id, clocks):
+        return False
+    # One guard row per customer and interval: two replicas never both survey one customer in an interval.
+    bucket = date.fromordinal(clocks.first_today.toordinal() // interval * interval)
+    if not _claim(session, "customer", customer_id, bucket, customer_id, clocks.now):
+        return False
+    customer = session.get(Customer, customer_id)
+    owner = session.get(User, customer.owner_id) if customer else None
+    if customer is None or owner is None or owner.deactivated_at is not None:
+        return False
+    link = create_survey_link(session, settings=clocks.settings, creator=owner, customer=customer, now=clocks.now,
+                              order_id=order_id, source=source)
+    moment = clocks.moment(owner.timezone or clocks.settings.defaults.timezone)
+    insert_values(session, [row_values(
+        SURVEY_PUSH, subject_id=link.invite_id, due_date=day, channel=f"user:{owner.id}", recipient_id=owner.id,
+        not_before=clocks.not_before_in(moment) if moment else clocks.now, now=clocks.now,
+        payload={"event": event, "subject": subject_id})])
+    return True
 
 
 def _load_invites(session: Session, ids: Sequence[int]) -> dict[int, Subject]:

@@ -110,3 +110,31 @@ def world_user_id(engine, name: str) -> int:
 
     with Session(engine) as session:
         return session.exec(select(User.id).where(User.name == name)).one()
+
+
+@pytest.fixture
+def won_deal_rules(settings):
+    settings.automation = [AutomationRule(name="won-survey", when="deal_won", then="send_survey"),
+                           AutomationRule(when="deal_won", then="notify_manager", text="celebrate")]
+    settings.surveys.after_ticket_close = False
+    yield
+    settings.automation = []
+
+
+def test_a_won_deal_sends_a_survey_and_tells_the_manager(world, chat, engine, won_deal_rules):
+    world.user("alice", tz=SH, team="east")
+    world.user("mia", tz=SH, team="east", role="manager")
+    alice = chat.user("alice")
+    alice.say("new Acme")
+    alice.say("deal Acme pumps 50000")
+    out = alice.say("won D1")
+    assert "D1" in out
+    report = world.tick(local(SH, 2026, 11, 18, 10, 30))
+    assert ("survey_push", "alice") in delivered(report) and ("automation", "mia") in delivered(report)
+    assert any("deal D1 was won" in t for t in world.sender.texts("alice"))
+    with Session(engine) as session:
+        from storage.models import SurveyInvite
+
+        (invite,) = session.exec(select(SurveyInvite)).all()
+    assert (invite.source_kind, invite.source_id) == ("deal", 1)
+    assert [p for p in delivered(world.tick(local(SH, 2026, 11, 18, 11, 0))) if p[0] != "digest_daily"] == []
