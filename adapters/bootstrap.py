@@ -54,9 +54,9 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None, m
               apply_config: bool = True) -> Runtime:
     """Build the runtime; the database is created and migrated on first use, and the config's roles and
     teams applied (``apply_config=False`` for `crmbot demo`, which wants the database as it found it)."""
+    discover()  # every platform adapter registers its capabilities and declares its settings section
     settings = settings or load_settings()
     configure_logging(settings.log_level)
-    discover()  # registers every platform adapter's capabilities with the core
     engine = open_database(settings, migrate=migrate)
     clock = clock or SystemClock()
     bot = Bot(engine=engine, settings=settings, clock=clock)

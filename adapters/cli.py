@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from adapters.platforms import discover
 from config.settings import ConfigError
 
 # Modules in adapters.cli_commands, in the order `crmbot --help` lists them.
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `crmbot` console script."""
+    discover()  # every platform registers its capabilities and declares its settings before any are read
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -25,6 +25,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from config import platform_settings
 from config.sales_settings import PipelineSettings, PoolSettings
 from config.service import AutomationRule, ServiceSettings
 
@@ -195,41 +196,6 @@ class Roles(BaseModel):
         return _check_identities(value)
 
 
-class SlackSettings(BaseModel):
-    bot_token: str | None = None
-    signing_secret: str | None = None
-    app_token: str | None = None
-    api_url: str = "https://slack.com/api/"
-    # "Add to Slack": with both set, any workspace can install the app (its own bot token, its own tenant).
-    client_id: str | None = None
-    client_secret: str | None = None
-    scopes: list[str] = Field(default_factory=lambda: [
-        "app_mentions:read", "channels:history", "chat:write", "commands", "groups:history", "im:history",
-        "im:write", "links:read", "links:write", "reactions:write", "users:read", "users:read.email",
-    ])
-    # Where Slack sends the installer back (the app's redirect URL); unset: the one configured at Slack.
-    redirect_uri: str | None = None
-
-    @property
-    def oauth(self) -> bool:
-        """Whether "Add to Slack" is configured."""
-        return bool(self.client_id and self.client_secret)
-
-
-class DingTalkSettings(BaseModel):
-    client_id: str | None = None
-    client_secret: str | None = None
-    openapi_endpoint: str = "https://api.dingtalk.com"
-    # Close a stream connection that received no frame (not even a ping) for this long.
-    silence_timeout_s: float = Field(300.0, ge=10, le=3600)
-    workers: int = Field(8, ge=1, le=64)
-    # Robots may send 20 group messages a minute; staying below leaves headroom.
-    group_messages_per_minute: int = Field(18, ge=1, le=20)
-    # A card template designed in card.dingtalk.com and bound to the app: cards are then interactive card
-    # instances whose buttons are redrawn in place; unset, cards are markdown with quick links.
-    card_template_id: str | None = Field(None, min_length=1, max_length=200)
-
-
 class SchedulerSettings(BaseModel):
     tick_seconds: int = Field(60, ge=1, le=3600)
     quiet_hours: str | None = "21:00-08:00"
@@ -332,24 +298,11 @@ class Settings(BaseSettings):
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     # ``[[automation]]`` rules: when a domain event happens, do an action (README: Automation).
     automation: list[AutomationRule] = Field(default_factory=list)
-    slack: SlackSettings = Field(default_factory=SlackSettings)
-    dingtalk: DingTalkSettings = Field(default_factory=DingTalkSettings)
-    # Settings of further platform adapters, by platform name: ``[platforms.webhook] secret = "…"`` or
-    # ``CRM_PLATFORMS__WEBHOOK__SECRET``; each adapter reads and validates its own section.
-    platforms: dict[str, dict[str, str | int | float | bool]] = Field(default_factory=dict)
-
-    # Platform variables keep the platforms' own names; they override the TOML sections above.
-    slack_bot_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))
-    slack_signing_secret: str | None = Field(None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET"))
-    slack_app_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_APP_TOKEN"))
-    slack_api_url: str | None = Field(None, validation_alias=AliasChoices("SLACK_API_URL"))
-    slack_client_id: str | None = Field(None, validation_alias=AliasChoices("SLACK_CLIENT_ID"))
-    slack_client_secret: str | None = Field(None, validation_alias=AliasChoices("SLACK_CLIENT_SECRET"))
-    dingtalk_client_id: str | None = Field(None, validation_alias=AliasChoices("DINGTALK_CLIENT_ID"))
-    dingtalk_client_secret: str | None = Field(None, validation_alias=AliasChoices("DINGTALK_CLIENT_SECRET"))
-    dingtalk_openapi_endpoint: str | None = Field(
-        None, validation_alias=AliasChoices("DINGTALK_OPENAPI_ENDPOINT")
-    )
+    # Each platform's own section, by platform name, as its adapter declares it (`config.platform_settings`):
+    # ``[slack] bot_token = "…"`` (or ``[platforms.slack]``), the platform's own variables (``SLACK_BOT_TOKEN``),
+    # ``CRM_SLACK__BOT_TOKEN``; `platform` returns it validated. Undeclared sections are kept as given
+    # (``[platforms.<name>]``) for their adapter to read.
+    platforms: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @classmethod
     def settings_customise_sources(
@@ -394,22 +347,54 @@ class Settings(BaseSettings):
             raise ValueError("the URL names no database (…/<database> at the end)")
         return value.strip()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _platform_sections(cls, data: Any) -> Any:
+        """Gather each declared platform's section into `platforms` (see `config.platform_settings`)."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        platforms = {name: dict(values) for name, values in (data.get("platforms") or {}).items()}
+        for name, section in platform_settings.declared().items():
+            values = platforms.setdefault(name, {})
+            given = data.pop(name, None)  # [slack] in the TOML file, or slack={…}
+            if isinstance(given, BaseModel):
+                given = given.model_dump(exclude_unset=True)
+            if isinstance(given, dict):
+                values.update(given)
+            prefix = f"CRM_{name.upper()}__"
+            for key, value in os.environ.items():
+                if key.upper().startswith(prefix) and value:
+                    values[key[len(prefix):].lower()] = value
+            for variable, field_name in section.env.items():
+                if os.environ.get(variable):
+                    values[field_name] = os.environ[variable]
+                # A keyword argument named like the variable (``slack_bot_token=…``), as tests and tools pass.
+                argument = data.pop(variable.lower(), None)
+                if argument:
+                    values[field_name] = argument
+        data["platforms"] = platforms
+        return data
+
     @model_validator(mode="after")
-    def _merge_platform_variables(self) -> Settings:
-        pairs = [
-            ("slack", "bot_token", self.slack_bot_token),
-            ("slack", "signing_secret", self.slack_signing_secret),
-            ("slack", "app_token", self.slack_app_token),
-            ("slack", "api_url", self.slack_api_url),
-            ("slack", "client_id", self.slack_client_id),
-            ("slack", "client_secret", self.slack_client_secret),
-            ("dingtalk", "client_id", self.dingtalk_client_id),
-            ("dingtalk", "client_secret", self.dingtalk_client_secret),
-            ("dingtalk", "openapi_endpoint", self.dingtalk_openapi_endpoint),
-        ]
-        for section, name, value in pairs:
-            if value:
-                setattr(getattr(self, section), name, value)
+    def _check_platform_sections(self) -> Settings:
+        for name, section in platform_settings.declared().items():
+            try:
+                values = section.model.model_validate(self.platforms.get(name) or {})
+            except ValidationError as exc:
+                error = exc.errors()[0]
+                where = ".".join(str(part) for part in error.get("loc", ()))
+                raise ValueError(f"{name}.{where}: {error.get('msg', 'invalid value')}") from None
+            if self.env != "development":
+                for secret in section.secrets:
+                    value = getattr(values, secret, None)
+                    if isinstance(value, str) and value and is_placeholder(value):
+                        variable = next((v for v, f in section.env.items() if f == secret), "")
+                        shown = f"{name}.{secret}" + (f" ({variable})" if variable else "")
+                        raise ValueError(f"{shown} is a placeholder ({value.strip()[:24]!r}); set the real value "
+                                         "(refused when env=production)")
+            if section.check is not None:
+                section.check(values)
         return self
 
     @model_validator(mode="after")
@@ -425,32 +410,11 @@ class Settings(BaseSettings):
     def _refuse_placeholders(self) -> Settings:
         if self.env == "development":
             return self
-        secrets = {
-            "slack.bot_token (SLACK_BOT_TOKEN)": self.slack.bot_token,
-            "slack.signing_secret (SLACK_SIGNING_SECRET)": self.slack.signing_secret,
-            "slack.app_token (SLACK_APP_TOKEN)": self.slack.app_token,
-            "slack.client_secret (SLACK_CLIENT_SECRET)": self.slack.client_secret,
-            "metrics_token (CRM_METRICS_TOKEN)": self.metrics_token,
-            "dingtalk.client_id (DINGTALK_CLIENT_ID)": self.dingtalk.client_id,
-            "dingtalk.client_secret (DINGTALK_CLIENT_SECRET)": self.dingtalk.client_secret,
-        }
+        secrets = {"metrics_token (CRM_METRICS_TOKEN)": self.metrics_token}
         for name, value in secrets.items():
             if value and is_placeholder(value):
                 raise ValueError(f"{name} is a placeholder ({value.strip()[:24]!r}); set the real value "
                                  "(refused when env=production)")
-        return self
-
-    @model_validator(mode="after")
-    def _complete_credentials(self) -> Settings:
-        if bool(self.slack.bot_token) != bool(self.slack.signing_secret) and not self.slack.app_token \
-                and not self.slack.oauth:
-            raise ValueError("Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)")
-        if bool(self.slack.client_id) != bool(self.slack.client_secret):
-            raise ValueError("Add to Slack needs both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
-        if self.slack.oauth and not self.slack.signing_secret:
-            raise ValueError("Add to Slack needs SLACK_SIGNING_SECRET (installs and events come over HTTP)")
-        if bool(self.dingtalk.client_id) != bool(self.dingtalk.client_secret):
-            raise ValueError("DingTalk needs both DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET")
         return self
 
     # -- derived values ------------------------------------------------------------------------------
@@ -467,13 +431,17 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{(self.resolved_data_dir / 'crmbot.db').as_posix()}"
 
-    @property
-    def slack_enabled(self) -> bool:
-        return bool((self.slack.bot_token or self.slack.oauth) and (self.slack.signing_secret or self.slack.app_token))
+    def platform(self, name: str) -> Any:
+        """The validated settings section of platform `name` (its declared model; an empty one if unset)."""
+        section = platform_settings.declared().get(name)
+        if section is None:
+            raise LookupError(f"no platform declares settings called {name!r}")
+        return section.model.model_validate(self.platforms.get(name) or {})
 
-    @property
-    def dingtalk_enabled(self) -> bool:
-        return bool(self.dingtalk.client_id and self.dingtalk.client_secret)
+    def platform_enabled(self, name: str) -> bool:
+        """Whether platform `name`'s section configures it (its credentials are there)."""
+        section = platform_settings.declared().get(name)
+        return section is not None and section.enabled(self.platform(name))
 
     @property
     def public_base_url(self) -> str:

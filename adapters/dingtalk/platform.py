@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from adapters.dingtalk.settings import NAME as SETTINGS
 from adapters.platforms import PlatformAdapter
 from bot.platforms import Capabilities, Platform, register
 
@@ -26,5 +27,5 @@ DINGTALK = register(Platform(
 ))
 PLATFORM = DINGTALK.name
 
-ADAPTER = PlatformAdapter(DINGTALK, enabled=lambda settings: settings.dingtalk_enabled,
+ADAPTER = PlatformAdapter(DINGTALK, enabled=lambda settings: settings.platform_enabled(SETTINGS),
                           service="adapters.dingtalk.service:DingTalkService", order=20)

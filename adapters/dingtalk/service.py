@@ -29,8 +29,8 @@ from adapters.dingtalk.replies import Replier
 from adapters.dingtalk.runner import StreamOptions, StreamRunner
 from adapters.dingtalk.sdk import build_stream_client, point_sdk_at, sdk_supports_frame_observation
 from adapters.dingtalk.sender import DingTalkSender
+from adapters.dingtalk.settings import DingTalkSettings, dingtalk_settings
 from adapters.workers import KeyedWorkQueue
-from config.settings import DingTalkSettings
 
 log = logging.getLogger("crmbot.dingtalk")
 
@@ -68,7 +68,7 @@ class DingTalkService:
     is_platform = True
 
     def __init__(self, runtime: Runtime, *, options: DingTalkOptions | None = None) -> None:
-        config = runtime.settings.dingtalk
+        config = dingtalk_settings(runtime.settings)
         if not (config.client_id and config.client_secret):
             raise ValueError("DingTalk needs DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET")
         self.runtime = runtime

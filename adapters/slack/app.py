@@ -24,6 +24,7 @@ from adapters.slack.dedupe import EventDeduper
 from adapters.slack.listeners import register_all
 from adapters.slack.profiles import ProfileCache
 from adapters.slack.sender import SlackSender
+from adapters.slack.settings import slack_settings
 from adapters.slack.threads import SharedCardThreads
 from adapters.workers import Jobs, TrackedExecutor
 from bot.dispatcher import Bot
@@ -42,10 +43,11 @@ class SlackStartupError(RuntimeError):
 
 
 def make_web_client(settings: Settings) -> WebClient:
-    """A WebClient for the bot token on ``settings.slack.api_url`` that retries connection errors and 429s."""
-    base_url = settings.slack.api_url if settings.slack.api_url.endswith("/") else settings.slack.api_url + "/"
+    """A WebClient for the bot token on the Slack section's ``api_url`` that retries connection errors and 429s."""
+    config = slack_settings(settings)
+    base_url = config.api_url if config.api_url.endswith("/") else config.api_url + "/"
     return WebClient(
-        token=settings.slack.bot_token,
+        token=config.bot_token,
         base_url=base_url,
         timeout=API_TIMEOUT_S,
         retry_handlers=[ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=2)],

@@ -22,7 +22,7 @@ from slack_sdk.oauth.installation_store import Installation, InstallationStore
 from slack_sdk.oauth.state_store import OAuthStateStore
 
 from adapters.bootstrap import Runtime
-from config.settings import SlackSettings
+from adapters.slack.settings import SlackSettings
 
 log = logging.getLogger("crmbot.slack.oauth")
 

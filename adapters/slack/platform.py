@@ -9,6 +9,7 @@ picker option's text 75. The core pages and shortens replies to them (`bot.deliv
 from __future__ import annotations
 
 from adapters.platforms import PlatformAdapter
+from adapters.slack.settings import NAME as SETTINGS
 from bot.platforms import Capabilities, Platform, register
 
 SLACK = register(Platform(
@@ -33,5 +34,5 @@ SLACK = register(Platform(
 ))
 PLATFORM = SLACK.name
 
-ADAPTER = PlatformAdapter(SLACK, enabled=lambda settings: settings.slack_enabled,
+ADAPTER = PlatformAdapter(SLACK, enabled=lambda settings: settings.platform_enabled(SETTINGS),
                           service="adapters.slack.service:SlackService", order=10)

@@ -20,6 +20,7 @@ from adapters.slack.app import SlackStartupError, build_adapter, create_app, mak
 from adapters.slack.installations import database_stores, oauth_settings, remember_configured_workspace
 from adapters.slack.sender import ChannelPacer, SlackSender
 from adapters.slack.server import HttpServer, make_wsgi_app
+from adapters.slack.settings import slack_settings
 from adapters.slack.workspaces import Workspaces
 from adapters.web.service import public_pages
 from bot.conversation import healthy
@@ -36,15 +37,16 @@ class SlackService:
     def __init__(self, runtime: Runtime, *, pacer: ChannelPacer | None = None) -> None:
         self.runtime = runtime
         settings = runtime.settings
+        config = self.config = slack_settings(settings)
         self.client = make_web_client(settings)
         # "Add to Slack": every workspace's own token, from the installation store in the project's database.
-        self.stores = database_stores(runtime, settings.slack.client_id or "") if settings.slack.oauth else None
+        self.stores = database_stores(runtime, config.client_id or "") if config.oauth else None
         workspaces = Workspaces(self.client, self.stores.installations if self.stores else None)
         self.sender = SlackSender(self.client, pacer=pacer, workspaces=workspaces)
         runtime.add_sender(self.sender)
-        self.mode = "socket" if settings.slack.app_token and not settings.slack.oauth else "http"
+        self.mode = "socket" if config.app_token and not config.oauth else "http"
         self.serves_http = self.mode == "http"  # then it carries the public pages and no web server is needed
-        if self.mode == "http" and not settings.slack.signing_secret:
+        if self.mode == "http" and not config.signing_secret:
             raise SlackStartupError("Slack HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)")
         self.adapter: SlackAdapter | None = None
         self.app: App | None = None
@@ -53,20 +55,20 @@ class SlackService:
 
     def start(self) -> None:
         """Check the token, build the Bolt app and start listening."""
-        settings = self.runtime.settings
+        settings, config = self.runtime.settings, self.config
         self.adapter = build_adapter(self.runtime.bot, self.client, sender=self.sender)
         oauth = None
         if self.stores is not None:
             if self.client.token:
                 remember_configured_workspace(self.stores.installations, self.adapter.auth, self.client.token)
-            oauth = oauth_settings(settings.slack, self.stores)
-        self.app = create_app(self.adapter, signing_secret=settings.slack.signing_secret, oauth=oauth)
+            oauth = oauth_settings(config, self.stores)
+        self.app = create_app(self.adapter, signing_secret=config.signing_secret, oauth=oauth)
         if self.mode == "socket":
-            self.socket = SocketModeHandler(self.app, settings.slack.app_token)
+            self.socket = SocketModeHandler(self.app, config.app_token)
             self.socket.connect()
             log.info("Slack connected in Socket Mode")
             return  # the web service serves /healthz and /metrics (no Slack URL to serve)
-        wsgi = make_wsgi_app(self.app, self._healthy, signing_secret=settings.slack.signing_secret,
+        wsgi = make_wsgi_app(self.app, self._healthy, signing_secret=config.signing_secret,
                              pages=public_pages(self.runtime), metrics_token=settings.metrics_token)
         self.http = HttpServer(wsgi, host=settings.http_host, port=settings.http_port, name="slack")
         self.http.start()
@@ -93,4 +95,4 @@ class SlackService:
 
 def slack_configured(runtime: Runtime) -> bool:
     """Whether `crmbot run` should start Slack (bot token plus signing secret or app token)."""
-    return runtime.settings.slack_enabled
+    return slack_settings(runtime.settings).enabled

@@ -17,7 +17,7 @@ def test_defaults_use_sqlite_in_the_per_user_data_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "elsewhere"))
     assert load_settings().resolved_database_url == f"sqlite:///{tmp_path}/elsewhere/crmbot.db"
     assert settings.defaults.timezone == "Asia/Shanghai"
-    assert not settings.slack_enabled and not settings.dingtalk_enabled
+    assert not settings.platform_enabled("slack") and not settings.platform_enabled("dingtalk")
 
 
 def test_toml_file_then_environment(tmp_path, monkeypatch):
@@ -33,7 +33,7 @@ def test_toml_file_then_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "s3cr3t")
     settings = load_settings()
     assert settings.defaults.morning_hour == 7
-    assert settings.slack_enabled and settings.slack.bot_token == "xoxb-1"
+    assert settings.platform_enabled("slack") and settings.platform("slack").bot_token == "xoxb-1"
 
 
 @pytest.mark.parametrize(
@@ -101,3 +101,25 @@ def test_identity_entries_parse_into_platform_workspace_and_id():
     assert parse_identity("email:Ann@Example.COM") == IdentityRef("email", "ann@example.com")
     assert parse_identity("alice", local="console") == parse_identity("console:alice") == IdentityRef("console", "alice")
     assert parse_identity("alice") == IdentityRef("", "alice")  # the shape only: the core names the local platform
+
+
+def test_platform_sections_come_from_the_adapters_declarations(tmp_path, monkeypatch):
+    from adapters.slack.settings import SlackSettings
+    from config.platform_settings import declared
+
+    assert {"slack", "dingtalk"} <= set(declared())  # declared by the adapters, not by the settings
+    (tmp_path / "crmbot.toml").write_text('[slack]\nbot_token = "xoxb-file"\nsigning_secret = "s1"\n'
+                                          '[dingtalk]\nworkers = 4\n')
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings()
+    slack = settings.platform("slack")
+    assert isinstance(slack, SlackSettings) and (slack.bot_token, slack.signing_secret) == ("xoxb-file", "s1")
+    assert settings.platform("dingtalk").workers == 4 and not settings.platform_enabled("dingtalk")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-env")  # the platform's own variable wins over the file
+    monkeypatch.setenv("CRM_SLACK__API_URL", "http://127.0.0.1:9/api/")
+    settings = load_settings()
+    assert settings.platform("slack").bot_token == "xoxb-env"
+    assert settings.platform("slack").api_url == "http://127.0.0.1:9/api/"
+    monkeypatch.setenv("CRM_DINGTALK__WORKERS", "500")
+    with pytest.raises(ConfigError, match=r"dingtalk\.workers"):
+        load_settings()

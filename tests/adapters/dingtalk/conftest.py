@@ -11,7 +11,8 @@ from adapters.bootstrap import Runtime
 from adapters.dingtalk.openapi import DingTalkHttp, Timeouts
 from adapters.dingtalk.runner import StreamOptions
 from adapters.dingtalk.service import DingTalkOptions, DingTalkService
-from config.settings import DingTalkSettings, Settings
+from adapters.dingtalk.settings import DingTalkSettings
+from config.settings import Settings
 from tests.emulators.dingtalk import DingTalkEmulator
 
 # Short timers so failures show quickly; the watchdog is off unless a test turns it on.
@@ -29,7 +30,7 @@ def dingtalk_settings(settings: Settings, dingtalk_emulator: DingTalkEmulator) -
     section = DingTalkSettings(client_id=dingtalk_emulator.config.client_id,
                                client_secret=dingtalk_emulator.config.client_secret,
                                openapi_endpoint=dingtalk_emulator.base_url)
-    return settings.model_copy(update={"dingtalk": section})
+    return settings.model_copy(update={"platforms": {**settings.platforms, "dingtalk": section.model_dump()}})
 
 
 @pytest.fixture

@@ -21,12 +21,12 @@ TEMPLATE = "crm-customer-card.schema"
 
 @pytest.fixture
 def dingtalk_settings(settings: Settings, dingtalk_emulator: DingTalkEmulator) -> Settings:
-    from config.settings import DingTalkSettings
+    from adapters.dingtalk.settings import DingTalkSettings
 
     section = DingTalkSettings(client_id=dingtalk_emulator.config.client_id,
                                client_secret=dingtalk_emulator.config.client_secret,
                                openapi_endpoint=dingtalk_emulator.base_url, card_template_id=TEMPLATE)
-    return settings.model_copy(update={"dingtalk": section})
+    return settings.model_copy(update={"platforms": {**settings.platforms, "dingtalk": section.model_dump()}})
 
 
 def wait_cards(emulator: DingTalkEmulator, n: int) -> list[Any]:
