@@ -180,3 +180,4 @@ NEW = declare(ActionSpec("new", command="new"))
 HELP = declare(ActionSpec("help", command="help"))
 FIND_PAGE = declare(ActionSpec("find_page", command="find", arguments={"en": "{query} page:{page}", "zh": "{query} 页:{page}"},
                                label="action_next_page"))
+MORE = declare(ActionSpec("more", command="more", arguments="{screen} {command}", label="action_more"))

@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot import actions, prompts, threads
+from bot import actions, prompts, screens, threads
 from bot.clock import Clock, SystemClock
 from bot.commands import default_registry
 from bot.commands.parser import ParseEnv, ParseError, command_word, parse, split_command
@@ -241,6 +241,15 @@ class Bot:
                 raise UserError("prompt_expired", minutes=int(prompts.PROMPT_TTL.total_seconds() // 60))
             if isinstance(parsed, ParseError):
                 return [self._parse_error_reply(ctx, parsed)], []
+            screen, command_line = 1, incoming.text
+            if parsed.spec is screens.MORE:
+                # `more <n> <command>`: the n-th screen of a read-only command's long answer, run again.
+                inner = parse(parsed.get("command"), self.registry, env)
+                if isinstance(inner, ParseError):
+                    return [self._parse_error_reply(ctx, inner)], []
+                if inner.spec.writes or inner.spec is screens.MORE:
+                    raise UserError("more_read_only", command=inner.alias_used)
+                screen, command_line, parsed = max(1, parsed.get("screen")), parsed.get("command"), inner
             if user.language is None and incoming.kind not in _NOT_TYPED:
                 ctx.lang = self._language(user, parsed.alias_used)
                 if user.last_language != ctx.lang:
@@ -253,6 +262,8 @@ class Bot:
         except UserError as exc:
             raise _Refused(_user_error_reply(ctx, exc)) from exc
         replies = [result] if isinstance(result, Reply) else list(result)
+        if not parsed.spec.writes:
+            replies = screens.paged(ctx, replies, command=command_line, screen=screen)
         return [r if r.lang == ctx.lang else replace(r, lang=ctx.lang) for r in replies], ctx.events
 
     def _answer_prompt(self, ctx: CommandContext, env: ParseEnv, answer: prompts.Answer) -> tuple[list[Reply], list[Event]]:

@@ -28,6 +28,7 @@ def default_registry() -> CommandRegistry:
         tickets,
     )
     from bot.commands.help import make_help_spec
+    from bot.screens import SPECS as SCREEN_SPECS
 
     registry = CommandRegistry()
     registry.add(make_help_spec(lambda: registry))
@@ -35,4 +36,6 @@ def default_registry() -> CommandRegistry:
                    deadletters, surveys, deals, pipeline, groups, tickets, segments, pool):
         for spec in module.SPECS:
             registry.add(spec)
+    for spec in SCREEN_SPECS:
+        registry.add(spec)
     return registry
