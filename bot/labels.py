@@ -24,7 +24,7 @@ FIELD_LABELS_ZH: dict[str, str] = {
     "birthday_month": "生日", "birthday_day": "生日", "birthday_year": "出生年份",
     "birthday_is_lunar": "农历", "birthday_is_leap_month": "闰月", "tier_manual": "手动等级",
     "snoozed_until": "暂停至", "deleted_at": "删除时间", "updated_at": "更新时间", "what": "客户或用户",
-    "page": "页", "contact": "联系人", "points": "积分", "reason": "原因", "keep": "保留的客户",
+    "page": "页", "screen": "屏", "contact": "联系人", "points": "积分", "reason": "原因", "keep": "保留的客户",
     "drop": "并入的客户", "deal": "商机", "close": "预计成交", "scope": "范围",
     "priority": "优先级", "resolution": "解决方案", "ticket": "工单", "segment": "分群",
     "filters": "条件", "campaign": "活动", "share": "共享", "last_contact": "最近联系", "last_order": "最近下单",
