@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
+from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, cast, literal, null, union_all
 from sqlmodel import Session, func, or_, select
 
 from bot.actions import button
@@ -15,9 +17,9 @@ from bot.messages import Card, CardAction, CardField
 from bot.pipeline.cards import deals_section
 from bot.render import Markdown, escape_md
 from bot.services.credit import assess_orders, credit_fields
-from bot.services.surveys import satisfaction_summary
+from bot.services.surveys import latest_answers, summary_of
 from bot.text.when import When, format_when
-from storage.models import Contact, Customer, FollowUp, Opportunity, Order, Ticket, User
+from storage.models import Contact, Customer, FollowUp, Opportunity, Order, Satisfaction, Ticket, User
 
 RECENT_FOLLOWUPS = 5
 # A card shows the start of each recent follow-up (the card stays one readable message on every platform);
@@ -27,8 +29,10 @@ CHURN_WINDOW_DAYS = 730
 DEFAULT_POPULATION_GAP = 30.0
 
 
-def customer_card(ctx: CommandContext, customer: Customer, *, shared: bool = False) -> Card:
-    """The card for `customer` in the asker's language; `shared` leaves out sensitive fields entirely."""
+def customer_card(ctx: CommandContext, customer: Customer, *, shared: bool = False, new: bool = False) -> Card:
+    """The card for `customer` in the asker's language; `shared` leaves out sensitive fields entirely. A `new`
+    customer, created by this very command, has no history, contacts or answers yet: nothing is read for them
+    (three round trips saved on every `new`)."""
     session = ctx.session
     owner = session.get(User, customer.owner_id)
     fields = [
@@ -49,14 +53,16 @@ def customer_card(ctx: CommandContext, customer: Customer, *, shared: bool = Fal
         fields.append(CardField(ctx.t("label_tags"), escape_md(", ".join(tags))))
     fields.append(CardField(ctx.t("label_next"), _next_step(ctx, customer)))
     fields.append(CardField(ctx.t("label_last_contact"), _last_contact(ctx, customer)))
-    satisfaction = _satisfaction(ctx, customer)
+    facts = _Facts([], [], []) if new else _facts(session, customer, since=_window_start(ctx.today))
+    satisfaction = _satisfaction(ctx, facts.answers)
     if satisfaction:
         fields.append(CardField(ctx.t("surveys:card_label"), satisfaction))
 
-    history = _history(session, customer, today=ctx.today)
+    history = (_History([], [], set(), orders=[], open_tickets=0, open_deals=0) if new
+               else _history(session, customer, today=ctx.today, orders=facts.orders))
     fields[3:3] = credit_fields(ctx, assess_orders(history.orders, today=ctx.today, tz=ctx.tz))
     sections: list[tuple[str, str]] = [(ctx.t("label_followups"), _recent_followups(ctx, history.recent))]
-    contacts = _contacts(ctx, customer, shared=shared)
+    contacts = _contacts(ctx, customer, facts.contacts, shared=shared)
     if contacts:
         sections.append((ctx.t("label_contacts"), contacts))
     deals = deals_section(ctx, customer, shared=shared) if history.open_deals != 0 else None
@@ -102,8 +108,8 @@ def _next_step(ctx: CommandContext, customer: Customer) -> str:
     return text
 
 
-def _satisfaction(ctx: CommandContext, customer: Customer) -> str | None:
-    summary = satisfaction_summary(ctx.session, customer.id)
+def _satisfaction(ctx: CommandContext, answers: list[Any]) -> str | None:
+    summary = summary_of(answers)
     if summary is None:
         return None
     return ctx.t("surveys:card_value", latest=summary.latest, top=summary.top, previous=summary.previous,
@@ -121,16 +127,16 @@ class _History:
     """What the card shows of a customer's past, read in two statements (a round trip each on PostgreSQL)."""
 
     recent: list[Any]  # the latest follow-ups: (kind, text, happened_at, display_name, name)
-    open_orders: list[Order]  # unpaid, newest first
+    open_orders: list[Any]  # unpaid, newest first (rows of `_facts`)
     contact_days: set[date]  # days with a follow-up or an order within the churn window
-    orders: list[Order]  # unpaid, and the churn window's paid ones: what the credit rating reads
+    orders: list[Any]  # unpaid, and the churn window's paid ones: what the credit rating reads
     open_tickets: int | None = None  # None: not counted (no follow-ups to count them with)
     open_deals: int | None = None
 
 
-def _history(session: Session, customer: Customer, *, today: date) -> _History:
+def _history(session: Session, customer: Customer, *, today: date, orders: list[Any]) -> _History:
     """The follow-ups of the churn window plus the latest few (also when they are older: a quiet customer's card
-    still shows them), in one statement; and the orders that are either in the window or unpaid, in another."""
+    still shows them), in one statement; `orders` are those either in the window or unpaid (`_facts`)."""
     since = _window_start(today)
     live = (FollowUp.customer_id == customer.id, FollowUp.deleted_at.is_(None))
     newest_first = (FollowUp.happened_at.desc(), FollowUp.id.desc())
@@ -150,17 +156,71 @@ def _history(session: Session, customer: Customer, *, today: date) -> _History:
     ).all())
     recent = [tuple(row)[:5] for row in rows[:RECENT_FOLLOWUPS]]
     in_window = [row for row in rows if row.happened_at >= since]
-    orders = list(session.exec(
-        select(Order)
-        .where(Order.customer_id == customer.id, Order.deleted_at.is_(None),
-               or_(Order.paid_at.is_(None), Order.ordered_on >= since.date()))
-        .order_by(Order.ordered_on.desc(), Order.id.desc())
-    ).all())
     days = {row.happened_at.date() for row in in_window} | {o.ordered_on for o in orders if o.ordered_on >= since.date()}
     return _History(recent=recent, open_orders=[o for o in orders if o.paid_at is None][:5], contact_days=days,
                     open_tickets=rows[0].open_tickets if rows else None,
                     open_deals=rows[0].open_deals if rows else None,
                     orders=orders)
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """The card's orders (unpaid, or in the churn window; newest first), contacts (in id order) and latest
+    satisfaction answers (newest first), read by `_facts` in one statement."""
+
+    orders: list[Any]
+    contacts: list[Any]
+    answers: list[Any]
+
+
+# One row layout for the three: (tag, id, amount, s1…s4, d1, d2, at, n1…n3, f1, f2), typed as the first branch
+# says (the result's types come from it), so every value comes back as its column's Python type.
+_LAYOUT = (("id", Integer), ("amount", Numeric(14, 2)), ("s1", String), ("s2", String), ("s3", String),
+           ("s4", String), ("d1", Date), ("d2", Date), ("at", DateTime), ("n1", Integer), ("n2", Integer),
+           ("n3", Integer), ("f1", Boolean), ("f2", Boolean))
+
+
+def _branch(tag: str, source: Any, **columns: Any) -> Any:
+    picked = [literal(tag, String).label("tag")]
+    picked += [(columns[name] if name in columns else cast(null(), kind)).label(name) for name, kind in _LAYOUT]
+    inner = source.with_only_columns(*picked).subquery()
+    return select(*inner.c)
+
+
+def _facts(session: Session, customer: Customer, *, since: datetime) -> _Facts:
+    """Orders, contacts and satisfaction answers of the card in one statement (a round trip each on
+    PostgreSQL otherwise): a UNION ALL of the three reads, each keeping its own order and limit."""
+    orders = (select(Order.id).where(Order.customer_id == customer.id, Order.deleted_at.is_(None),
+                                     or_(Order.paid_at.is_(None), Order.ordered_on >= since.date()))
+              .order_by(Order.ordered_on.desc(), Order.id.desc()))
+    contacts = (select(Contact.id).where(Contact.customer_id == customer.id, Contact.deleted_at.is_(None))
+                .order_by(Contact.id))
+    answers = latest_answers(customer.id)
+    statement = union_all(
+        _branch("o", orders, id=Order.id, amount=Order.amount, s1=Order.currency, s2=Order.items,
+                d1=Order.ordered_on, d2=Order.payment_due, at=Order.paid_at),
+        _branch("c", contacts, id=Contact.id, s1=Contact.name, s2=Contact.title, s3=Contact.phone,
+                s4=Contact.email, n1=Contact.birthday_month, n2=Contact.birthday_day, n3=Contact.birthday_year,
+                f1=Contact.birthday_is_lunar, f2=Contact.birthday_is_leap_month),
+        _branch("s", answers, id=Satisfaction.id, s1=Satisfaction.scale, at=Satisfaction.created_at,
+                n1=Satisfaction.score),
+    )
+    found = _Facts([], [], [])
+    for row in session.execute(statement):
+        if row.tag == "o":
+            found.orders.append(SimpleNamespace(id=row.id, amount=row.amount, currency=row.s1, items=row.s2,
+                                                ordered_on=row.d1, payment_due=row.d2, paid_at=row.at))
+        elif row.tag == "c":
+            found.contacts.append(SimpleNamespace(
+                id=row.id, name=row.s1, title=row.s2, phone=row.s3, email=row.s4, birthday_month=row.n1,
+                birthday_day=row.n2, birthday_year=row.n3, birthday_is_lunar=bool(row.f1),
+                birthday_is_leap_month=bool(row.f2)))
+        else:
+            found.answers.append(SimpleNamespace(id=row.id, score=row.n1, scale=row.s1, created_at=row.at))
+    found.orders.sort(key=lambda o: (o.ordered_on, o.id), reverse=True)
+    found.contacts.sort(key=lambda c: c.id)
+    found.answers.sort(key=lambda a: (a.created_at, a.id), reverse=True)
+    return found
 
 
 def _recent_followups(ctx: CommandContext, rows: list[Any]) -> Markdown:
@@ -181,12 +241,9 @@ def _preview(ctx: CommandContext, text: str) -> str:
     return f"{escape_md(flat[:FOLLOWUP_PREVIEW_CHARS].rstrip())} {ctx.t('card_more')}"
 
 
-def _contacts(ctx: CommandContext, customer: Customer, *, shared: bool) -> Markdown | None:
+def _contacts(ctx: CommandContext, customer: Customer, contacts: list[Any], *, shared: bool) -> Markdown | None:
     from bot.calendar.birthdays import Birthday, format_birthday
 
-    contacts = ctx.session.exec(
-        select(Contact).where(Contact.customer_id == customer.id, Contact.deleted_at.is_(None)).order_by(Contact.id)
-    ).all()
     if not contacts:
         return None
     lines = []
@@ -211,7 +268,7 @@ def _contacts(ctx: CommandContext, customer: Customer, *, shared: bool) -> Markd
     return Markdown("\n".join(lines))
 
 
-def _open_orders(ctx: CommandContext, orders: list[Order]) -> Markdown | None:
+def _open_orders(ctx: CommandContext, orders: list[Any]) -> Markdown | None:
     if not orders:
         return None
     lines = []

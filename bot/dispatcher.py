@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import Engine, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -37,7 +38,7 @@ from bot.services.chat_groups import GroupDirectory
 from bot.services.customers import resolve_customer
 from bot.text.hygiene import storable, unstorable
 from bot.text.words import Word
-from bot.users import SyncReport, find_user, resolve_user, sync_config
+from bot.users import SyncReport, find_user, identity_columns, identity_from, resolve_user, sync_config
 from config.settings import Settings
 from storage.models import ProcessedMessage, SharedCard, User
 from storage.uow import run_in_transaction, unit_of_work
@@ -123,13 +124,17 @@ class Bot:
         command = incoming
 
         def attempt(session: Session) -> tuple[list[Reply], list[Event]] | None:
-            if command.message_id and not self._first_time(session, command):
-                return None
+            known: Any = None
+            if command.message_id:
+                first, known = self._claim(session, command)
+                if not first:
+                    return None
             if command.remember_group and not command.is_direct:
                 self.groups.remember(session, platform=command.platform, workspace=command.workspace,
                                      conversation_id=command.channel, title=command.group_title,
                                      now=self.clock.now())
-            user = resolve_user(session, command, self.settings)
+            user = (resolve_user(session, command, self.settings, known=known) if command.message_id
+                    else resolve_user(session, command, self.settings))
             if thread_customer is not None and not threads.may_log(session, user, thread_customer):
                 return None
             if user.deactivated_at is not None:
@@ -198,6 +203,19 @@ class Bot:
         statement = (dialect.insert(ProcessedMessage).values(**values).on_conflict_do_nothing()
                      .returning(ProcessedMessage.platform))
         return session.execute(statement).first() is not None
+
+    def _claim(self, session: Session, incoming: Incoming) -> tuple[bool, Any]:
+        """`_first_time` and the asker's identity and user (`bot.users.identity_columns`) in one statement:
+        ``(False, None)`` when the message was handled already."""
+        values = {"platform": incoming.platform, "message_key": f"{incoming.workspace}:{incoming.message_id}",
+                  "processed_at": self.clock.now()}
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        statement = (dialect.insert(ProcessedMessage).values(**values).on_conflict_do_nothing()
+                     .returning(ProcessedMessage.platform, *identity_columns(incoming)))
+        row = session.execute(statement).first()
+        if row is None:
+            return False, None
+        return True, identity_from(session, row[1:])
 
     def already_processed(self, incoming: Incoming) -> bool:
         """Whether a message id was handled already (adapters use it to skip redeliveries early)."""

@@ -18,9 +18,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, or_, text, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
 from bot import platforms
@@ -39,14 +41,21 @@ CONFIG_PLATFORM = "config"
 # -- finding and creating users ----------------------------------------------------------------------------
 
 
-def resolve_user(session: Session, incoming: Incoming, settings: Settings) -> User:
+_NOT_READ = object()
+
+
+def resolve_user(session: Session, incoming: Incoming, settings: Settings, *, known: Any = _NOT_READ) -> User:
     """The crmbot user behind `incoming`, created on first contact (as config says, else a plain rep).
 
     What the platform reports later (DM channel, e-mail address) is kept on the identity; a newly reported
-    address re-applies the config, since ``email:`` entries may now match.
+    address re-applies the config, since ``email:`` entries may now match. `known` is what `identity_from`
+    made of `identity_columns` read by another statement (the message claim); without it they are read here.
     """
-    identity = _identity(session, incoming.platform, incoming.workspace, incoming.user_id)
-    if identity is None:
+    if known is _NOT_READ:
+        found = _identity_and_user(session, incoming.platform, incoming.workspace, incoming.user_id)
+    else:
+        found = known
+    if found is None:
         user, identity = _create(
             session,
             tenant=settings.tenant_for(incoming.platform, incoming.workspace),
@@ -62,8 +71,7 @@ def resolve_user(session: Session, incoming: Incoming, settings: Settings) -> Us
         if incoming.workspace and _first_in_workspace(session, identity):
             _create_named(session, settings, incoming.platform, incoming.workspace)
         return user
-    known = session.get(User, identity.user_id)
-    assert known is not None
+    identity, known = found
     changed_email = _note_reports(session, known, identity, incoming)
     if changed_email:
         apply_config(session, known, settings)
@@ -89,6 +97,51 @@ def _note_reports(session: Session, user: User, identity: UserIdentity, incoming
         user.timezone = user.timezone or _valid_zone(incoming.user_timezone)
         session.add(user)
     return changed_email
+
+
+def _identity_and_user(session: Session, platform: str, workspace: str,
+                       external_id: str) -> tuple[UserIdentity, User] | None:
+    """The identity and its user in one statement (every command starts here: one round trip, not two)."""
+    row = session.exec(
+        select(UserIdentity, User).join(User, User.id == UserIdentity.user_id).where(
+            UserIdentity.platform == platform,
+            UserIdentity.workspace == workspace,
+            UserIdentity.external_id == external_id,
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+_IDENTITY_COLUMNS = tuple(UserIdentity.__table__.columns)
+_USER_COLUMNS = tuple(User.__table__.columns)
+
+
+def identity_columns(incoming: Incoming) -> list[Any]:
+    """Scalar subqueries that read the identity of `incoming` and its user, to ride on another statement (the
+    message claim's ``INSERT … RETURNING``): every command then starts with one round trip instead of two.
+
+    RETURNING renders column names without their table, so each subquery names one table and reads the other
+    through a nested subquery: an unqualified name always means the innermost table's column."""
+    match = (UserIdentity.platform == incoming.platform, UserIdentity.workspace == incoming.workspace,
+             UserIdentity.external_id == incoming.user_id)
+    user_id = select(UserIdentity.user_id).where(*match).scalar_subquery()
+    return ([select(column).where(*match).scalar_subquery() for column in _IDENTITY_COLUMNS]
+            + [select(column).where(User.id == user_id).scalar_subquery() for column in _USER_COLUMNS])
+
+
+def identity_from(session: Session, values: Any) -> tuple[UserIdentity, User] | None:
+    """The identity and user read by `identity_columns` (None: a first contact), attached to `session` as
+    loaded rows (no statement is sent)."""
+    values = tuple(values)
+    split = len(_IDENTITY_COLUMNS)
+    if values[0] is None or values[split] is None:
+        return None
+    identity = UserIdentity(**{c.key: v for c, v in zip(_IDENTITY_COLUMNS, values[:split], strict=True)})
+    user = User(**{c.key: v for c, v in zip(_USER_COLUMNS, values[split:], strict=True)})
+    for instance in (identity, user):
+        make_transient_to_detached(instance)
+        session.add(instance)
+    return identity, user
 
 
 def _identity(session: Session, platform: str, workspace: str, external_id: str) -> UserIdentity | None:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, inspect, update
 from sqlalchemy.exc import DBAPIError
@@ -115,17 +115,25 @@ def lock_for_update(session: Session, instance: object) -> None:
         session.refresh(instance, with_for_update=True)
 
 
-def write_first(session: Session, instance: object, values: dict[str, object]) -> None:
+def write_first(session: Session, instance: object, values: dict[str, object],
+                returning: Sequence[Any] = ()) -> Any:
     """``UPDATE`` the instance's row with `values` right away, which also takes its row lock until the transaction
     ends; the instance carries the values without a second write at flush.
 
     One statement where `lock_for_update` and the later flush would be two: for a writer that changes the row
-    anyway and must hold it before reading what concurrent writers may have changed.
+    anyway and must hold it before reading what concurrent writers may have changed. `returning` (columns or
+    scalar subqueries correlated to the row) is read by the same statement, under the lock; the row of them is
+    returned (None without any).
     """
     state = inspect(instance)
     model = type(instance)
     (key,) = state.mapper.primary_key
-    session.execute(update(model).where(key == state.identity[0]).values(**values)
-                    .execution_options(synchronize_session=False))
+    statement = (update(model).where(key == state.identity[0]).values(**values)
+                 .execution_options(synchronize_session=False))
+    if returning:
+        statement = statement.returning(*returning)
+    result = session.execute(statement)
+    row = result.first() if returning else None
     for name, value in values.items():
         set_committed_value(instance, name, value)
+    return row

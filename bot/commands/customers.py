@@ -62,7 +62,7 @@ def _new(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     ctx.session.add(customer)
     ctx.session.flush()
     ctx.audit("create", "customer", customer.id, after=snapshot(customer))
-    return Reply(text=ctx.t("created", customer=customer), card=customer_card(ctx, customer))
+    return Reply(text=ctx.t("created", customer=customer), card=customer_card(ctx, customer, new=True))
 
 
 def _force_command(cmd: ParsedCommand) -> str:

@@ -17,7 +17,7 @@ from bot.events import CustomerChanged, FollowUpLogged
 from bot.messages import Reply
 from bot.render import Markdown, escape_md
 from bot.services.people import when_at
-from bot.services.steps import open_step
+from bot.services.steps import OpenStep, open_step_columns, open_step_from
 from bot.text.when import When, format_when
 from storage.models import Customer, FollowUp, User
 from storage.uow import write_first
@@ -60,13 +60,14 @@ def _kind(ctx: CommandContext, cmd: ParsedCommand, text: str) -> tuple[str, str]
 
 
 def log_followup(ctx: CommandContext, customer: Customer, text: str, *, kind: str = "note",
-                 next_step: tuple[When, str] | None = None) -> tuple[FollowUp, str | None]:
+                 next_step: tuple[When, str] | None = None) -> tuple[FollowUp, str | None, OpenStep | None]:
     """Record a follow-up as the asking user; with `next_step`, it replaces the open step.
 
     Without a next step the customer's open step (if any) stays open: logging contact is not doing it.
 
-    Returns the follow-up and the formatted due time of its next step (None without one). Shared by
-    `log`, Slack thread replies and the platforms' log-follow-up forms.
+    Returns the follow-up, the formatted due time of its next step (None without one) and the customer's open
+    step as it was before (the one replaced, or the one still open), read by the statement that locks the
+    customer. Shared by `log`, Slack thread replies and the platforms' log-follow-up forms.
     """
     if not text.strip():
         raise UserError("missing_argument", name="text")
@@ -102,8 +103,8 @@ def log_followup(ctx: CommandContext, customer: Customer, text: str, *, kind: st
     values: dict[str, object] = {"last_contact_at": ctx.now, "updated_at": ctx.now}
     if next_step is not None:
         values.update(next_followup_at=followup.next_due_at, next_step=followup.next_step)
-    write_first(ctx.session, customer, values)
-    if next_step is not None:
+    before = open_step_from(write_first(ctx.session, customer, values, returning=open_step_columns()))
+    if next_step is not None and before is not None:
         # A new next step replaces the open one, whoever set it: the user said so explicitly. Without
         # `next:` the open step stays open (only `done` closes it), so a teammate's note never wipes it.
         ctx.session.exec(
@@ -120,7 +121,7 @@ def log_followup(ctx: CommandContext, customer: Customer, text: str, *, kind: st
                                author_id=ctx.user.id, text=followup.text, source_platform=ctx.incoming.platform,
                                source_channel=ctx.incoming.channel, source_thread=ctx.incoming.thread))
     ctx.publish(CustomerChanged(customer_id=customer.id, tenant=ctx.tenant))
-    return followup, due_text
+    return followup, due_text, before
 
 
 def _log(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
@@ -133,25 +134,23 @@ def _log(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
         return Reply(text=ctx.t("log_ask_text", customer=customer,
                                 minutes=int(prompts.PROMPT_TTL.total_seconds() // 60)))
     kind, text = _kind(ctx, cmd, cmd.get("text", ""))
-    replaced = open_step(ctx.session, customer.id) if cmd.options.get("next") is not None else None
-    followup, due_text = log_followup(ctx, customer, text, kind=kind, next_step=cmd.options.get("next"))
+    followup, due_text, before = log_followup(ctx, customer, text, kind=kind, next_step=cmd.options.get("next"))
     lines = [ctx.t("logged", customer=customer, kind=kind)]
     if due_text:
         lines.append(ctx.t("next_set", when=due_text, step=followup.next_step))
-        if replaced is not None:
-            lines.append(ctx.t("next_replaced", step=replaced.next_step, by=_author_if_other(ctx, replaced)))
+        if before is not None:
+            lines.append(ctx.t("next_replaced", step=before.next_step, by=_author_if_other(ctx, before)))
     else:
-        still_open = open_step(ctx.session, customer.id)
+        still_open = before  # logging without `next:` leaves it open
         if still_open is not None:
-            assert still_open.next_due_at is not None
-            shown = when_at(still_open.next_due_at, ctx.tz, has_time=still_open.next_due_has_time)
+            shown = when_at(still_open.next_due_at, ctx.tz, has_time=still_open.has_time)
             lines.append(ctx.t("next_still_open", customer=customer, step=still_open.next_step,
                                when=format_when(shown, ctx.lang, today=ctx.today),
                                overdue=still_open.next_due_at < ctx.now))
     return Reply(text="\n".join(lines))
 
 
-def _author_if_other(ctx: CommandContext, step: FollowUp) -> str | None:
+def _author_if_other(ctx: CommandContext, step: OpenStep) -> str | None:
     """Who set `step`, when that was someone else than the asker (None for the asker's own step)."""
     if step.author_id == ctx.user.id:
         return None

@@ -75,8 +75,10 @@ def _candidates(book: VisibleBook, key: str, typed: str, columns: list, pinyin: 
     # missed.
     if len(key) < 3 and not book.has_at_most(SMALL_BOOK):
         return []
-    if index is None or book.has_at_most(SMALL_BOOK):
+    if index is None:
         return list(session.execute(everyone))
+    if (whole := book.read_if_small(everyone, SMALL_BOOK)) is not None:
+        return whole
     if index == "pg_trgm":
         # The ids first, then the visible ones among them by primary key: asked as one statement, the planner
         # reads the manager's whole book to join it with the candidates.

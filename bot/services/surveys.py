@@ -374,15 +374,25 @@ class SatisfactionSummary:
         return SCALES[self.scale][1]
 
 
+SUMMARY_ANSWERS = 20  # the latest answers a card's satisfaction line looks at
+
+
+def latest_answers(customer_id: int):
+    """The statement of a customer's latest answers (score, scale, created_at), newest first."""
+    return (select(Satisfaction.score, Satisfaction.scale, Satisfaction.created_at)
+            .where(Satisfaction.customer_id == customer_id)
+            .order_by(Satisfaction.created_at.desc(), Satisfaction.id.desc())
+            .limit(SUMMARY_ANSWERS))
+
+
 def satisfaction_summary(session: Session, customer_id: int) -> SatisfactionSummary | None:
     """The card's satisfaction line: latest score and the trend against the previous answer on the same
     scale (one indexed read of the customer's latest answers)."""
-    rows = list(session.exec(
-        select(Satisfaction.score, Satisfaction.scale, Satisfaction.created_at)
-        .where(Satisfaction.customer_id == customer_id)
-        .order_by(Satisfaction.created_at.desc(), Satisfaction.id.desc())
-        .limit(20)
-    ).all())
+    return summary_of(list(session.exec(latest_answers(customer_id)).all()))
+
+
+def summary_of(rows: list) -> SatisfactionSummary | None:
+    """`satisfaction_summary` from rows (score, scale, created_at) read newest first."""
     if not rows:
         return None
     latest = rows[0]

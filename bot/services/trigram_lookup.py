@@ -18,12 +18,14 @@ few hundred are read whole.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
+    Connection,
     Integer,
     Select,
     any_,
@@ -61,6 +63,19 @@ _COUNTS_KEPT = 100_000
 # its candidates with its own SQL, and a trigram counted 0 is still matched.
 _shared_counts: dict[tuple[str, str], tuple[float, int]] = {}
 
+# database → (monotonic expiry, trigram index, bigram table): the catalogue answers, kept a minute when the index
+# is there (one catalogue query fewer on every `find`). An answer of "none" is asked again each time, so the index
+# is used as soon as a migration creates it; one that is dropped while a process runs (a downgrade) is noticed
+# within the minute, or at once through `forget_index_answers` (what an in-process migration calls).
+INDEX_TTL_SECONDS = 60.0
+_index_answers: dict[tuple[str, str], tuple[float, Any]] = {}
+
+
+def forget_index_answers() -> None:
+    """Ask the catalogue again on the next search (after creating or dropping the search indexes)."""
+    _index_answers.clear()
+
+
 _FTS = table(FTS_TABLE, sql_column("rowid"))
 _TERMS = table(FTS_TERMS, sql_column("term"), sql_column("doc"))
 _BIGRAMS = table(BIGRAM_TABLE, sql_column("tenant"), sql_column("gram"), sql_column("customer_id"))
@@ -82,12 +97,23 @@ class VisibleBook:
     @cached_property
     def index(self) -> TrigramIndex | None:
         """The trigram index this database has (None: search scans)."""
-        return trigram_index(self.session.connection())
+        return self._known("trigram", trigram_index)
 
     @cached_property
     def bigrams(self) -> bool:
         """Whether the database has the name-bigram table (two-character queries)."""
-        return bigram_index(self.session.connection())
+        return bool(self._known("bigram", bigram_index))
+
+    def _known(self, what: str, ask: Callable[[Connection], Any]) -> Any:
+        bind = self.session.get_bind()
+        key, now = (getattr(bind, "engine", bind).url.render_as_string(), what), time.monotonic()
+        expires, answer = _index_answers.get(key, (0.0, None))
+        if expires > now:
+            return answer
+        answer = ask(self.session.connection())
+        if answer:
+            _index_answers[key] = (now + INDEX_TTL_SECONDS, answer)
+        return answer
 
     def with_bigram(self, statement: Select, query: str) -> Select | None:
         """For a two-character `query`: `statement` (over customers) narrowed to those whose name holds it (lower-
@@ -111,6 +137,17 @@ class VisibleBook:
             found = self.session.execute(select(func.count()).select_from(sample)).scalar_one()
             self._size_seen = (count + 1, found)
         return found <= count
+
+    def read_if_small(self, statement: Select, count: int) -> list[Any] | None:
+        """The rows of `statement` (over the visible customers) when the user sees no more than `count`
+        customers, else None: one statement that both reads a small book and tells it from a big one, where
+        `has_at_most` and then the read would be two (unless the size is known already)."""
+        cap, found = self._size_seen
+        if found < cap or count < cap:  # the size is known well enough to answer
+            return list(self.session.execute(statement)) if found <= count else None
+        rows = list(self.session.execute(statement.limit(count + 1)))
+        self._size_seen = (count + 1, len(rows))
+        return rows if len(rows) <= count else None
 
     def trigram_counts(self, terms: list[str]) -> dict[str, int]:
         """How many customers hold each of `terms` (absent terms count 0), as of at most a minute ago."""

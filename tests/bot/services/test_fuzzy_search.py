@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import Connection
 from sqlmodel import Session, select
 
-from bot.services import fuzzy_search
+from bot.services import fuzzy_search, trigram_lookup
 from bot.services.customers import search_customers
 from bot.services.fuzzy_search import rank_similar
 from storage.fuzzy_index import FTS_TABLE, FTS_TERMS, FTS_TRIGGERS, POSTGRES_INDEXES, trigram_index
@@ -93,6 +93,7 @@ def test_without_the_index_the_search_scans_and_finds_the_same(chat, engine):
     with engine.connect() as conn, conn.begin() as transaction:
         _drop_trigram_index(conn)
         assert trigram_index(conn) is None
+        trigram_lookup.forget_index_answers()  # this process searched with the index a moment ago
         with Session(bind=conn) as session:
             user = session.exec(select(User).where(User.name == "alice")).one()
             assert [c.name for c in search_customers(session, user=user, query="Acme Tradnig")] == ["Acme Trading"]
