@@ -6,15 +6,48 @@ customers and their own; an admin sees every customer of the tenant. Changing fo
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from typing import Any
+
+from sqlalchemy import ColumnElement, String, and_, cast, false, func, or_, true
 from sqlmodel import Session, col, select
 
 from storage.models import Customer, ManagerTeam, Team, User
 
+_REACH = "crmbot.reach"  # session.info key: user id → (team shares customers, managed team ids), read up front
+
+
+def reach_columns(user_id: Any, dialect: str) -> list[Any]:
+    """Two scalar subqueries for the user whose id `user_id` (an SQL expression) gives: whether their team
+    shares customers, and the teams they manage (``"3,7"``). They ride on the statement that reads the user
+    (`bot.users.identity_columns`), so seeing customers costs no statement of its own; `remember_reach` keeps
+    the answers for this session."""
+    team_id = select(User.team_id).where(User.id == user_id).scalar_subquery()
+    shares = select(Team.shares_customers).where(Team.id == team_id).scalar_subquery()
+    ids = cast(ManagerTeam.team_id, String)
+    joined = func.string_agg(ids, ",") if dialect == "postgresql" else func.group_concat(ids, ",")
+    managed = select(joined).where(ManagerTeam.manager_id == user_id).scalar_subquery()
+    return [shares, managed]
+
+
+def remember_reach(session: Session, user_id: int, shares: Any, managed: str | None) -> None:
+    """Keep what `reach_columns` read for `user_id` for the rest of `session` (one command)."""
+    teams = [int(team) for team in (managed or "").split(",") if team]
+    session.info.setdefault(_REACH, {})[user_id] = (bool(shares), sorted(teams))
+
 
 def managed_team_ids(session: Session, user: User) -> list[int]:
     """Teams this user manages."""
+    known = session.info.get(_REACH, {}).get(user.id)
+    if known is not None:
+        return list(known[1])
     return list(session.exec(select(ManagerTeam.team_id).where(ManagerTeam.manager_id == user.id)).all())
+
+
+def _team_shares(session: Session, user: User) -> bool:
+    known = session.info.get(_REACH, {}).get(user.id)
+    if known is not None:
+        return known[0]
+    return bool(session.exec(select(Team.shares_customers).where(Team.id == user.team_id)).first())
 
 
 def visible_customers(session: Session, user: User) -> ColumnElement[bool]:
@@ -33,10 +66,8 @@ def _reach(session: Session, user: User) -> ColumnElement[bool]:
     teams: list[int] = []
     if user.role == "manager":
         teams.extend(managed_team_ids(session, user))
-    if user.team_id is not None:
-        shares = session.exec(select(Team.shares_customers).where(Team.id == user.team_id)).first()
-        if shares or user.role == "manager":
-            teams.append(user.team_id)
+    if user.team_id is not None and (user.role == "manager" or _team_shares(session, user)):
+        teams.append(user.team_id)
     if teams:
         return or_(own, Customer.team_id.in_(sorted(set(teams))))
     return own

@@ -211,7 +211,8 @@ class Bot:
                   "processed_at": self.clock.now()}
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         statement = (dialect.insert(ProcessedMessage).values(**values).on_conflict_do_nothing()
-                     .returning(ProcessedMessage.platform, *identity_columns(incoming)))
+                     .returning(ProcessedMessage.platform,
+                                *identity_columns(incoming, session.get_bind().dialect.name)))
         row = session.execute(statement).first()
         if row is None:
             return False, None

@@ -26,6 +26,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
 from bot import platforms
+from bot.access import reach_columns, remember_reach
 from bot.messages import Incoming
 from config.settings import IdentityRef, Settings, parse_identity
 from storage.models import AuditLog, Customer, ManagerTeam, Team, User, UserIdentity
@@ -101,22 +102,27 @@ def _note_reports(session: Session, user: User, identity: UserIdentity, incoming
 
 def _identity_and_user(session: Session, platform: str, workspace: str,
                        external_id: str) -> tuple[UserIdentity, User] | None:
-    """The identity and its user in one statement (every command starts here: one round trip, not two)."""
+    """The identity, its user and what the user may see (`bot.access.reach_columns`) in one statement: every
+    command starts here, one round trip instead of three."""
+    reach = reach_columns(User.id, session.get_bind().dialect.name)
     row = session.exec(
-        select(UserIdentity, User).join(User, User.id == UserIdentity.user_id).where(
+        select(UserIdentity, User, *reach).join(User, User.id == UserIdentity.user_id).where(
             UserIdentity.platform == platform,
             UserIdentity.workspace == workspace,
             UserIdentity.external_id == external_id,
         )
     ).first()
-    return None if row is None else (row[0], row[1])
+    if row is None:
+        return None
+    remember_reach(session, row[1].id, row[2], row[3])
+    return row[0], row[1]
 
 
 _IDENTITY_COLUMNS = tuple(UserIdentity.__table__.columns)
 _USER_COLUMNS = tuple(User.__table__.columns)
 
 
-def identity_columns(incoming: Incoming) -> list[Any]:
+def identity_columns(incoming: Incoming, dialect: str) -> list[Any]:
     """Scalar subqueries that read the identity of `incoming` and its user, to ride on another statement (the
     message claim's ``INSERT … RETURNING``): every command then starts with one round trip instead of two.
 
@@ -126,18 +132,20 @@ def identity_columns(incoming: Incoming) -> list[Any]:
              UserIdentity.external_id == incoming.user_id)
     user_id = select(UserIdentity.user_id).where(*match).scalar_subquery()
     return ([select(column).where(*match).scalar_subquery() for column in _IDENTITY_COLUMNS]
-            + [select(column).where(User.id == user_id).scalar_subquery() for column in _USER_COLUMNS])
+            + [select(column).where(User.id == user_id).scalar_subquery() for column in _USER_COLUMNS]
+            + reach_columns(user_id, dialect))
 
 
 def identity_from(session: Session, values: Any) -> tuple[UserIdentity, User] | None:
     """The identity and user read by `identity_columns` (None: a first contact), attached to `session` as
     loaded rows (no statement is sent)."""
     values = tuple(values)
-    split = len(_IDENTITY_COLUMNS)
+    split, end = len(_IDENTITY_COLUMNS), len(_IDENTITY_COLUMNS) + len(_USER_COLUMNS)
     if values[0] is None or values[split] is None:
         return None
     identity = UserIdentity(**{c.key: v for c, v in zip(_IDENTITY_COLUMNS, values[:split], strict=True)})
-    user = User(**{c.key: v for c, v in zip(_USER_COLUMNS, values[split:], strict=True)})
+    user = User(**{c.key: v for c, v in zip(_USER_COLUMNS, values[split:end], strict=True)})
+    remember_reach(session, user.id, *values[end:])  # type: ignore[arg-type]
     for instance in (identity, user):
         make_transient_to_detached(instance)
         session.add(instance)

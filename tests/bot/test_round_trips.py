@@ -1,37 +1,35 @@
-"""Statements per interactive command on a warm connection: every statement is a round trip on PostgreSQL, so the
-counts are pinned here (the benchmark prints them for the 60,000-customer book). Lower is fine; higher fails."""
+"""Statements per interactive command on a warm connection, as a rep and as a manager on a message-id platform:
+every statement is a round trip on PostgreSQL, so the counts are pinned here (`python -m benchmarks.statements`
+prints them; the benchmark prints them for the 60,000-customer book). Lower is fine; higher fails."""
 
 from __future__ import annotations
 
 import pytest
 
-from benchmarks.statements import statements_of
+from benchmarks.statements import COMMANDS, STATEMENT_BUDGET, count_commands
 
-# (warm-up command, measured command, what it costs today on both backends); the target is 6.
-CASES = [
-    ("show #1", "show #1", 7),
-    ("log #1 called about the renewal", "log #1 called about the renewal", 8),
-    ("log #1 called next:friday 10:00 send the quote", "log #1 called next:monday 10:00 call back", 9),
-    ("find Acme", "find Acme", 7),
-    ("paid #1", "paid #2", 6),
-    ("remind #1 friday 15:00 call back", "remind #1 friday 16:00 call again", 6),
-]
-
-
-@pytest.fixture
-def alice(chat):
-    alice = chat.user("alice")
-    alice.say("new Acme Trading phone:13800138000")
-    for n in range(6):  # a customer with some history, like the benchmark's
-        alice.say(f"log #1 call {n}")
-    alice.say("order #1 100")
-    alice.say("order #1 200")
-    return alice
+# What each costs today, on the worse of the two backends, where it is above the budget of 6: PostgreSQL asks
+# pg_trgm for candidate ids apart from the visibility test (the planner reads a manager's whole book otherwise),
+# so a search that finds nothing by name runs two statements per substring pass; a manager's `today` reads the
+# team's overdue steps, birthdays and at-risk customers beside their own five sections.
+ABOVE_BUDGET = {
+    ("rep", "find atc"): 7, ("manager", "find atc"): 7,
+    ("rep", "find acmi tradng"): 8, ("manager", "find acmi tradng"): 8,
+    ("manager", "today"): 9,
+}
 
 
-@pytest.mark.parametrize(("warm", "line", "budget"), CASES, ids=[case[1] for case in CASES])
-def test_an_interactive_command_costs_few_statements(alice, engine, warm, line, budget):
-    alice.say(warm)  # the connection, the statement caches and the user's row are warm
-    sent = statements_of(engine, lambda: alice.say(line))
-    assert all(reply.ok for reply in alice.last), alice.last
-    assert len(sent) <= budget, "\n".join(sent)
+@pytest.mark.parametrize("who", ["rep", "manager"])
+def test_every_interactive_command_costs_few_statements(database_url, who):
+    counts = {line: count for line, _what, count in count_commands(database_url, who=who)}
+    assert set(counts) == {line for line, _ in COMMANDS}
+    over = {line: count for line, count in counts.items()
+            if count > ABOVE_BUDGET.get((who, line), STATEMENT_BUDGET)}
+    assert over == {}, over
+
+
+def test_show_log_new_edit_and_today_are_within_the_budget(database_url):
+    counts = {line: count for line, _what, count in count_commands(database_url, who="rep")}
+    for line in ("show #1", "log #1 called about the renewal", "log #1 called next:friday 10:00 call back",
+                 "find Acme", "find 13800138000", "find 中国", "new Globex Ltd", "edit #1 region:北京", "today"):
+        assert counts[line] <= STATEMENT_BUDGET, (line, counts[line])
