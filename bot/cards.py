@@ -31,8 +31,8 @@ DEFAULT_POPULATION_GAP = 30.0
 
 def customer_card(ctx: CommandContext, customer: Customer, *, shared: bool = False, new: bool = False) -> Card:
     """The card for `customer` in the asker's language; `shared` leaves out sensitive fields entirely. A `new`
-    customer, created by this very command, has no history, contacts or answers yet: nothing is read for them
-    (three round trips saved on every `new`)."""
+    customer, created by this very command, has no history, contacts, answers or deals yet: nothing is read for them
+    (four round trips saved on every `new`)."""
     session = ctx.session
     owner = session.get(User, customer.owner_id)
     fields = [
