@@ -171,13 +171,28 @@ PROFILES: tuple[Profile, ...] = (
 )  # fmt: skip
 
 
+GENERIC_PROFILE = "客户台账"  # the headers every Chinese sheet has: a vendor's own headers outrank them
+
+
 def detect_profile(keys: Sequence[str]) -> Profile | None:
     """The vendor layout ``keys`` (normalised headers) look like: the profile with most signature headers
-    present, at least two of them."""
+    present, at least two of them. A vendor whose own headers (in no other profile's signature) show at least
+    twice wins over the generic 客户台账, whose headers (客户名称, 联系人, 手机 …) every Chinese export has too."""
     present = set(keys)
+    vendors = [(len(_own_headers(profile) & present), len(profile.signature & present), -index, profile)
+               for index, profile in enumerate(PROFILES) if profile.name != GENERIC_PROFILE]
+    vendor = max(vendors, key=lambda item: item[:3])
+    if vendor[0] >= 2:
+        return vendor[3]
     scored = [(len(profile.signature & present), -index, profile) for index, profile in enumerate(PROFILES)]
     best = max(scored, key=lambda item: item[:2])
     return best[2] if best[0] >= 2 else None
+
+
+def _own_headers(profile: Profile) -> frozenset[str]:
+    """The signature headers of `profile` that no other profile's signature has."""
+    others = frozenset().union(*(p.signature for p in PROFILES if p is not profile))
+    return profile.signature - others
 
 
 _HEADER_LOOKUP: dict[str, str] = {alias: field for field, aliases in _ALIASES.items() for alias in aliases}
