@@ -16,12 +16,14 @@ from storage.models import Customer, ManagerTeam, Team, User
 _REACH = "crmbot.reach"  # session.info key: user id → (team shares customers, managed team ids), read up front
 
 
-def reach_columns(user_id: Any, dialect: str) -> list[Any]:
+def reach_columns(user_id: Any, dialect: str, team_id: Any = None) -> list[Any]:
     """Two scalar subqueries for the user whose id `user_id` (an SQL expression) gives: whether their team
     shares customers, and the teams they manage (``"3,7"``). They ride on the statement that reads the user
     (`bot.users.identity_columns`), so seeing customers costs no statement of its own; `remember_reach` keeps
-    the answers for this session."""
-    team_id = select(User.team_id).where(User.id == user_id).scalar_subquery()
+    the answers for this session. `team_id` is the user's team as an expression of the enclosing statement
+    when it reads the user row itself (otherwise it is read through `user_id`)."""
+    if team_id is None:
+        team_id = select(User.team_id).where(User.id == user_id).scalar_subquery()
     shares = select(Team.shares_customers).where(Team.id == team_id).scalar_subquery()
     ids = cast(ManagerTeam.team_id, String)
     joined = func.string_agg(ids, ",") if dialect == "postgresql" else func.group_concat(ids, ",")

@@ -104,7 +104,7 @@ def _identity_and_user(session: Session, platform: str, workspace: str,
                        external_id: str) -> tuple[UserIdentity, User] | None:
     """The identity, its user and what the user may see (`bot.access.reach_columns`) in one statement: every
     command starts here, one round trip instead of three."""
-    reach = reach_columns(User.id, session.get_bind().dialect.name)
+    reach = reach_columns(User.id, session.get_bind().dialect.name, team_id=User.team_id)
     row = session.exec(
         select(UserIdentity, User, *reach).join(User, User.id == UserIdentity.user_id).where(
             UserIdentity.platform == platform,

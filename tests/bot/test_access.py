@@ -59,3 +59,34 @@ def test_workspaces_never_see_each_other(chat):
     eve_slack = chat.user("eve", platform="slack", workspace="T2")
     alice_slack.say("new Acme")
     assert "No customer matches" in eve_slack.say("show Acme")
+
+
+class TestWhoSeesWhatIsReadWithTheUser:
+    """The team's sharing and a manager's teams are read by the statement that reads the user (on every
+    command, with or without a platform message id): each person gets their own team's answer."""
+
+    @pytest.fixture
+    def config_overrides(self):
+        return {"teams": [
+            {"name": "East", "managers": ["mia"], "members": ["alice", "bob"], "shares_customers": True},
+            {"name": "West", "managers": ["wes"], "members": ["carl", "dora"]},
+        ]}
+
+    @pytest.mark.parametrize("with_message_ids", [False, True])
+    def test_sharing_follows_each_persons_own_team(self, chat, with_message_ids):
+        ids = iter(range(1000))
+
+        def say(who: str, line: str) -> str:
+            message_id = f"m{next(ids)}" if with_message_ids else None
+            return chat.user(who).say(line, message_id=message_id)
+
+        for who in ("alice", "bob", "carl", "dora", "mia", "wes"):
+            say(who, "help")  # everyone is known: what they see is read with their user from now on
+        say("alice", "new Acme Trading")  # East shares: bob sees it
+        say("carl", "new Westwind Ltd")  # West does not: dora does not, wes (its manager) does
+        assert "Acme Trading" in say("bob", "show Acme Trading")
+        assert "No customer matches" in say("dora", "show Westwind Ltd")
+        assert "Westwind Ltd" in say("wes", "show Westwind Ltd")
+        assert "No customer matches" in say("wes", "show Acme Trading")
+        assert "Acme Trading" in say("mia", "show Acme Trading")
+        assert "No customer matches" in say("carl", "show Acme Trading")
