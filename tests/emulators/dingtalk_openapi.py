@@ -133,6 +133,9 @@ class RobotOpenApi:
         param, code = parse_msg_param(body.get("msgKey"), body.get("msgParam"))
         if param is None:
             return error_response(400, code, "msgKey unknown or msgParam is not a JSON string with the required keys")
+        if len(body["msgParam"].encode("utf-8")) > MAX_GROUP_MSG_PARAM_BYTES:  # the documented group limit, also 1:1
+            return error_response(400, "invalidParameter.msgParam.invalid",
+                                  f"msgParam exceeds {MAX_GROUP_MSG_PARAM_BYTES} bytes")
         invalid = [u for u in user_ids if u in self.state.invalid_users]
         throttled = [u for u in user_ids if u in self.state.flow_controlled_users and u not in invalid]
         key = _process_query_key()

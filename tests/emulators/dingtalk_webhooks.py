@@ -7,6 +7,7 @@ Both answer oapi style: HTTP 200 with `{"errcode": 0, "errmsg": "ok"}` or a non-
 from __future__ import annotations
 
 import hmac
+import json
 from typing import Any
 
 from aiohttp import web
@@ -23,6 +24,14 @@ CUSTOM_ROBOT_ERROR_CODE = 310000
 SIGN_MAX_SKEW_S = 3600
 
 
+# A markdown reply is held to what a robot send's msgParam may be (title and text as JSON, in UTF-8).
+MAX_MARKDOWN_BYTES = 15000
+
+
+def _json_bytes(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+
+
 def robot_body_problem(body: dict[str, Any] | None) -> str | None:
     """Why a webhook message body is malformed, or None when it is acceptable."""
     if body is None:
@@ -37,6 +46,8 @@ def robot_body_problem(body: dict[str, Any] | None) -> str | None:
         return "text.content is required"
     if msgtype == "markdown" and not (section.get("title") and section.get("text")):
         return "markdown needs title and text"
+    if msgtype == "markdown" and _json_bytes({"title": section["title"], "text": section["text"]}) > MAX_MARKDOWN_BYTES:
+        return f"markdown title and text exceed {MAX_MARKDOWN_BYTES} bytes"
     if msgtype == "actionCard":
         if not (section.get("title") and section.get("text")):
             return "actionCard needs title and text"

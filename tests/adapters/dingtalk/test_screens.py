@@ -47,3 +47,28 @@ def test_typed_more_works_and_never_reruns_a_command_that_writes(
     refused = ask(dingtalk_emulator, "更多 2 新建 阿里巴巴")["markdown"]["text"]
     assert "不能为了翻屏而重新执行" in refused
     assert "阿里巴巴（#1）" not in refused
+
+
+def test_the_emulator_refuses_a_markdown_answer_dingtalk_would_refuse() -> None:
+    from tests.emulators.dingtalk_webhooks import MAX_MARKDOWN_BYTES, robot_body_problem
+
+    fits = {"msgtype": "markdown", "markdown": {"title": "t", "text": "很" * 4900}}
+    assert robot_body_problem(fits) is None
+    over = {"msgtype": "markdown", "markdown": {"title": "t", "text": "很" * (MAX_MARKDOWN_BYTES // 3 + 1)}}
+    assert "exceed" in (robot_body_problem(over) or "")
+
+
+def test_a_long_chinese_answer_reaches_dingtalk_within_its_limits(
+    dingtalk_service: DingTalkService, dingtalk_emulator: DingTalkEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(screens, "SCREEN_SHARE", 1)  # screens as large as the pages: DingTalk's own limit binds
+    ask(dingtalk_emulator, "新建 阿里巴巴")
+    ask(dingtalk_emulator, "跟进 阿里巴巴 " + "客户反馈很好，" * 550)  # about 12,000 bytes of note
+    pushed = dingtalk_emulator.send_bot_message("跟进记录 阿里巴巴")
+    def shown() -> str:
+        return "".join(r["body"]["markdown"]["text"] for r in dingtalk_emulator.session_replies
+                       if r["msgId"] == pushed["data"]["msgId"])
+
+    # Every page was accepted by the session webhook (none fell back to the robot API), the note in full.
+    dingtalk_emulator.wait_for(lambda: shown().count("客户反馈很好") >= 550, 10, "the whole note")
+    assert all(c["path"] != "/v1.0/robot/oToMessages/batchSend" for c in dingtalk_emulator.state.api_calls)
