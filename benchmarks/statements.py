@@ -52,6 +52,10 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("today", "today"),
     ("paid #2", "paid"),
     ("remind #1 friday 16:00 call again", "remind"),
+    ("find Acme page:2", "find, a later page"),
+    ("log #1", "log without a note (asks for it)"),
+    ("more 2 help", "more, the next screen of a long answer"),
+    ("group id", "group id"),
 )
 # The warm-up of a command that cannot be typed twice alike (a second `new Globex Ltd` is a duplicate).
 _WARM_UP = {"new Globex Ltd": "new Initech", "paid #2": "paid #1",
