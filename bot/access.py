@@ -54,7 +54,7 @@ def _team_shares(session: Session, user: User) -> bool:
 
 def visible_customers(session: Session, user: User) -> ColumnElement[bool]:
     """A WHERE clause selecting the (not deleted) customers `user` may see."""
-    base = and_(Customer.tenant == user.tenant, Customer.deleted_at.is_(None))
+    base = and_(col(Customer.tenant) == user.tenant, col(Customer.deleted_at).is_(None))
     return and_(base, _reach(session, user))
 
 
@@ -71,7 +71,7 @@ def _reach(session: Session, user: User) -> ColumnElement[bool]:
     if user.team_id is not None and (user.role == "manager" or _team_shares(session, user)):
         teams.append(user.team_id)
     if teams:
-        return or_(own, Customer.team_id.in_(sorted(set(teams))))
+        return or_(own, col(Customer.team_id).in_(sorted(set(teams))))
     return own
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot import actions, prompts, screens, threads
 from bot.clock import Clock, SystemClock
@@ -343,11 +343,12 @@ class Bot:
             # The card shared before in this channel stops being the live one (a unique index keeps one live).
             session.execute(
                 update(SharedCard)
-                .where(SharedCard.customer_id == customer_id, SharedCard.platform == platform,
-                       SharedCard.workspace == workspace, SharedCard.channel == channel,
-                       SharedCard.replaced_at.is_(None))
+                .where(col(SharedCard.customer_id) == customer_id, col(SharedCard.platform) == platform,
+                       col(SharedCard.workspace) == workspace, col(SharedCard.channel) == channel,
+                       col(SharedCard.replaced_at).is_(None))
                 .values(replaced_at=now)
             )
+            assert user.id is not None  # resolved users are stored
             session.add(SharedCard(customer_id=customer_id, platform=platform, workspace=workspace, channel=channel,
                                    message_id=message_id, shared_by=user.id, created_at=now))
 
@@ -357,7 +358,7 @@ class Bot:
         """Drop dedupe entries past their usefulness (platform retries stop within hours)."""
         cutoff = self.clock.now() - older_than
         with unit_of_work(self.engine) as session:
-            result = session.exec(delete(ProcessedMessage).where(ProcessedMessage.processed_at < cutoff))
+            result = session.exec(delete(ProcessedMessage).where(col(ProcessedMessage.processed_at) < cutoff))
             return result.rowcount or 0
 
 
@@ -365,7 +366,7 @@ def _storable_identity(incoming: Incoming) -> Incoming:
     """`incoming` with the platform's identifiers and names safe to store (see `bot.text.hygiene.storable`);
     the text itself is checked apart, so its user gets a clear answer."""
     fields = ("workspace", "channel", "user_id", "message_id", "thread", "user_name", "user_timezone", "group_title")
-    changed = {name: storable(value) for name in fields
+    changed: dict[str, Any] = {name: storable(value) for name in fields
                if isinstance(value := getattr(incoming, name), str) and storable(value) != value}
     return replace(incoming, **changed) if changed else incoming
 

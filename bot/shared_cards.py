@@ -27,13 +27,19 @@ CardState = Literal["live", "deleted", "moved"]
 
 
 class CardPlace(Protocol):
-    """Where a shared card is and whose it is (a `SharedCard` row or the adapters' reference to one)."""
+    """Where a shared card is and whose it is (a `SharedCard` row or the adapters' reference to one); read-only,
+    so a frozen reference satisfies it as well as a row."""
 
-    customer_id: int
-    platform: str
-    workspace: str
-    channel: str
-    shared_by: int
+    @property
+    def customer_id(self) -> int: ...
+    @property
+    def platform(self) -> str: ...
+    @property
+    def workspace(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def shared_by(self) -> int: ...
 
 
 def card_state(session: Session, shared: CardPlace, customer: Customer | None = None) -> CardState:
