@@ -17,7 +17,7 @@ from adapters.platforms import discover
 from config.settings import ConfigError
 
 # Modules in adapters.cli_commands, in the order `crmbot --help` lists them.
-SUBCOMMAND_MODULES: tuple[str, ...] = ("run", "chat", "db", "tick", "importer", "exporter", "demo")
+SUBCOMMAND_MODULES: tuple[str, ...] = ("run", "chat", "db", "tick", "importer", "exporter", "demo", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:

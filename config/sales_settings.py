@@ -67,3 +67,20 @@ class PoolSettings(BaseModel):
     release_after_days: int | None = Field(None, ge=4, le=3650)
     warn_days_before: int = Field(3, ge=1, le=30)
     max_per_rep: int = Field(50, ge=1, le=100000)
+
+
+class LifecycleSettings(BaseModel):
+    """``[lifecycle]``: the nightly pass that recomputes stages and tiers (first tick after `hour`, default zone),
+    and the trailing-12-month value (in `tier_currency`) a tier takes; a tier set by hand stays."""
+
+    hour: int = Field(2, ge=0, le=23)
+    tier_vip: int = Field(500000, ge=1)
+    tier_key: int = Field(100000, ge=1)
+    tier_currency: str = Field("CNY", min_length=3, max_length=3)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LifecycleSettings:
+        if self.tier_key >= self.tier_vip:
+            raise ValueError("tier_key must be below tier_vip")
+        return self
+

@@ -26,7 +26,7 @@ from pydantic_settings import (
 )
 
 from config import platform_settings
-from config.sales_settings import PipelineSettings, PoolSettings
+from config.sales_settings import LifecycleSettings, PipelineSettings, PoolSettings
 from config.service import AutomationRule, ServiceSettings
 
 Language = Literal["zh", "en"]
@@ -295,6 +295,7 @@ class Settings(BaseSettings):
     surveys: SurveySettings = Field(default_factory=SurveySettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     pool: PoolSettings = Field(default_factory=PoolSettings)
+    lifecycle: LifecycleSettings = Field(default_factory=LifecycleSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     # ``[[automation]]`` rules: when a domain event happens, do an action (README: Automation).
     automation: list[AutomationRule] = Field(default_factory=list)

@@ -174,7 +174,7 @@ def _order_from(ctx: CommandContext, deal: Opportunity, customer: Customer, cmd:
     ctx.session.flush()
     ctx.audit("create", "order", order.id, after={"deal_id": deal.id, "amount": str(order.amount),
                                                   "currency": order.currency, "ordered_on": order.ordered_on})
-    changes = refresh_stage_and_tier(ctx.session, customer, today=ctx.today)
+    changes = refresh_stage_and_tier(ctx.session, customer, today=ctx.today, settings=ctx.settings)
     customer.updated_at = ctx.now
     ctx.session.add(customer)
     if changes:

@@ -66,7 +66,7 @@ def _order(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     ctx.session.add(order)
     ctx.session.flush()
     ctx.audit("create", "order", order.id, after=_snapshot(order))
-    changes = refresh_stage_and_tier(ctx.session, customer, today=ctx.today)
+    changes = refresh_stage_and_tier(ctx.session, customer, today=ctx.today, settings=ctx.settings)
     customer.updated_at = ctx.now
     ctx.session.add(customer)
     if changes:

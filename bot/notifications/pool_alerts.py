@@ -29,6 +29,7 @@ from bot.notifications.outbox_sql import (
 )
 from bot.notifications.zone_clocks import ZoneClocks
 from bot.pool.service import due_for_release, release_days_by_team, release_due, silent_since
+from bot.services.lifecycle import run_nightly
 from storage.models import Customer, PoolRelease, User
 from storage.uow import unit_of_work
 
@@ -40,7 +41,9 @@ _IDS: BindParameter[Any] = bindparam("ids", expanding=True)
 
 
 def run_pool_pass(engine: Engine, clocks: ZoneClocks) -> int:
-    """Release the customers that are due, tell their previous owners, warn the owners of those due soon."""
+    """The book's daily care: tonight's stage and tier pass when due (`bot.services.lifecycle`), then release the
+    customers that are due, tell their previous owners, warn the owners of those due soon."""
+    run_nightly(engine, clocks.settings, clocks.now)
     with unit_of_work(engine) as session:
         release_due(session, clocks.settings, now=clocks.now)
         told = _enqueue_released(session, clocks)

@@ -22,6 +22,7 @@ from sqlalchemy import Numeric, case, func
 from sqlmodel import Session, select
 
 from bot.cards import churn_of
+from config.settings import Settings
 from storage.models import Customer, Order
 
 REPEAT_ORDERS = 2
@@ -41,13 +42,19 @@ class OrderFigures:
     revenue_12m: Decimal
 
 
-def order_figures(session: Session, customer_id: int, *, today: date) -> OrderFigures:
+def tier_rule(settings: Settings) -> tuple[str, tuple[tuple[str, Decimal], ...]]:
+    """The tier currency and thresholds (highest first) of ``[lifecycle]``."""
+    config = settings.lifecycle
+    return config.tier_currency, (("vip", Decimal(config.tier_vip)), ("key", Decimal(config.tier_key)))
+
+
+def order_figures(session: Session, customer_id: int, *, today: date, currency: str = TIER_CURRENCY) -> OrderFigures:
     """Count a customer's orders and sum their trailing-12-month revenue in ``TIER_CURRENCY``."""
     loyal_since = today - timedelta(days=LOYAL_WINDOW_DAYS)
     revenue_since = today - timedelta(days=TIER_WINDOW_DAYS)
     in_window = case((Order.ordered_on >= loyal_since, 1), else_=0)
     revenue = case(
-        ((Order.ordered_on >= revenue_since) & (Order.currency == TIER_CURRENCY), Order.amount), else_=0
+        ((Order.ordered_on >= revenue_since) & (Order.currency == currency), Order.amount), else_=0
     )
     row = session.exec(
         select(
@@ -74,25 +81,28 @@ def stage_for(figures: OrderFigures, churn_level: str | None) -> str:
     return "lead"
 
 
-def tier_for(revenue_12m: Decimal) -> str:
-    """The tier a trailing-12-month revenue earns."""
-    for tier, threshold in TIER_THRESHOLDS:
+def tier_for(revenue_12m: Decimal, thresholds: tuple[tuple[str, Decimal], ...] = TIER_THRESHOLDS) -> str:
+    """The tier a trailing-12-month revenue earns (``[lifecycle]`` thresholds, highest first)."""
+    for tier, threshold in thresholds:
         if revenue_12m >= threshold:
             return tier
     return "normal"
 
 
-def refresh_stage_and_tier(session: Session, customer: Customer, *, today: date) -> dict[str, tuple[str, str]]:
-    """Recompute `customer`'s stage (and tier unless manual) in place; returns ``{field: (before, after)}``."""
+def refresh_stage_and_tier(session: Session, customer: Customer, *, today: date,
+                           settings: Settings | None = None) -> dict[str, tuple[str, str]]:
+    """Recompute `customer`'s stage (and tier unless manual, by `settings`' ``[lifecycle]`` rule) in place;
+    returns ``{field: (before, after)}``."""
     session.flush()  # the order just added must be counted
-    figures = order_figures(session, customer.id, today=today)
+    currency, thresholds = tier_rule(settings) if settings is not None else (TIER_CURRENCY, TIER_THRESHOLDS)
+    figures = order_figures(session, customer.id, today=today, currency=currency)
     changes: dict[str, tuple[str, str]] = {}
     stage = stage_for(figures, churn_of(session, customer, today=today).level)
     if stage != customer.stage:
         changes["stage"] = (customer.stage, stage)
         customer.stage = stage
     if not customer.tier_manual:
-        tier = tier_for(figures.revenue_12m)
+        tier = tier_for(figures.revenue_12m, thresholds)
         if tier != customer.tier:
             changes["tier"] = (customer.tier, tier)
             customer.tier = tier
