@@ -10,6 +10,8 @@ from bot.cards import customer_card
 from bot.commands.spec import Arg, ArgKind, CommandSpec, ParsedCommand
 from bot.context import CommandContext
 from bot.messages import Reply
+from bot.render import Markdown
+from bot.reports.breakdown import book_breakdown
 from bot.services.money import format_money
 from bot.services.reports import team_report
 from storage.models import Customer, DigestSubscription
@@ -35,7 +37,8 @@ def _amounts(amounts: dict[str, Decimal]) -> str:
 def _report(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     period = PERIOD_WORDS[cmd.get("period") or "week"]
     report = team_report(ctx.session, ctx.user, period=period, now=ctx.now, tz=ctx.tz)
-    return Reply(text=ctx.t("sharing:report", report=report, totals=report.totals, amounts=_amounts))
+    text = ctx.t("sharing:report", report=report, totals=report.totals, amounts=_amounts)
+    return Reply(text=Markdown(f"{text}\n\n{book_breakdown(ctx)}"))
 
 
 def _digest(ctx: CommandContext, cmd: ParsedCommand) -> Reply:

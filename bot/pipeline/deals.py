@@ -116,6 +116,18 @@ def enter_stage(session: Session, deal: Opportunity, stage: Stage, *, by: User, 
     session.flush()
 
 
+def move_open_deals(session: Session, customer_ids: Any, *, to_user_id: int, now: datetime) -> int:
+    """Give `to_user_id` the open deals of the customers `customer_ids` selects (a customer's open deals follow
+    its owner: assign, handover, a claim from the pool); closed deals stay with whoever closed them."""
+    result = session.exec(
+        update(Opportunity)
+        .where(col(Opportunity.customer_id).in_(customer_ids), Opportunity.status == "open",
+               col(Opportunity.deleted_at).is_(None), Opportunity.owner_id != to_user_id)
+        .values(owner_id=to_user_id, updated_at=now)
+    )
+    return result.rowcount or 0
+
+
 def stage_history(session: Session, deal: Opportunity) -> list[DealStageVisit]:
     """Every stay of `deal`, oldest first."""
     return list(session.exec(

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.access import managed_team_ids
+from bot.pipeline.deals import move_open_deals
 from config.settings import Settings
 from storage.models import Customer, FollowUp, PoolClaim, PoolRelease, Team, User
 
@@ -150,6 +151,7 @@ def take(session: Session, customer: Customer, *, claimer: User, now: datetime, 
     customer.updated_at = now
     session.add(customer)
     session.flush()
+    move_open_deals(session, select(Customer.id).where(Customer.id == customer.id), to_user_id=claimer.id, now=now)
     return Taken(customer, release.previous_owner_id, release.released_at)
 
 

@@ -21,6 +21,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, Numeric, bindparam, case, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
 from bot.calendar.churn import assess_many, population_gaps_by_segment
@@ -65,7 +66,10 @@ def recompute_book(engine: Engine, settings: Settings, *, now: datetime) -> int:
         state = session.get(SchedulerState, STATE, with_for_update=True)
         if state is not None and state.at.astimezone(tz).date() >= today:
             return 0  # another replica ran it meanwhile
-        session.merge(SchedulerState(name=STATE, at=now))
+        table = SchedulerState.__table__
+        upsert = (postgresql.insert(table) if session.get_bind().dialect.name == "postgresql" else sqlite.insert(table))
+        session.execute(upsert.values(name=STATE, at=now).on_conflict_do_update(index_elements=["name"],
+                                                                              set_={"at": now}))
         figures = {row[0]: OrderFigures(int(row[1]), int(row[2]), Decimal(str(row[3]))) for row in session.execute(
             select(Order.customer_id, func.count(Order.id),
                    func.coalesce(func.sum(case((Order.ordered_on >= loyal_since, 1), else_=0)), 0),
@@ -93,8 +97,8 @@ def recompute_book(engine: Engine, settings: Settings, *, now: datetime) -> int:
                            "before": json.dumps(before, sort_keys=True),
                            "after": json.dumps({**after, "via": "nightly"}, sort_keys=True)})
         if changes:
-            table = Customer.__table__
-            session.execute(update(table).where(table.c.id == bindparam("b_id"))
+            customers = Customer.__table__
+            session.execute(update(customers).where(customers.c.id == bindparam("b_id"))
                             .values(stage=bindparam("b_stage"), tier=bindparam("b_tier")), changes)
             session.execute(insert(AuditLog.__table__), audits)
         return len(changes)

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, insert, literal, update
 from sqlmodel import Session, select
 
+from bot.pipeline.deals import move_open_deals
 from bot.services.people import morning_hour_of, morning_instant, zone_of
 from config.settings import Settings
 from storage.models import AuditLog, Customer, FollowUp, Reminder, User
@@ -89,6 +90,7 @@ def reassign_customer(session: Session, customer: Customer, *, new_owner: User, 
         session.add(customer)
         session.flush()
     rebase_date_only_steps(session, ids, owner=new_owner, settings=settings)
+    move_open_deals(session, ids, to_user_id=new_owner.id, now=now)
     session.refresh(customer)
     return reminders
 
@@ -120,6 +122,7 @@ def hand_over_book(session: Session, *, from_user: User, to_user: User, settings
     ).rowcount or 0
     new_book = select(Customer.id).where(Customer.tenant == to_user.tenant, Customer.owner_id == to_user.id)
     rebase_date_only_steps(session, new_book, owner=to_user, settings=settings)
+    move_open_deals(session, select(Customer.id).where(Customer.id.in_([*live_ids, -1])), to_user_id=to_user.id, now=now)
     session.expire_all()  # the ORM copies of moved rows are stale after bulk UPDATEs
     return HandoverCounts(customers=moved, open_steps=open_steps, reminders=reminders), live_ids
 

@@ -171,3 +171,24 @@ def _context(chat, session):
                         is_direct=True)
     return CommandContext(session=session, user=user, incoming=incoming, settings=chat.bot.settings,
                           clock=chat.bot.clock, lang="en")
+
+
+def test_open_deals_follow_the_customer_to_its_new_owner(chat, engine):
+    alice, mia = chat.user("alice"), chat.user("mia")
+    chat.user("bob").say("help")
+    alice.say("new Acme")
+    alice.say("deal Acme pumps amount:12000")
+    alice.say("deal Acme old one amount:500")
+    alice.say("won D2")
+    mia.say("assign Acme bob")
+    assert (_deal(engine, 1).owner_id, _deal(engine, 2).owner_id) == (_user(engine, "bob"), _user(engine, "alice"))
+    mia.say("handover bob alice")
+    assert _deal(engine, 1).owner_id == _user(engine, "alice")
+
+
+def _user(engine, name: str) -> int:
+    from storage.models import User
+
+    with Session(engine) as session:
+        return session.exec(select(User.id).where(User.name == name)).one()
+

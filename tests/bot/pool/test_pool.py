@@ -35,6 +35,7 @@ def people(chat, world):
     for user in users.values():
         user.say("help")
     users["alice"].say("new Acme")
+    users["alice"].say("deal Acme pumps amount:1000")
     users["walt"].say("new Westco")
     return users
 
@@ -67,6 +68,8 @@ def test_released_after_a_warning_then_claimed_by_a_teammate(world, people, engi
     listed = bob.say("pool")
     assert "Public pool (1)" in listed and "#1 Acme · in the pool since 2026-12-02 · was alice's" in listed
     assert "Acme (#1) is yours now. Open claims: 1 of 2" in bob.say("claim Acme")
+    assert "Open deals: 1" in bob.say("pipeline mine")  # the customer's open deal came with it
+    assert "Open deals: 0" in alice.say("pipeline mine")
     assert "is no longer" in people["carl"].say("claim #1") or "No customer" in people["carl"].say("claim #1")
     acme = _customer(engine, "Acme")
     assert acme.pooled_at is None and acme.owner_id == _user_id(engine, "bob")

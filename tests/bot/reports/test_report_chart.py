@@ -51,3 +51,13 @@ def test_crmbot_report_writes_the_chart(monkeypatch, database_url, tmp_path, boo
     assert target.read_bytes().startswith(PNG_SIGNATURE)
     assert "Chart written to" in capsys.readouterr().out
     assert main(["report", "--as", "alice", "--chart", str(tmp_path / "week.jpg")]) == 2
+
+
+def test_the_report_adds_the_pipeline_tiers_and_regions(chat, book):
+    book.say("edit Acme region:杭州")
+    out = chat.user("mia").say("report")
+    assert "Pipeline (deals closing this month, by current owner): 1 open, CNY 9,000.00, weighted CNY 900.00" in out
+    assert "Customers by tier (by current owner): VIP 0 · key 0 · normal 2" in out
+    assert "Top regions: 杭州 1" in out
+    zh = chat.user("mia").say("报表")
+    assert "客户等级（按当前负责人）：VIP 0 · 重点 0 · 普通 2" in zh and "主要地区：杭州 1" in zh
