@@ -46,6 +46,7 @@ def agenda_customers(agenda: Agenda) -> list[tuple[int, str]]:
         [(s.customer_id, s.customer_name) for s in agenda.steps.items],
         [(r.customer_id, r.customer_name or "") for r in agenda.reminders.items if r.customer_id],
         [(p.customer_id, p.customer_name) for p in agenda.payments.items],
+        [(k.customer_id, k.customer_name) for k in agenda.tickets.items],
         [(c.customer_id, c.customer_name) for c in agenda.at_risk],
         [(b.customer_id, b.customer_name) for b in agenda.birthdays],
     )

@@ -180,3 +180,18 @@ def test_help_lists_the_ticket_forms_of_assign_and_ticket(chat):
     listing = chat.user("alice").say("help")
     assert "assign give a ticket to another person" in listing
     assert "ticket show a ticket and its timeline" in listing
+
+
+def test_the_slack_home_lists_the_customer_of_an_open_ticket(chat, engine, clock):
+    from zoneinfo import ZoneInfo
+
+    from adapters.slack.home import agenda_customers
+    from bot.services.agenda import agenda_for
+
+    alice = chat.user("alice")
+    alice.say("new Acme")
+    alice.say("ticket Acme broken pump")
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.name == "alice")).one()
+        agenda = agenda_for(session, user, now=clock.now(), tz=ZoneInfo(SH))
+    assert agenda.tickets.total == 1 and agenda_customers(agenda) == [(1, "Acme")]
