@@ -261,3 +261,15 @@ def bulk_import(backend: Backend, conn, path: Path, *, tenant: str, now: datetim
         "birthday_is_leap_month, birthday_year, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"), contacts)
     cursor.execute("COMMIT")
     return len(customers)
+
+
+def contract_renewals(backend: Backend, conn, *, today: date, days: int = 30) -> int:
+    """The renewal reminders' candidates as plain SQL: live contracts ending `days` from today (within a week of
+    catch-up), not renewed, of live customers (the product also writes them, and the other occasions)."""
+    cursor = conn.cursor()
+    cursor.execute(backend.sql(
+        "SELECT c.id, u.id FROM contract c JOIN customer k ON k.id = c.customer_id JOIN app_user u ON u.id = k.owner_id "
+        "WHERE c.ended_on IS NULL AND c.deleted_at IS NULL AND c.ends_on >= ? AND c.ends_on <= ? AND k.deleted_at IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM contract s WHERE s.renewed_from_id = c.id)"),
+        [today + timedelta(days=days - 7), today + timedelta(days=days)])
+    return len(cursor.fetchall())

@@ -179,3 +179,20 @@ def pool(backend: Backend, conn, scope: Scope) -> list:
         f"WHERE c.tenant = ? AND c.pooled_at IS NOT NULL AND c.deleted_at IS NULL AND c.team_id IN ({marks}) "
         "ORDER BY r.released_at DESC, c.id LIMIT 20"), [scope.tenant, *teams])
 
+def purchases(backend: Backend, conn, customer_id: int, today: datetime) -> list:
+    """The card's purchase history as plain SQL: the figures per currency, the latest three orders, the live
+    contracts (three statements where the product folds them into the card's orders statement)."""
+    since = (today - timedelta(days=365)).date()
+    out = _all(conn, backend.sql(
+        "SELECT currency, sum(amount), sum(CASE WHEN ordered_on > ? THEN amount ELSE 0 END), count(*), "
+        "max(ordered_on) FROM sales_order WHERE customer_id = ? AND deleted_at IS NULL GROUP BY currency"),
+        [since, customer_id])
+    out += _all(conn, backend.sql(
+        "SELECT id, amount, currency, ordered_on, payment_due, paid_at, items FROM sales_order WHERE customer_id = ? "
+        "AND deleted_at IS NULL ORDER BY ordered_on DESC, id DESC LIMIT 3"), [customer_id])
+    out += _all(conn, backend.sql(
+        "SELECT c.id, c.title, c.amount, c.currency, c.starts_on, c.ends_on, c.auto_renew, s.id FROM contract c "
+        "LEFT JOIN contract s ON s.renewed_from_id = c.id WHERE c.customer_id = ? AND c.deleted_at IS NULL "
+        "AND c.ended_on IS NULL AND (c.ends_on IS NULL OR c.ends_on >= ?) ORDER BY c.ends_on LIMIT 6"),
+        [customer_id, today.date()])
+    return out

@@ -117,6 +117,22 @@ class Ours:
         """A tick's enqueue of everything due (churn already scored this hour)."""
         return self.enqueuer.enqueue_due(self.now).total
 
+    def contract_renewals(self) -> int:
+        """The contract renewal kind's enqueue step alone (roll-forward, reminders, notices, escalations), with
+        the zone clocks a tick builds."""
+        from bot.notifications.catch_up import catch_up_days, last_pass
+        from bot.notifications.contract_renewal import enqueue_contract_renewals
+        from bot.notifications.local_time import QuietHours, local_moments
+        from bot.notifications.zone_clocks import ZoneClocks
+
+        settings = self.backend.settings
+        with unit_of_work(self.backend.engine, write=False) as session:
+            moments = local_moments(session, settings, self.now)
+            last = last_pass(session)
+        clocks = ZoneClocks(tuple(moments), settings, QuietHours.parse(settings.scheduler.quiet_hours), self.now,
+                            catch_up_days=catch_up_days(last, self.now), last_pass=last)
+        return enqueue_contract_renewals(self.backend.engine, clocks)
+
     def clear_outbox(self) -> None:
         """Empty the outbox, so the next enqueue inserts everything again."""
         with unit_of_work(self.backend.engine) as session:
@@ -157,6 +173,46 @@ class Ours:
         if self.backend.name == "sqlite":
             engine.dispose()
         return report
+
+
+HEAVY_MARK = "bench-heavy"
+
+
+def add_heavy_customer(backend: Backend, people: People, *, orders: int = 300, contracts: int = 25) -> int:
+    """The rep's second customer given `orders` orders and `contracts` live contracts (marked, removed by
+    `remove_heavy`): the card of a long-standing account."""
+    with backend.engine.begin() as conn:
+        customer_id = conn.execute(text(
+            "SELECT id FROM customer WHERE owner_id = :rep AND deleted_at IS NULL AND id <> :first ORDER BY id LIMIT 1"),
+            {"rep": people.rep_id, "first": people.customer_id}).scalar_one()
+        conn.execute(text(
+            "INSERT INTO sales_order (customer_id, amount, currency, ordered_on, items, payment_due, paid_at, "
+            "created_by, created_at) VALUES (:c, :amount, 'CNY', :day, :mark, :due, :paid, :rep, :at)"),
+            [{"c": customer_id, "amount": 1000 + n, "day": date(2020 + n % 6, 1 + n % 12, 1 + n % 28),
+              "mark": HEAVY_MARK, "due": date(2020 + n % 6, 1 + n % 12, 1 + n % 28),
+              "paid": None if n % 10 == 0 else datetime(2020 + n % 6, 1 + n % 12, 1 + n % 28, 6, tzinfo=ZoneInfo("UTC")),
+              "rep": people.rep_id, "at": datetime(2020, 1, 1, tzinfo=ZoneInfo("UTC"))} for n in range(orders)])
+        conn.execute(text(
+            "INSERT INTO contract (customer_id, title, amount, currency, starts_on, ends_on, auto_renew, created_by, "
+            "created_at, updated_at) VALUES (:c, :title, :amount, 'CNY', :start, :end, :auto, :rep, :at, :at)"),
+            [{"c": customer_id, "title": f"{HEAVY_MARK} {n}", "amount": 10_000 + n, "start": date(2026, 1, 1),
+              "end": date(2027, 1 + n % 12, 1 + n % 28), "auto": n % 3 == 0, "rep": people.rep_id,
+              "at": datetime(2020, 1, 1, tzinfo=ZoneInfo("UTC"))} for n in range(contracts)])
+    return customer_id
+
+
+def remove_heavy(backend: Backend) -> None:
+    """Undo `add_heavy_customer`."""
+    with backend.engine.begin() as conn:
+        conn.execute(text("DELETE FROM sales_order WHERE items = :mark"), {"mark": HEAVY_MARK})
+        conn.execute(text("DELETE FROM contract WHERE title LIKE :mark"), {"mark": f"{HEAVY_MARK}%"})
+
+
+def remove_rolled_contracts(backend: Backend, now: datetime) -> None:
+    """Undo the renewal benchmark's roll-forward (successors it created carry the benchmark's instant)."""
+    with backend.engine.begin() as conn:
+        conn.execute(text("DELETE FROM contract WHERE created_at = :now AND renewed_from_id IS NOT NULL"),
+                     {"now": now})
 
 
 def clean_up(backend: Backend, people: People, saved: dict) -> None:

@@ -36,10 +36,13 @@ from benchmarks.floors_lookup import Scope
 from benchmarks.operations import (
     Ours,
     People,
+    add_heavy_customer,
     backend_customers,
     clean_up,
     clear_campaigns,
     pick_people,
+    remove_heavy,
+    remove_rolled_contracts,
     save_customer,
     segment_industry,
     short_queries,
@@ -162,6 +165,15 @@ def _interactive(backend: Backend, ours: Ours, raw, people: People, runs: int, l
                          lambda: ours.command(people.rep, f"followups #{people.customer_id}"),
                          lambda: floors_lookup.show(backend, raw, rep, people.customer_id, BENCH_NOW),
                          budget=INTERACTIVE_BUDGET_MS, interactive=True))
+    heavy = add_heavy_customer(backend, people)
+    try:
+        results.append(_pair("show, 300 orders + 25 contracts (rep)", backend, runs,
+                             lambda: ours.command(people.rep, f"show #{heavy}"),
+                             lambda: (floors_lookup.show(backend, raw, rep, heavy, BENCH_NOW),
+                                      floors_lookup.purchases(backend, raw, heavy, BENCH_NOW)),
+                             budget=INTERACTIVE_BUDGET_MS, interactive=True))
+    finally:
+        remove_heavy(backend)
     tags = iter(range(1_000_000))
     results.append(_pair("log (rep)", backend, runs,
                          lambda: ours.command(people.rep, f"log #{people.customer_id} called about the renewal"),
@@ -226,6 +238,16 @@ def _set_based(backend: Backend, ours: Ours, raw, people: People, runs: int, log
         budget=200.0, ratio=SET_BASED_RATIO, setup=ours.clear_outbox,
         note="floor: one transaction; ours: one per kind and zone (a failing kind cannot stop the others)")]
     ours.clear_outbox()
+    log("  contract renewals")
+    try:
+        results.append(_pair("contract renewal enqueue (reminders, roll-forward, escalations)", backend, runs,
+                             ours.contract_renewals,
+                             lambda: floors_batch.contract_renewals(backend, raw, today=today),
+                             budget=50.0, setup=ours.clear_outbox,
+                             note="floor: the 30-day reminder's candidates only; ours writes four occasions"))
+    finally:
+        ours.clear_outbox()
+        remove_rolled_contracts(backend, BENCH_NOW)
     log("  birthdays, churn, digest")
     keys = birthday_keys_for(today)
     # A sub-millisecond query: the session and statement compile cost (~0.5 ms) dominates any ratio, so this

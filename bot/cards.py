@@ -15,11 +15,28 @@ from bot.calendar.churn import ChurnAssessment, assess_churn, explain_churn
 from bot.context import CommandContext
 from bot.messages import Card, CardAction, CardField
 from bot.pipeline.cards import deals_section
+from bot.purchase_card import purchase_sections
 from bot.render import Markdown, escape_md
 from bot.services.credit import assess_orders, credit_fields
+from bot.services.purchase_history import (
+    EMPTY_HISTORY,
+    contract_source,
+    history_from,
+    latest_orders_source,
+    totals_source,
+)
 from bot.services.surveys import latest_answers, summary_of
 from bot.text.when import When, format_when
-from storage.models import Contact, Customer, FollowUp, Opportunity, Order, Satisfaction, Ticket, User
+from storage.models import (
+    Contact,
+    Customer,
+    FollowUp,
+    Opportunity,
+    Order,
+    Satisfaction,
+    Ticket,
+    User,
+)
 
 RECENT_FOLLOWUPS = 5
 # A card shows the start of each recent follow-up (the card stays one readable message on every platform);
@@ -53,7 +70,7 @@ def customer_card(ctx: CommandContext, customer: Customer, *, shared: bool = Fal
         fields.append(CardField(ctx.t("label_tags"), escape_md(", ".join(tags))))
     fields.append(CardField(ctx.t("label_next"), _next_step(ctx, customer)))
     fields.append(CardField(ctx.t("label_last_contact"), _last_contact(ctx, customer)))
-    facts = _Facts([], [], []) if new else _facts(session, customer, since=_window_start(ctx.today))
+    facts = _Facts([], [], []) if new else _facts(session, customer, since=_window_start(ctx.today), today=ctx.today)
     satisfaction = _satisfaction(ctx, facts.answers)
     if satisfaction:
         fields.append(CardField(ctx.t("surveys:card_label"), satisfaction))
@@ -68,8 +85,10 @@ def customer_card(ctx: CommandContext, customer: Customer, *, shared: bool = Fal
     deals = deals_section(ctx, customer, shared=shared) if history.open_deals != 0 else None
     if deals:
         sections.append((ctx.t("deals:label_deals"), deals))
-    if not shared:
-        orders = _open_orders(ctx, history.open_orders)
+    purchases = purchase_sections(ctx, customer, facts.purchases, shared=shared)  # value, latest orders, contracts
+    sections.extend(purchases.sections)
+    if not shared:  # unpaid orders older than the latest ones shown above
+        orders = _open_orders(ctx, [o for o in history.open_orders if o.id not in purchases.shown_orders])
         if orders:
             sections.append((ctx.t("label_orders"), orders))
     tickets = _open_tickets(ctx, customer) if history.open_tickets != 0 else None
@@ -171,13 +190,14 @@ class _Facts:
     orders: list[Any]
     contacts: list[Any]
     answers: list[Any]
+    purchases: Any = EMPTY_HISTORY  # value per currency, latest orders, live contracts (`purchase_history`)
 
 
 # One row layout for the three: (tag, id, amount, s1…s4, d1, d2, at, n1…n3, f1, f2), typed as the first branch
 # says (the result's types come from it), so every value comes back as its column's Python type.
 _LAYOUT = (("id", Integer), ("amount", Numeric(14, 2)), ("s1", String), ("s2", String), ("s3", String),
            ("s4", String), ("d1", Date), ("d2", Date), ("at", DateTime), ("n1", Integer), ("n2", Integer),
-           ("n3", Integer), ("f1", Boolean), ("f2", Boolean))
+           ("n3", Integer), ("f1", Boolean), ("f2", Boolean), ("amount2", Numeric(14, 2)))
 
 
 def _branch(tag: str, source: Any, **columns: Any) -> Any:
@@ -187,7 +207,7 @@ def _branch(tag: str, source: Any, **columns: Any) -> Any:
     return select(*inner.c)
 
 
-def _facts(session: Session, customer: Customer, *, since: datetime) -> _Facts:
+def _facts(session: Session, customer: Customer, *, since: datetime, today: date) -> _Facts:
     """Orders, contacts and satisfaction answers of the card in one statement (a round trip each on
     PostgreSQL otherwise): a UNION ALL of the three reads, each keeping its own order and limit."""
     orders = (select(Order.id).where(Order.customer_id == customer.id, Order.deleted_at.is_(None),
@@ -196,6 +216,7 @@ def _facts(session: Session, customer: Customer, *, since: datetime) -> _Facts:
     contacts = (select(Contact.id).where(Contact.customer_id == customer.id, Contact.deleted_at.is_(None))
                 .order_by(Contact.id))
     answers = latest_answers(customer.id)
+    totals, contracts = totals_source(customer.id, today=today), contract_source(customer.id, today=today)
     statement = union_all(
         _branch("o", orders, id=Order.id, amount=Order.amount, s1=Order.currency, s2=Order.items,
                 d1=Order.ordered_on, d2=Order.payment_due, at=Order.paid_at),
@@ -204,9 +225,17 @@ def _facts(session: Session, customer: Customer, *, since: datetime) -> _Facts:
                 f1=Contact.birthday_is_lunar, f2=Contact.birthday_is_leap_month),
         _branch("s", answers, id=Satisfaction.id, s1=Satisfaction.scale, at=Satisfaction.created_at,
                 n1=Satisfaction.score),
+        # The purchase history: the latest orders, the value figures per currency, the live contracts.
+        _branch("l", latest_orders_source(customer.id), id=Order.id, amount=Order.amount, s1=Order.currency,
+                s2=Order.items, d1=Order.ordered_on, d2=Order.payment_due, at=Order.paid_at),
+        _branch("a", totals[0], **totals[1]),
+        _branch("k", contracts[0], **contracts[1]),
     )
-    found = _Facts([], [], [])
-    for row in session.execute(statement):
+    rows = list(session.execute(statement))
+    found = _Facts([], [], [], history_from([r for r in rows if r.tag in ("l", "a", "k")]))
+    for row in rows:
+        if row.tag in ("l", "a", "k"):
+            continue
         if row.tag == "o":
             found.orders.append(SimpleNamespace(id=row.id, amount=row.amount, currency=row.s1, items=row.s2,
                                                 ordered_on=row.d1, payment_due=row.d2, paid_at=row.at))

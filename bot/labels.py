@@ -28,7 +28,8 @@ FIELD_LABELS_ZH: dict[str, str] = {
     "drop": "并入的客户", "deal": "商机", "close": "预计成交", "scope": "范围",
     "priority": "优先级", "resolution": "解决方案", "ticket": "工单", "segment": "分群",
     "filters": "条件", "campaign": "活动", "share": "共享", "last_contact": "最近联系", "last_order": "最近下单",
-    "value": "累计金额", "churn": "流失风险", "satisfaction": "满意度", "open_tickets": "未解决工单", "team": "团队",
+    "value": "累计金额", "churn": "流失风险", "satisfaction": "满意度", "open_tickets": "未解决工单", "team": "团队", "contract_no": "合同编号",
+    "subject": "标题",
 }  # fmt: skip
 
 VALUE_LABELS_ZH: dict[str, dict[str, str]] = {
@@ -45,6 +46,7 @@ VALUE_LABELS_ZH: dict[str, dict[str, str]] = {
     "priority": {"high": "高", "normal": "普通", "low": "低"},
     "ticket_kind": {"complaint": "投诉", "request": "请求"},
     "scope": {"mine": "我的", "team": "团队", "open": "未解决", "overdue": "逾期", "closed": "已解决"},
+    "renew": {"auto": "自动", "manual": "手动"},
 }  # fmt: skip
 
 _CJK = re.compile(r"[\u3400-\u9fff]")

@@ -266,6 +266,12 @@ class SurveySettings(BaseModel):
         return 6 if scale == "nps" else 2
 
 
+class ContractSettings(BaseModel):
+    # The owner hears of a contract's end this many days before it, and again `second_reminder_days` before.
+    remind_before_days: int = Field(30, ge=1, le=365)
+    second_reminder_days: int = Field(7, ge=1, le=365)
+
+
 class Settings(BaseSettings):
     """Everything crmbot reads at start-up."""
 
@@ -304,6 +310,7 @@ class Settings(BaseSettings):
     # ``CRM_SLACK__BOT_TOKEN``; `platform` returns it validated. Undeclared sections are kept as given
     # (``[platforms.<name>]``) for their adapter to read.
     platforms: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    contracts: ContractSettings = Field(default_factory=ContractSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -45,7 +45,7 @@ def handle(args: argparse.Namespace) -> int:
             sys.stderr.write("\r" + " " * 40 + "\r")
     print(f"Demo data for tenant {report.tenant!r}: {report.teams} teams, {report.users} users, "
           f"{report.customers:,} customers, {report.contacts:,} contacts, {report.followups:,} follow-ups, "
-          f"{report.orders:,} orders ({report.seconds:.1f} s).")
+          f"{report.orders:,} orders, {report.contracts:,} contracts ({report.seconds:.1f} s).")
     print("Try it as:")
     for role, name in report.logins:
         print(f"  crmbot chat --as {name:<14} # {role}: {ROLE_WORDS.get(role, '')}")

@@ -37,5 +37,6 @@ def handle(args: argparse.Namespace) -> int:
     except (ExportNotAllowed, UnsupportedFormat, UnknownActingUser) as exc:
         print(f"crmbot export: {exc}", file=sys.stderr)
         return 1
-    print(f"Exported {report.customers:,} customers ({report.contacts:,} contacts) to {report.path}")
+    print(f"Exported {report.customers:,} customers ({report.contacts:,} contacts, {report.contracts:,} contracts) "
+          f"to {report.path}")
     return 0

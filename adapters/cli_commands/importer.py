@@ -16,7 +16,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Import customers from a spreadsheet. Chinese and English headers (客户名称, 电话, 负责人, "
         "name, phone, owner …) are recognised; --map names the rest. Rows that cannot be imported are "
         "listed with their reason in an error file; duplicates (same phone, email or name) are skipped "
-        "unless --on-duplicate says otherwise. Re-running an import creates no duplicates.",
+        "unless --on-duplicate says otherwise. Re-running an import creates no duplicates. Contracts come "
+        "from the book's 合同 / contracts sheet, a <name>.contracts.csv beside a CSV, or a contracts file "
+        "on its own (合同编号, 客户名称, 合同标题, 金额, 开始日期, 结束日期 … or contract, customer, title …).",
     )
     parser.add_argument("file", type=Path, help="the .csv or .xlsx file")
     parser.add_argument("--as", dest="user", default=None,
@@ -73,6 +75,7 @@ def handle(args: argparse.Namespace) -> int:
         import_customers,
         parse_map_option,
     )
+    from bot.importing.contracts import contract_table, is_contract_table
     from storage.uow import unit_of_work
 
     runtime = bootstrap()
@@ -80,6 +83,8 @@ def handle(args: argparse.Namespace) -> int:
         mapping = parse_map_option(args.mapping) if args.mapping else {}
         with unit_of_work(runtime.engine) as session:
             user = acting_user(session, runtime.settings, args.user or default_user())
+        if args.file.is_file() and is_contract_table(args.file, sheet=args.sheet):
+            return _contracts(runtime, user, args, (args.file, args.sheet))
         options = ImportOptions(
             on_duplicate=args.on_duplicate, dry_run=args.dry_run, mapping=mapping, errors_path=args.errors,
             encoding=args.encoding, sheet=args.sheet, lang=args.lang or runtime.settings.defaults.language,
@@ -96,6 +101,22 @@ def handle(args: argparse.Namespace) -> int:
         print(f"crmbot import: {exc}", file=sys.stderr)
         return 1
     print_report(report, user_name=user.name)
+    table = contract_table(args.file, sheet=args.sheet)
+    return _contracts(runtime, user, args, table) if table is not None else 0
+
+
+def _contracts(runtime, user, args: argparse.Namespace, table: tuple[Path, str | None]) -> int:
+    """Import the contracts table `table` (file, sheet) and print what it did."""
+    from bot.importing.contracts import import_contracts
+
+    report = import_contracts(runtime.engine, runtime.settings, user=user, path=table[0], sheet=table[1],
+                              dry_run=args.dry_run, lang=args.lang or runtime.settings.defaults.language,
+                              clock=runtime.clock)
+    verb = "would be " if report.dry_run else ""
+    print(f"Contracts from {report.source}: {report.rows:,} rows, {report.created:,} {verb}created, "
+          f"{report.unchanged:,} unchanged, {report.linked:,} renewals linked, {len(report.rejected):,} rejected")
+    for line, reason in report.rejected[:50]:
+        print(f"  line {line}: {reason}")
     return 0
 
 

@@ -10,6 +10,7 @@ def default_registry() -> CommandRegistry:
     from bot.commands import (
         agenda,
         contacts,
+        contracts,
         customers,
         deadletters,
         deals,
@@ -21,6 +22,7 @@ def default_registry() -> CommandRegistry:
         pipeline,
         pool,
         preferences,
+        purchases,
         reminders,
         segments,
         sharing,
@@ -32,8 +34,9 @@ def default_registry() -> CommandRegistry:
 
     registry = CommandRegistry()
     registry.add(make_help_spec(lambda: registry))
-    for module in (customers, followups, contacts, orders, reminders, agenda, ownership, people, preferences, sharing,
-                   deadletters, surveys, deals, pipeline, groups, tickets, segments, pool):
+    for module in (customers, followups, contacts, orders, purchases, contracts, reminders, agenda, ownership,
+                   people, preferences, sharing, deadletters, surveys, deals, pipeline, groups, tickets, segments,
+                   pool):
         for spec in module.SPECS:
             registry.add(spec)
     for spec in SCREEN_SPECS:

@@ -41,6 +41,7 @@ class DemoCustomer:
     followups: list[dict] = field(default_factory=list)
     orders: list[dict] = field(default_factory=list)
     deals: list[tuple[dict, list[dict]]] = field(default_factory=list)  # (deal, its stays), `bot.demo.deals`
+    contracts: list[dict] = field(default_factory=list)
 
 
 def make_customer(number: int, rng: random.Random, *, owner: Rep, tenant: str, now: datetime, today: date) -> DemoCustomer:

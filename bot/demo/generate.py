@@ -20,12 +20,13 @@ from sqlalchemy import Engine, func, select, text
 from bot import platforms
 from bot.demo.activity import add_activity
 from bot.demo.book import DemoCustomer, make_customer
+from bot.demo.contracts import add_contracts
 from bot.demo.deals import add_deals
 from bot.demo.people import ADMIN_NAME, create_organisation
 from bot.importing.bulk import allocate_ids, insert_rows
 from config.settings import Settings
 from storage.db import is_sqlite
-from storage.models import Contact, Customer, DealStageVisit, FollowUp, Opportunity, Order, User
+from storage.models import Contact, Contract, Customer, DealStageVisit, FollowUp, Opportunity, Order, User
 
 CHUNK = 2000
 
@@ -48,6 +49,7 @@ class DemoReport:
     seconds: float
     # Who to try it as: ("rep", name), ("manager", name), ("admin", name); the rep is in the manager's team.
     logins: tuple[tuple[str, str], ...] = ()
+    contracts: int = 0
 
 
 def generate_demo(
@@ -75,7 +77,7 @@ def generate_demo(
         _refuse_non_empty(conn, tenant)
         organisation = create_organisation(conn, tenant=tenant, customers=customers, rng=random.Random(seed), now=now)
         logins = _logins(conn, organisation)
-    totals = {"contacts": 0, "followups": 0, "orders": 0, "deals": 0}
+    totals = {"contacts": 0, "followups": 0, "orders": 0, "deals": 0, "contracts": 0}
     reps = organisation.reps
     for start in range(0, customers, CHUNK):
         batch: list[DemoCustomer] = []
@@ -85,6 +87,7 @@ def generate_demo(
             customer = make_customer(number, rng, owner=owner, tenant=tenant, now=now, today=today)
             add_activity(customer, rng, now=now, today=today, platform="slack" if customer.english else "dingtalk")
             add_deals(customer, seed, number, now=now, today=today)
+            add_contracts(customer, rng, today=today)
             batch.append(customer)
         with writer.begin() as conn:
             for key, count in _write_batch(conn, batch).items():
@@ -97,7 +100,7 @@ def generate_demo(
     return DemoReport(
         tenant=tenant, users=1 + len(organisation.managers) + len(reps), teams=len(organisation.team_ids),
         customers=customers, contacts=totals["contacts"], followups=totals["followups"], orders=totals["orders"],
-        seconds=time.perf_counter() - started, logins=logins,
+        seconds=time.perf_counter() - started, logins=logins, contracts=totals["contracts"],
     )
 
 
@@ -153,4 +156,22 @@ def _write_batch(conn, batch: list[DemoCustomer]) -> dict[str, int]:
     for row, row_id in zip(stays, allocate_ids(conn, DealStageVisit.__table__, len(stays)), strict=True):
         row["id"] = row_id
     insert_rows(conn, DealStageVisit.__table__, stays)
-    return {"contacts": len(contacts), "followups": len(followups), "orders": len(orders), "deals": len(deals)}
+    return {"contacts": len(contacts), "followups": len(followups), "orders": len(orders), "deals": len(deals),
+            "contracts": _contracts(conn, batch, customer_ids)}
+
+
+def _contracts(conn, batch: list[DemoCustomer], customer_ids: list[int]) -> int:
+    """Write the batch's contracts, a renewal pointing at the id its predecessor was given."""
+    rows: list[dict] = []
+    for customer, customer_id in zip(batch, customer_ids, strict=True):
+        first = len(rows)
+        for row in customer.contracts:
+            rows.append({**row, "customer_id": customer_id, "renews": first + row["renews"]
+                         if row["renews"] is not None else None})
+    for row, row_id in zip(rows, allocate_ids(conn, Contract.__table__, len(rows)), strict=True):
+        row["id"] = row_id
+    for row in rows:
+        renews = row.pop("renews")
+        row["renewed_from_id"] = rows[renews]["id"] if renews is not None else None
+    insert_rows(conn, Contract.__table__, rows)
+    return len(rows)

@@ -1,6 +1,6 @@
 """`export_customers`: the customers a user may see, with contacts, orders, the last follow-up and the whole
 follow-up history (a second sheet, or a second CSV file beside the first: `bot.exporting.history`), to CSV or
-XLSX.
+XLSX; and their contracts, on a sheet (or CSV file) of their own too (`bot.exporting.contracts`).
 
 Only admins and managers export (a rep's book leaving the system is a manager's decision); every export
 is recorded in the audit log. Customers are read in id order, 2,000 at a time, as column tuples (no ORM
@@ -30,6 +30,7 @@ from bot.access import visible_customers
 from bot.calendar.birthdays import Birthday, format_birthday
 from bot.clock import Clock, SystemClock
 from bot.exporting import history
+from bot.exporting.contracts import SHEET, SHEET_TITLES, contract_headers, write_contracts
 from bot.exporting.sheets import format_of, open_sheets
 from bot.pipeline.stages import StageRegistry, stage_registry
 from config.settings import Settings
@@ -80,6 +81,7 @@ class ExportReport:
     customers: int
     contacts: int
     audit_id: int
+    contracts: int = 0  # on their own worksheet (XLSX) or in <name>.contracts.csv beside the file
 
 
 def export_customers(
@@ -105,8 +107,10 @@ def export_customers(
     headers = [zh if lang == "zh" else en for _, en, zh in COLUMNS]
     stages = stage_registry(settings)
     sheets = [("customers", "客户" if lang == "zh" else "customers", headers),
-              (history.NAME, history.TITLES[lang], history.headers(lang))]
-    with Session(engine) as session, open_sheets(target, sheets) as (sheet, followups):
+              (history.NAME, history.TITLES[lang], history.headers(lang)),
+              (SHEET, SHEET_TITLES[lang], contract_headers(lang))]
+    now = (clock or SystemClock()).now()
+    with Session(engine) as session, open_sheets(target, sheets) as (sheet, followups, contract_sheet):
         for chunk in _customer_chunks(session, user):
             ids = [row.id for row in chunk]
             contacts_by_customer = _contacts(session, ids)
@@ -122,16 +126,19 @@ def export_customers(
                 customers += 1
             for line in history.history_rows(session, {row.id: row.name for row in chunk}, lang=lang, tz=tz):
                 followups.write(line)
-    now = (clock or SystemClock()).now()
+        contracts = write_contracts(session, contract_sheet, visible_customers(session, user), lang=lang,
+                                    today=now.astimezone(tz).date(),
+                                    window_days=settings.contracts.remind_before_days)
     with unit_of_work(engine) as session:
         audit = AuditLog(tenant=user.tenant, user_id=user.id, platform=platforms.local(), action="export", entity="customer",
                          entity_id=None, at=now, after=json.dumps(
-                             {"file": target.name, "format": fmt, "customers": customers, "contacts": contacts},
+                             {"file": target.name, "format": fmt, "customers": customers, "contacts": contacts,
+                              "contracts": contracts},
                              ensure_ascii=False, sort_keys=True))
         session.add(audit)
         session.flush()
         audit_id = audit.id
-    return ExportReport(target, fmt, customers, contacts, audit_id)  # type: ignore[arg-type]
+    return ExportReport(target, fmt, customers, contacts, audit_id, contracts)  # type: ignore[arg-type]
 
 
 def _customer_chunks(session: Session, user: User):

@@ -21,6 +21,8 @@ from bot.notifications import kinds
 from bot.notifications.automation import AUTOMATION, enqueue_automation, render_automation
 from bot.notifications.churn_features import all_churn_rows
 from bot.notifications.claim import ClaimedNotification
+from bot.notifications.contract_renewal import KIND as CONTRACT_RENEWAL
+from bot.notifications.contract_renewal import enqueue_contract_renewals, render_contract_renewal
 from bot.notifications.deal_alerts import (
     DEAL_PAST_CLOSE,
     DEAL_STUCK,
@@ -188,6 +190,9 @@ KINDS: dict[str, NotificationKind] = {
               render_survey_push, CatchUp.RECENT_DAYS, zh="满意度调查推送", en="survey to forward"),
         _kind(AUTOMATION, "automation_run", in_transaction(AUTOMATION, enqueue_automation),
               render_automation, CatchUp.RECENT_DAYS, zh="自动化提醒", en="automation note"),
+        _kind(CONTRACT_RENEWAL, "contract", Enqueue(CONTRACT_RENEWAL, enqueue_contract_renewals),
+              render_contract_renewal, CatchUp.RECENT_DAYS,
+              zh="合同续约提醒", en="contract renewal"),
         _kind(kinds.CHURN, "customer", Enqueue(kinds.CHURN, _enqueue_churn, hourly=True),
               render_churn, CatchUp.SAME_WEEK,
               zh="流失预警", en="churn warning"),
@@ -260,6 +265,7 @@ SUBJECT_TITLES: dict[str, dict[str, str]] = {
     "ticket": {"zh": "工单", "en": "ticket"}, "automation_run": {"zh": "自动化规则触发", "en": "automation run"},
     "pool_release": {"zh": "公海记录", "en": "pool release"},
     "survey_invite": {"zh": "满意度调查链接", "en": "survey link"},
+    "contract": {"zh": "合同", "en": "contract"},
 }  # what a kind's `subject` is called in a reply; a new subject adds its line here
 
 

@@ -89,6 +89,14 @@ def digest_lines(lang: str, data: DigestData, kind_title: KindTitle, *,
         sections.append(("deactivated_heading", data.deactivated_books,
                          (say("deactivated_line", rep=who, customers=customers, steps=steps)
                           for who, customers, steps in data.deactivated_books.items)))
+    if data.contracts_ending.total:  # only for teams that record contracts
+        value = ", ".join(format_amount(total, currency) for currency, total in data.contracts_value)
+        lines.append(say("contracts_heading", count=data.contracts_ending.total, value=value))
+        lines += [say("contract_line", ref=f"C{i}", customer=name, owner=owner, title=title,
+                      amount=format_amount(amount, currency) if amount is not None else None, day=day.isoformat())
+                  for i, name, owner, title, amount, currency, day in data.contracts_ending.items]
+        if data.contracts_ending.total > len(data.contracts_ending.items):
+            lines.append(say("more", count=data.contracts_ending.total - len(data.contracts_ending.items)))
     for heading, listed, entries in sections:
         lines.append(say(heading, count=listed.total))  # type: ignore[attr-defined]
         shown = list(entries)

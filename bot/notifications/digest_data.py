@@ -25,6 +25,7 @@ from bot.services.tickets import median_hours_to_close, open_ticket_counts
 from storage.models import (
     Campaign,
     Contact,
+    Contract,
     Customer,
     FollowUp,
     NotificationOutbox,
@@ -85,6 +86,10 @@ class TicketFigures:
     overdue: int
     closed: int
     median_hours: float | None
+    # Live contracts ending from today to the end of the month, not renewed: (ref id, customer, owner, title,
+    # amount or None, currency, last day), and their value summed per currency.
+    contracts_ending: Listed = Listed((), 0)
+    contracts_value: tuple[tuple[str, Decimal], ...] = ()
 
 
 def digest_window(period: str, today: date) -> tuple[date, date]:
@@ -117,6 +122,7 @@ def gather_digest(session: Session, manager: User, *, period: str, now: datetime
         stalled_deals=_stalled_deals(session, scope, now, today, stuck_after_days),
         tickets=_tickets(session, scope, now, since, until),
         campaigns=_campaigns(session, manager, scope, now, today),
+        **_contracts_ending(session, scope, today),
     )
 
 
@@ -308,6 +314,31 @@ def _deactivated_books(session: Session, scope: ColumnElement[bool]) -> Listed:
     ).all()
     items = tuple((name, customers, steps) for name, customers, steps in rows)
     return Listed(items[:LIST_LIMIT], len(items))
+
+
+def _contracts_ending(session: Session, scope: ColumnElement[bool], today: date) -> dict[str, object]:
+    """Contracts in scope whose last day falls between today and the end of this month, nobody having renewed
+    or terminated them: the first `LIST_LIMIT` soonest first, the count and the value per currency."""
+    successor = aliased(Contract, name="successor")
+    month_end = (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    where = (scope, col(Contract.ended_on).is_(None), col(Contract.deleted_at).is_(None),
+             col(Contract.ends_on) >= today, col(Contract.ends_on) <= month_end,
+             ~select(successor.id).where(successor.renewed_from_id == Contract.id).exists())
+    owner = func.coalesce(func.nullif(Owner.display_name, ""), Owner.name)
+    base = select(Contract.id).join(Customer, Customer.id == Contract.customer_id).where(*where)
+    query = (select(Contract.id, Customer.name, owner, Contract.title, Contract.amount, Contract.currency,
+                    Contract.ends_on)
+             .join(Customer, Customer.id == Contract.customer_id).join(Owner, Owner.id == Customer.owner_id)
+             .where(*where).order_by(Contract.ends_on, Contract.id))
+    listed = _listed(session, query, select(func.count()).select_from(base.subquery()))
+    if not listed.total:
+        return {"contracts_ending": listed}
+    values = session.execute(
+        select(Contract.currency, func.sum(Contract.amount)).join(Customer, Customer.id == Contract.customer_id)
+        .where(*where, col(Contract.amount).is_not(None)).group_by(Contract.currency).order_by(Contract.currency)
+    ).all()
+    return {"contracts_ending": listed,
+            "contracts_value": tuple((currency, Decimal(total)) for currency, total in values)}
 
 
 def format_amount(amount: Decimal | float | int, currency: str) -> str:

@@ -1,7 +1,7 @@
 """Reading the audit log back (`history`): a customer's entries, or a person's, newest first, paged.
 
-Only what the asker may see: a customer's history covers the customer and its follow-ups, orders, contacts
-and reminders (the customer was already resolved with access control); a person's history covers changes
+Only what the asker may see: a customer's history covers the customer and its follow-ups, orders, contacts,
+reminders and contracts (the customer was already resolved with access control); a person's history covers changes
 to that person (roles from the config, deactivation, handovers, settings) and what they did to customers
 the asker may see (admins: everything in the tenant).
 """
@@ -18,11 +18,12 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlmodel import Session
 
 from bot.access import select_visible_ids
-from storage.models import AuditLog, Contact, Customer, FollowUp, Order, Reminder, Team, User
+from storage.models import AuditLog, Contact, Contract, Customer, FollowUp, Order, Reminder, Team, User
 
 PAGE_SIZE = 10
 # Audit entities that belong to one customer, and the table that says which.
-_CHILDREN: dict[str, Any] = {"followup": FollowUp, "order": Order, "contact": Contact, "reminder": Reminder}
+_CHILDREN: dict[str, Any] = {"followup": FollowUp, "order": Order, "contact": Contact, "reminder": Reminder,
+                             "contract": Contract}
 # Values stored as ids that read better as names.
 _USER_KEYS = frozenset({"owner_id", "assignee_id", "author_id"})
 _TEAM_KEYS = frozenset({"team_id"})

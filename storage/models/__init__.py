@@ -6,7 +6,7 @@ from storage.models.conversation_state import GroupSend
 from storage.models.customers import Contact, Customer
 from storage.models.people import ManagerTeam, Team, User, UserIdentity
 from storage.models.pool import PoolClaim, PoolRelease
-from storage.models.sales import DealStageVisit, Opportunity, Order
+from storage.models.sales import Contract, DealStageVisit, Opportunity, Order
 from storage.models.service import AutomationRun, Campaign, Segment, Ticket, TicketEvent
 from storage.models.system import (
     AuditLog,
@@ -26,6 +26,7 @@ __all__ = [
     "Campaign",
     "ChatConversation",
     "Contact",
+    "Contract",
     "Customer",
     "DataVersion",
     "DealStageVisit",

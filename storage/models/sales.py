@@ -1,9 +1,9 @@
-"""Orders with receivables (交易/回款) and opportunities (商机)."""
+"""Orders with receivables (交易/回款), contracts (合同) and opportunities (商机)."""
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Index, Numeric, text
+from sqlalchemy import CheckConstraint, Index, Numeric, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.timeutil import utcnow
@@ -99,3 +99,43 @@ class DealStageVisit(SQLModel, table=True):
     entered_on: date  # the UTC day of `entered_at`: the stuck alert's occasion key (one per stay)
     left_at: datetime | None = None
     by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+# A contract that is neither terminated nor deleted: what renewal reminders and the card read.
+LIVE_CONTRACT = "ended_on IS NULL AND deleted_at IS NULL"
+
+
+class Contract(SQLModel, table=True):
+    """A contract (合同) of a customer, referred to as ``C<id>``; `renew` links its successor.
+
+    The database keeps the rules no interleaving may break: one successor per contract (a unique
+    `renewed_from_id`, so two concurrent renewals, or a renewal racing the automatic roll-forward, make one),
+    an end never before the start, a positive amount.
+    """
+
+    __tablename__ = "contract"
+    __table_args__ = (
+        UniqueConstraint("renewed_from_id", name="uq_contract_renewed_from"),
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ck_contract_term"),
+        CheckConstraint("amount IS NULL OR amount > 0", name="ck_contract_amount"),
+        Index("ix_contract_customer", "customer_id", "ends_on"),
+        # Renewal reminders read the live contracts ending within a window of days.
+        Index("ix_contract_live_end", "ends_on", postgresql_where=text(LIVE_CONTRACT),
+              sqlite_where=text(LIVE_CONTRACT)),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    title: str = Field(max_length=200)
+    amount: Decimal | None = Field(default=None, sa_type=Numeric(14, 2))
+    currency: str = Field(default="CNY", max_length=3)
+    starts_on: date
+    ends_on: date | None = None
+    auto_renew: bool = False
+    renewed_from_id: int | None = Field(default=None, foreign_key="contract.id")
+    ended_on: date | None = None  # terminated early by `end` (终止)
+    end_reason: str | None = Field(default=None, max_length=500)
+    created_by: int = Field(foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    deleted_at: datetime | None = None

@@ -32,6 +32,8 @@ DUMP = {
               "JOIN customer c ON c.id = o.customer_id ORDER BY o.id",
     "deals": "SELECT c.name, d.title, d.stage, d.amount, d.expected_close, d.stage_since FROM opportunity d "
              "JOIN customer c ON c.id = d.customer_id ORDER BY d.id",
+    "contracts": "SELECT c.name, k.title, k.amount, k.starts_on, k.ends_on, k.auto_renew, k.renewed_from_id IS NULL "
+                 "FROM contract k JOIN customer c ON c.id = k.customer_id ORDER BY k.id",
 }
 
 
@@ -66,7 +68,7 @@ def _wipe(engine):
         truncate_all(engine)
         return
     with engine.begin() as conn:
-        for table in ("deal_stage", "sales_order", "opportunity", "followup", "contact", "customer", "manager_team",
+        for table in ("contract", "deal_stage", "sales_order", "opportunity", "followup", "contact", "customer", "manager_team",
                       "user_identity", "app_user", "team"):
             conn.execute(text(f"DELETE FROM {table}"))
 
@@ -139,3 +141,23 @@ def test_a_pipeline_with_every_stage_stuck_and_past_close_deals(engine, demo):
 def _rows(engine, sql: str):
     with engine.connect() as conn:
         return conn.execute(text(sql)).all()
+
+
+def test_contracts_are_generated_in_force_expiring_renewed_and_automatic(engine, demo):
+    from datetime import timedelta
+
+    from sqlmodel import Session, select
+
+    from storage.models import Contract
+
+    with Session(engine) as session:
+        contracts = list(session.exec(select(Contract)).all())
+    assert demo.contracts == len(contracts) > 30
+    today = NOW.date()
+    live = [c for c in contracts if c.ends_on >= today]
+    assert any(c.ends_on <= today + timedelta(days=30) for c in live)  # something for the renewal reminders
+    assert any(c.auto_renew for c in live) and any(not c.auto_renew for c in live)
+    by_id = {c.id: c for c in contracts}
+    renewals = [c for c in contracts if c.renewed_from_id is not None]
+    assert renewals and all(by_id[c.renewed_from_id].ends_on < c.starts_on for c in renewals)
+    assert all(c.starts_on <= c.ends_on and c.amount > 0 for c in contracts)

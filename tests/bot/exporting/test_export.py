@@ -103,7 +103,7 @@ def test_every_export_is_in_the_audit_log(engine, settings, user, book, tmp_path
         [(action, user_name, after)] = conn.execute(text(
             "SELECT a.action, u.name, a.after FROM audit_log a JOIN app_user u ON u.id = a.user_id")).all()
     assert (action, user_name) == ("export", "mia")
-    assert json.loads(after) == {"contacts": 2, "customers": 1, "file": "east.csv", "format": "csv"}
+    assert json.loads(after) == {"contacts": 2, "contracts": 0, "customers": 1, "file": "east.csv", "format": "csv"}
 
 
 def _snapshot(engine) -> dict:
