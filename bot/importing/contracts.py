@@ -128,7 +128,7 @@ def import_contracts(engine: Engine, settings: Settings, *, user: User, path: Pa
         if dry_run:
             session.rollback()
             return report
-        session.add(AuditLog(tenant=user.tenant, user_id=user.id, platform=platforms.LOCAL, action="import",
+        session.add(AuditLog(tenant=user.tenant, user_id=user.id, platform=platforms.local(), action="import",
                              entity="contract", entity_id=None, at=now, after=json.dumps(
                                  {"file": report.source, "rows": report.rows, "created": report.created,
                                   "unchanged": report.unchanged, "rejected": len(report.rejected)},

@@ -76,6 +76,10 @@ class DigestData:
     tickets: TicketFigures | None = None  # open / overdue now, closed in the window and their median time to close
     # Campaigns of the last `CAMPAIGN_DAYS` with steps in the scope: (name, done, open, overdue).
     campaigns: tuple[tuple[str, int, int, int], ...] = ()
+    # Live contracts ending from today to the end of the month, not renewed: (ref id, customer, owner, title,
+    # amount or None, currency, last day), and their value summed per currency.
+    contracts_ending: Listed = Listed((), 0)
+    contracts_value: tuple[tuple[str, Decimal], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,10 +90,6 @@ class TicketFigures:
     overdue: int
     closed: int
     median_hours: float | None
-    # Live contracts ending from today to the end of the month, not renewed: (ref id, customer, owner, title,
-    # amount or None, currency, last day), and their value summed per currency.
-    contracts_ending: Listed = Listed((), 0)
-    contracts_value: tuple[tuple[str, Decimal], ...] = ()
 
 
 def digest_window(period: str, today: date) -> tuple[date, date]:
