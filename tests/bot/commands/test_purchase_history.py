@@ -34,16 +34,16 @@ def test_the_card_after_three_paid_orders_shows_value_count_and_the_latest_three
 def test_the_card_lists_live_contracts_with_their_end_and_an_overdue_order_stays_visible(chat):
     alice = chat.user("alice")
     alice.say("new Acme")
-    alice.say("order Acme 500 date:2026-01-02 due:2026-02-01")  # old and unpaid
     for n in range(3):
         alice.say(f"order Acme {100 + n} date:2026-11-0{n + 1}")
+    alice.say("order Acme 500 date:2026-01-02 due:2026-02-01")  # old and unpaid (recorded last: a late entry)
     alice.say('contract Acme "Annual service" amount:120000 start:2026-01-01 end:2026-12-10 renew:auto')
     alice.say("contract Acme Licence amount:3000 end:2027-06-30")
     alice.say("contract Acme Old start:2025-01-01 end:2025-12-31")  # expired: not on the card
     card = alice.say("show Acme")
     assert "- C1 Annual service · CNY 120,000.00 · until 2026-12-10 (22 days left) · renews automatically" in card
     assert "- C2 Licence · CNY 3,000.00 · until 2027-06-30" in card and "C3" not in card
-    assert "Open orders" in card and "#1 CNY 500.00 · 2026-01-02 · due 2026-02-01 (overdue)" in card
+    assert "Open orders" in card and "#4 CNY 500.00 · 2026-01-02 · due 2026-02-01 (overdue)" in card
 
 
 def test_a_shared_card_shows_contract_ends_but_no_amounts(chat):
