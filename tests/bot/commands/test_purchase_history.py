@@ -106,9 +106,9 @@ def test_the_card_reads_the_same_few_statements_however_many_orders_and_contract
     _heavy(engine, 1, orders=3, contracts=1)
     _heavy(engine, 2, orders=400, contracts=40)
     with _statements(engine) as small:
-        alice.say("show Small")
+        alice.say("show #1")
     with _statements(engine) as large:
-        alice.say("show Large")
+        alice.say("show #2")
     assert len(large) == len(small)
 
 
