@@ -109,8 +109,16 @@ def is_trigram_index_object(name: str | None, type_: str) -> bool:
     return False
 
 
+# Tables a platform SDK creates and migrates for itself in the project's database (slack_sdk's OAuth
+# installation and state stores, ``create_tables()`` at start): ours to keep, not ours to declare or drop.
+SDK_OWNED_TABLES = frozenset({"slack_installations", "slack_bots", "slack_oauth_states"})
+
+
 def include_name(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
-    """Alembic ``include_name`` hook: compare everything except the trigram index, which no model declares."""
+    """Alembic ``include_name`` hook: compare everything except what no model declares (the trigram index,
+    the tables SDKs own)."""
+    if type_ == "table" and name in SDK_OWNED_TABLES:
+        return False
     return not is_trigram_index_object(name, type_)
 
 
