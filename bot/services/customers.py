@@ -62,13 +62,17 @@ def _same_reading(pinyin: str):
     return (Customer.pinyin_full == everyday) | _prefix(Customer.pinyin_full, everyday + " ")
 
 
+# Marks a pass that stopped at the page while more may match (counted as "at least this many").
+MORE_BEYOND = -1
+
+
 @dataclass(frozen=True)
 class SearchPage:
     """One page of a search: its customers, and how many matched in all (counted up to a limit)."""
 
     customers: list[Customer]
     total: int
-    capped: bool  # `total` reached the count limit: at least that many matched
+    capped: bool  # at least `total` matched (the count limit was reached, or a pass stopped at the page)
 
 
 def search_page(session: Session, *, user: User, query: str, page_size: int = 10, page: int = 1,
@@ -81,8 +85,9 @@ def search_page(session: Session, *, user: User, query: str, page_size: int = 10
     end = page * page_size
     counted: list[int] = []
     found = search_customers(session, user=user, query=query, limit=end, count_limit=count_limit, counted=counted)
-    total = max(len(found), sum(counted))
-    capped = total >= count_limit
+    beyond = MORE_BEYOND in counted
+    total = max(len(found), sum(c for c in counted if c != MORE_BEYOND))
+    capped = total >= count_limit or beyond
     return SearchPage(customers=found[end - page_size : end], total=min(total, count_limit), capped=capped)
 
 
@@ -133,7 +138,11 @@ def search_customers(session: Session, *, user: User, query: str, limit: int = 1
                   (6, _prefix(Customer.pinyin_full, lowered))]
     ranked = lookup(*names, *_beyond_names(q))
     if sum(1 for rank, _ in ranked.values() if rank < _TAG_RANK) < limit:
-        for customer, rank in _in_tags_or_names(book, query=q, limit=limit):
+        inside = _in_tags_or_names(book, query=q, limit=limit)
+        if counted is not None and len(inside) >= limit:
+            # This pass reads no further than the page: more may hold the query inside their names or tags.
+            counted.append(MORE_BEYOND)
+        for customer, rank in inside:
             if customer.id not in ranked and counted is not None:
                 counted.append(1)
             if customer.id not in ranked or ranked[customer.id][0] > rank:

@@ -84,3 +84,14 @@ def test_find_counts_up_to_a_limit_and_says_so(chat, monkeypatch) -> None:
     for i in range(20):
         alice.say(f"new Acme Branch {i:02d} force:yes")
     assert 'Found 15 or more customers for "acme"' in alice.say("find acme")
+
+
+def test_matches_inside_names_beyond_the_page_still_get_a_next_page(chat) -> None:
+    alice = chat.user("alice")
+    for i in range(14):
+        alice.say(f"new Big{i:02d}shop Ltd force:yes")  # "shop" only inside the names: the substring pass
+    first = alice.say("find shop")
+    assert "or more customers" in first and "find shop page:2" in first
+    [next_page] = alice.last[0].card.actions
+    second = alice.say(next_page.value)
+    assert "(showing 11–14)" in second and "#14 " in second
