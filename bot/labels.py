@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from bot import platforms
+
 __all__ = ["FIELD_LABELS_ZH", "VALUE_LABELS_ZH", "describe_changes", "field_label", "value_label"]
 
 FIELD_LABELS_ZH: dict[str, str] = {
@@ -42,7 +44,6 @@ VALUE_LABELS_ZH: dict[str, dict[str, str]] = {
     "period": {"week": "本周", "month": "本月"},
     "where": {"here": "这里", "off": "关闭", "dm": "私聊"},
     "action": {"list": "列表", "all": "全部", "retry": "重试"},
-    "platform": {"console": "终端", "dingtalk": "钉钉", "slack": "Slack", "webhook": "Webhook"},
     "priority": {"high": "高", "normal": "普通", "low": "低"},
     "ticket_kind": {"complaint": "投诉", "request": "请求"},
     "scope": {"mine": "我的", "team": "团队", "open": "未解决", "overdue": "逾期", "closed": "已解决"},
@@ -63,6 +64,8 @@ def value_label(field: str, value: str, lang: str = "zh") -> str:
     """A value of a field as shown in ``lang``: ``at_risk`` → ``有流失风险``; other values unchanged."""
     if not lang.startswith("zh"):
         return value
+    if field == "platform":  # platforms name themselves (`bot.platforms`): a new one needs no entry here
+        return platforms.label_of(value, lang)
     for table in (VALUE_LABELS_ZH.get(field, {}), *VALUE_LABELS_ZH.values()):
         if value in table:
             return table[value]

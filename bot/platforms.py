@@ -58,6 +58,8 @@ class Platform:
     name: str  # the `Incoming.platform` / `Target.platform` value, and the prefix of ``name:id`` user refs
     capabilities: Capabilities
     label: str = ""  # how people call it ("Slack"); the name when empty
+    # What people of other languages call it: (("zh", "钉钉"),); `label` where a language is not listed.
+    labels: tuple[tuple[str, str], ...] = ()
     # The platform of the people admin tools act as when a name has no chat account (the terminal chat,
     # ``crmbot import --as alice``): exactly one registered platform may say so.
     local: bool = False
@@ -75,6 +77,14 @@ def register(platform: Platform) -> Platform:
             raise ValueError(f"platform {platform.name!r} is registered twice, differently")
         _registry[platform.name] = platform
     return platform
+
+
+def label_of(name: str, lang: str) -> str:
+    """How people of `lang` call platform `name` (its declared label; the name itself if unknown)."""
+    platform = _registry.get(name)
+    if platform is None:
+        return name
+    return dict(platform.labels).get(lang[:2]) or platform.label or name
 
 
 def get(name: str) -> Platform | None:

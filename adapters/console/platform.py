@@ -8,6 +8,7 @@ from bot.platforms import Capabilities, Platform, register
 CONSOLE = register(Platform(
     name="console",
     label="terminal",
+    labels=(("zh", "终端"),),
     local=True,  # admin tools act as terminal users when a name has no chat account
     capabilities=Capabilities(max_message_chars=20000, editable=True, max_pages=50),
 ))

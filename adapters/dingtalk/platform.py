@@ -9,6 +9,7 @@ from bot.platforms import Capabilities, Platform, register
 DINGTALK = register(Platform(
     name="dingtalk",
     label="DingTalk",
+    labels=(("zh", "钉钉"),),
     capabilities=Capabilities(
         # Digests and summaries are paged to 4000 characters (readable on a phone); every message is then
         # paged by the core to what DingTalk counts (below).

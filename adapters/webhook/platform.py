@@ -8,7 +8,7 @@ from config.settings import Settings
 
 WEBHOOK = register(Platform(
     name="webhook",
-    label="webhook",
+    label="Webhook",
     capabilities=Capabilities(max_message_chars=2000, buttons=True, editable=True, max_pages=5),
 ))
 PLATFORM = WEBHOOK.name

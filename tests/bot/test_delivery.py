@@ -90,3 +90,12 @@ def test_a_platform_measures_its_own_size():
 
 
 PLAIN_BIG = Capabilities(max_message_chars=1000, max_pages=9)
+
+
+def test_platforms_name_themselves_in_each_language_with_no_core_table():
+    from bot.labels import value_label
+
+    assert value_label("platform", "dingtalk", "zh") == "钉钉" and value_label("platform", "console", "zh") == "终端"
+    register(Platform("test-wecom", Capabilities(max_message_chars=2048), label="WeCom", labels=(("zh", "企业微信"),)))
+    assert value_label("platform", "test-wecom", "zh") == "企业微信"  # a new platform needs no core edit
+    assert value_label("platform", "test-wecom", "en") == "test-wecom"
