@@ -179,6 +179,7 @@ def pool(backend: Backend, conn, scope: Scope) -> list:
         f"WHERE c.tenant = ? AND c.pooled_at IS NOT NULL AND c.deleted_at IS NULL AND c.team_id IN ({marks}) "
         "ORDER BY r.released_at DESC, c.id LIMIT 20"), [scope.tenant, *teams])
 
+
 def purchases(backend: Backend, conn, customer_id: int, today: datetime) -> list:
     """The card's purchase history as plain SQL: the figures per currency, the latest three orders, the live
     contracts (three statements where the product folds them into the card's orders statement)."""
@@ -195,4 +196,46 @@ def purchases(backend: Backend, conn, customer_id: int, today: datetime) -> list
         "LEFT JOIN contract s ON s.renewed_from_id = c.id WHERE c.customer_id = ? AND c.deleted_at IS NULL "
         "AND c.ended_on IS NULL AND (c.ends_on IS NULL OR c.ends_on >= ?) ORDER BY c.ends_on LIMIT 6"),
         [customer_id, today.date()])
+    return out
+
+
+def redeem(backend: Backend, conn, scope: Scope, customer_id: int, now: datetime, points: int) -> None:
+    """A redemption in one transaction: the customer in scope, the balance update, the ledger row, the audit row."""
+    where, params = scope.where()
+    at = backend.instant(now.astimezone(UTC))
+    cursor = conn.cursor()
+    cursor.execute("BEGIN IMMEDIATE" if backend.name == "sqlite" else "BEGIN")
+    cursor.execute(backend.sql(f"SELECT id, tenant FROM customer WHERE id = ? AND {where}"), [customer_id, *params])
+    cursor.fetchall()
+    cursor.execute(backend.sql("UPDATE loyalty_account SET balance = balance - ? WHERE customer_id = ? "
+                               "AND balance >= ?"), [points, customer_id, points])
+    cursor.execute(backend.sql("INSERT INTO points_entry (tenant, customer_id, kind, delta, balance_after, remaining, "
+                               "reason, created_at) VALUES (?, ?, 'redeem', ?, 0, 0, 'floor', ?)"),
+                   [scope.tenant, customer_id, -points, at])
+    cursor.execute(backend.sql("INSERT INTO audit_log (tenant, user_id, platform, action, entity, entity_id, after, at) "
+                               "VALUES (?, ?, 'console', 'create', 'points', NULL, 'floor', ?)"),
+                   [scope.tenant, scope.user_id, at])
+    cursor.execute("COMMIT")
+
+
+def points(backend: Backend, conn, scope: Scope, customer_id: int) -> list:
+    """`points`: the customer in scope, the balance, the latest ten ledger entries."""
+    where, params = scope.where()
+    out = _all(conn, backend.sql(f"SELECT id, name FROM customer WHERE id = ? AND {where}"), [customer_id, *params])
+    out += _all(conn, backend.sql("SELECT balance FROM loyalty_account WHERE customer_id = ?"), [customer_id])
+    out += _all(conn, backend.sql("SELECT kind, delta, balance_after, reason, order_id, created_at FROM points_entry "
+                                  "WHERE customer_id = ? ORDER BY created_at DESC, id DESC LIMIT 10"), [customer_id])
+    return out
+
+
+def dupes(backend: Backend, conn, scope: Scope) -> list:
+    """`dupes`: the scope's customers grouped by each exact signal, and their names and readings."""
+    where, params = scope.where()
+    out: list = []
+    for column in ("phone", "email", "name_key"):
+        out += _all(conn, backend.sql(
+            f"SELECT {column}, min(id), max(id) FROM customer WHERE {where} AND {column} IS NOT NULL "
+            f"AND {column} != '' GROUP BY {column} HAVING count(*) > 1"), params)
+    out += _all(conn, backend.sql(f"SELECT id, name, name_key, pinyin_full FROM customer WHERE {where} ORDER BY id"),
+                params)
     return out

@@ -27,7 +27,7 @@ from bot.notifications.digest import digest_lines
 from bot.notifications.digest_data import gather_digest
 from bot.notifications.enqueue import Enqueuer
 from bot.services.agenda import birthday_predicate
-from storage.models import Contact, Customer, NotificationOutbox, User
+from storage.models import Contact, Customer, LoyaltyAccount, NotificationOutbox, User
 from storage.uow import unit_of_work
 
 MESSAGE_PREFIX = "bench-"
@@ -108,6 +108,12 @@ class Ours:
         if not replies or replies[0].error_ref:
             raise RuntimeError(f"{line!r} failed: {replies}")
         return replies
+
+    def grant_points(self, customer_id: int, points: int) -> None:
+        """Give a customer a balance to redeem from (undone by `clean_up`)."""
+        with unit_of_work(self.backend.engine) as session:
+            tenant = session.get(Customer, customer_id).tenant
+            session.merge(LoyaltyAccount(customer_id=customer_id, tenant=tenant, balance=points))
 
     def prime_enqueue(self) -> None:
         """One pass that also scores churn, as the first tick of the hour does; later passes skip it."""
@@ -224,6 +230,8 @@ def clean_up(backend: Backend, people: People, saved: dict) -> None:
         conn.execute(text("DELETE FROM processed_message WHERE message_key LIKE :p"), {"p": f"%{MESSAGE_PREFIX}%"})
         conn.execute(text("DELETE FROM notification_outbox"))
         conn.execute(text("DELETE FROM survey_invite WHERE customer_id = :id"), {"id": people.customer_id})
+        conn.execute(text("DELETE FROM points_entry WHERE customer_id = :id"), {"id": people.customer_id})
+        conn.execute(text("DELETE FROM loyalty_account WHERE customer_id = :id"), {"id": people.customer_id})
         conn.execute(text("UPDATE customer SET last_contact_at = :last, next_followup_at = :next, next_step = :step, "
                           "updated_at = :updated WHERE id = :id"), {**saved["customer"], "id": people.customer_id})
         conn.execute(text("UPDATE followup SET done_at = NULL WHERE customer_id = :id AND done_at >= :now"),

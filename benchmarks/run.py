@@ -199,6 +199,19 @@ def _interactive(backend: Backend, ours: Ours, raw, people: People, runs: int, l
                          lambda: floors_lookup.survey_link(backend, raw, rep, people.customer_id, BENCH_NOW,
                                                            f"floor{next(nonces)}"),
                          budget=INTERACTIVE_BUDGET_MS, interactive=True))
+    log("  points, redeem")
+    ours.grant_points(people.customer_id, 1_000_000)
+    results.append(_pair("points (rep)", backend, runs, lambda: ours.command(people.rep, f"points #{people.customer_id}"),
+                         lambda: floors_lookup.points(backend, raw, rep, people.customer_id),
+                         budget=INTERACTIVE_BUDGET_MS, interactive=True))
+    results.append(_pair("redeem (rep)", backend, runs,
+                         lambda: ours.command(people.rep, f"redeem #{people.customer_id} 1 benchmark gift"),
+                         lambda: floors_lookup.redeem(backend, raw, rep, people.customer_id, BENCH_NOW, 1),
+                         budget=INTERACTIVE_BUDGET_MS, interactive=True))
+    log("  dupes")
+    results.append(_pair("dupes (rep)", backend, runs, lambda: ours.command(people.rep, "dupes"),
+                         lambda: floors_lookup.dupes(backend, raw, rep),
+                         budget=INTERACTIVE_BUDGET_MS, interactive=True))
     return results
 
 

@@ -18,6 +18,7 @@ from bot.pipeline.cards import deals_section
 from bot.purchase_card import purchase_sections
 from bot.render import Markdown, escape_md
 from bot.services.credit import assess_orders, credit_fields
+from bot.services.loyalty import level_for
 from bot.services.purchase_history import (
     EMPTY_HISTORY,
     contract_source,
@@ -31,6 +32,7 @@ from storage.models import (
     Contact,
     Customer,
     FollowUp,
+    LoyaltyAccount,
     Opportunity,
     Order,
     Satisfaction,
@@ -71,6 +73,10 @@ def customer_card(ctx: CommandContext, customer: Customer, *, shared: bool = Fal
     fields.append(CardField(ctx.t("label_next"), _next_step(ctx, customer)))
     fields.append(CardField(ctx.t("label_last_contact"), _last_contact(ctx, customer)))
     facts = _Facts([], [], []) if new else _facts(session, customer, since=_window_start(ctx.today), today=ctx.today)
+    level = level_for(facts.balance, ctx.settings, ctx.lang)
+    if facts.balance or level:  # member level and points (积分)
+        fields.append(CardField(ctx.t("loyalty:card_label"), ctx.t("loyalty:card_value", balance=facts.balance,
+                                                                     level=level)))
     satisfaction = _satisfaction(ctx, facts.answers)
     if satisfaction:
         fields.append(CardField(ctx.t("surveys:card_label"), satisfaction))
@@ -185,12 +191,13 @@ def _history(session: Session, customer: Customer, *, today: date, orders: list[
 @dataclass(frozen=True)
 class _Facts:
     """The card's orders (unpaid, or in the churn window; newest first), contacts (in id order) and latest
-    satisfaction answers (newest first), read by `_facts` in one statement."""
+    satisfaction answers (newest first) and points balance, read by `_facts` in one statement."""
 
     orders: list[Any]
     contacts: list[Any]
     answers: list[Any]
     purchases: Any = EMPTY_HISTORY  # value per currency, latest orders, live contracts (`purchase_history`)
+    balance: int = 0  # loyalty points (积分)
 
 
 # One row layout for the three: (tag, id, amount, s1…s4, d1, d2, at, n1…n3, f1, f2), typed as the first branch
@@ -230,6 +237,8 @@ def _facts(session: Session, customer: Customer, *, since: datetime, today: date
                 s2=Order.items, d1=Order.ordered_on, d2=Order.payment_due, at=Order.paid_at),
         _branch("a", totals[0], **totals[1]),
         _branch("k", contracts[0], **contracts[1]),
+        _branch("p", select(LoyaltyAccount.customer_id).where(LoyaltyAccount.customer_id == customer.id),
+                id=LoyaltyAccount.customer_id, n1=LoyaltyAccount.balance),
     )
     rows = list(session.execute(statement))
     found = _Facts([], [], [], history_from([r for r in rows if r.tag in ("l", "a", "k")]))
@@ -244,6 +253,8 @@ def _facts(session: Session, customer: Customer, *, since: datetime, today: date
                 id=row.id, name=row.s1, title=row.s2, phone=row.s3, email=row.s4, birthday_month=row.n1,
                 birthday_day=row.n2, birthday_year=row.n3, birthday_is_lunar=bool(row.f1),
                 birthday_is_leap_month=bool(row.f2)))
+        elif row.tag == "p":
+            found.balance = row.n1 or 0
         else:
             found.answers.append(SimpleNamespace(id=row.id, score=row.n1, scale=row.s1, created_at=row.at))
     found.orders.sort(key=lambda o: (o.ordered_on, o.id), reverse=True)

@@ -32,6 +32,9 @@ FIELD_LABELS_ZH: dict[str, str] = {
     "filters": "条件", "campaign": "活动", "share": "共享", "last_contact": "最近联系", "last_order": "最近下单",
     "value": "累计金额", "churn": "流失风险", "satisfaction": "满意度", "open_tickets": "未解决工单", "team": "团队", "contract_no": "合同编号",
     "subject": "标题",
+    "merged": "并入", "merged_into": "合并到", "unmerged": "分出", "unmerged_from": "分出自",
+    "delta": "积分变动", "balance": "余额", "customer_id": "客户", "score": "分数", "scale": "量表",
+    "invite_id": "调查链接", "comment": "留言", "contact_id": "联系人", "order_id": "订单", "expires_at": "有效期至",
 }  # fmt: skip
 
 VALUE_LABELS_ZH: dict[str, dict[str, str]] = {

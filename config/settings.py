@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -272,6 +273,31 @@ class ContractSettings(BaseModel):
     second_reminder_days: int = Field(7, ge=1, le=365)
 
 
+class MemberLevel(BaseModel):
+    """A member level (会员等级) reached at `min_points`, named in both languages."""
+
+    min_points: int = Field(ge=0)
+    zh: str = Field(min_length=1, max_length=40)
+    en: str = Field(min_length=1, max_length=40)
+
+
+def _default_levels() -> list[MemberLevel]:
+    return [MemberLevel(min_points=1000, zh="银卡会员", en="Silver member"),
+            MemberLevel(min_points=5000, zh="金卡会员", en="Gold member"),
+            MemberLevel(min_points=20000, zh="VIP 会员", en="VIP member")]
+
+
+class LoyaltySettings(BaseModel):
+    """Loyalty points: paid orders earn `points_per_unit` for every whole `unit` of the order's amount."""
+
+    enabled: bool = True
+    points_per_unit: int = Field(1, ge=0, le=1_000_000)
+    unit: Decimal = Field(Decimal(100), gt=0)
+    # Unspent earned points expire this many months after they were earned (0: never).
+    expire_after_months: int = Field(0, ge=0, le=240)
+    levels: list[MemberLevel] = Field(default_factory=_default_levels)
+
+
 class Settings(BaseSettings):
     """Everything crmbot reads at start-up."""
 
@@ -305,6 +331,7 @@ class Settings(BaseSettings):
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     # ``[[automation]]`` rules: when a domain event happens, do an action (README: Automation).
     automation: list[AutomationRule] = Field(default_factory=list)
+    loyalty: LoyaltySettings = Field(default_factory=LoyaltySettings)
     # Each platform's own section, by platform name, as its adapter declares it (`config.platform_settings`):
     # ``[slack] bot_token = "…"`` (or ``[platforms.slack]``), the platform's own variables (``SLACK_BOT_TOKEN``),
     # ``CRM_SLACK__BOT_TOKEN``; `platform` returns it validated. Undeclared sections are kept as given

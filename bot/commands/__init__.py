@@ -16,6 +16,8 @@ def default_registry() -> CommandRegistry:
         deals,
         followups,
         groups,
+        loyalty,
+        merging,
         orders,
         ownership,
         people,
@@ -36,7 +38,7 @@ def default_registry() -> CommandRegistry:
     registry.add(make_help_spec(lambda: registry))
     for module in (customers, followups, contacts, orders, purchases, contracts, reminders, agenda, ownership,
                    people, preferences, sharing, deadletters, surveys, deals, pipeline, groups, tickets, segments,
-                   pool):
+                   pool, loyalty, merging):
         for spec in module.SPECS:
             registry.add(spec)
     for spec in SCREEN_SPECS:

@@ -151,6 +151,8 @@ def _restore(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     from bot.text.words import Word
 
     customer, _ = resolve_customer(ctx.session, user=ctx.user, words=[Word(cmd.get("customer"), False)], include_deleted=True)
+    if customer.merged_into_id is not None:  # its records live in the other customer now: `unmerge` brings them
+        raise UserError("merging:restore_merged", customer=customer, keep=customer.merged_into_id)
     customer.deleted_at = None
     customer.updated_at = ctx.now
     ctx.session.add(customer)

@@ -1,4 +1,5 @@
-"""`order` records a purchase (交易) with an optional payment due date; `paid` marks it paid (回款)."""
+"""`order` records a purchase (交易) with an optional payment due date; `paid` marks it paid (回款) and credits
+its loyalty points; `unpaid` undoes a payment marked by mistake and takes the points back."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from bot.context import CommandContext
 from bot.errors import UserError
 from bot.events import CustomerChanged
 from bot.messages import Reply
+from bot.render import Markdown
 from bot.services.credit import credit_of
 from bot.services.customer_value import refresh_stage_and_tier
+from bot.services.loyalty import earn_for_order, reverse_order
 from bot.services.money import DEFAULT_CURRENCY, currency_code, format_money
 from bot.services.people import require_changeable
 from bot.text.when import When, format_when
@@ -83,8 +86,8 @@ def _snapshot(order: Order) -> dict[str, Any]:
             "paid_at": order.paid_at}
 
 
-def _paid(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
-    ref = cmd.get("order")
+def _locked_order(ctx: CommandContext, ref: str) -> tuple[Order, Customer]:
+    """The order `ref` names among the asker's customers, its row locked; the asker must be able to change it."""
     match = _ORDER_REF.match(ref.strip())
     if not match:
         raise UserError("orders:bad_order_ref", ref=ref)
@@ -98,6 +101,11 @@ def _paid(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
         raise UserError("orders:order_not_found", ref=ref)
     order, customer = found
     require_changeable(ctx.session, ctx.user, customer)
+    return order, customer
+
+
+def _paid(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
+    order, customer = _locked_order(ctx, cmd.get("order"))
     if order.paid_at is not None:
         raise UserError("orders:already_paid", id=order.id, day=order.paid_at.astimezone(ctx.tz).date().isoformat())
     paid_at = _paid_instant(ctx, cmd.get("date"))
@@ -108,10 +116,29 @@ def _paid(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
     order.paid_at = paid_at
     ctx.session.add(order)
     ctx.audit("update", "order", order.id, before={"paid_at": before["paid_at"]}, after={"paid_at": paid_at})
+    points, balance = earn_for_order(ctx.session, ctx.settings, order=order, customer=customer, user_id=ctx.user.id,
+                            now=ctx.now, today=ctx.today)
     ctx.publish(CustomerChanged(customer_id=customer.id, tenant=ctx.tenant))
-    return Reply(text=ctx.t("orders:marked_paid", order=order, customer=customer,
-                            money=format_money(order.amount, order.currency),
-                            day=paid_at.astimezone(ctx.tz).date().isoformat()))
+    text = ctx.t("orders:marked_paid", order=order, customer=customer, money=format_money(order.amount, order.currency),
+                 day=paid_at.astimezone(ctx.tz).date().isoformat())
+    if points:
+        text = Markdown(f"{text}\n{ctx.t('loyalty:earned', points=points, balance=balance)}")
+    return Reply(text=text)
+
+
+def _unpaid(ctx: CommandContext, cmd: ParsedCommand) -> Reply:
+    """Undo a payment marked by mistake: the order is due again and the points it earned are taken back."""
+    order, customer = _locked_order(ctx, cmd.get("order"))
+    if order.paid_at is None:
+        raise UserError("loyalty:not_paid", id=order.id)
+    before = order.paid_at
+    order.paid_at = None
+    ctx.session.add(order)
+    ctx.audit("update", "order", order.id, before={"paid_at": before}, after={"paid_at": None})
+    reversal = reverse_order(ctx.session, order=order, customer=customer, user_id=ctx.user.id, now=ctx.now)
+    ctx.publish(CustomerChanged(customer_id=customer.id, tenant=ctx.tenant))
+    return Reply(text=ctx.t("loyalty:unpaid", order=order, customer=customer, points=reversal.points,
+                            short=reversal.short))
 
 
 def _paid_instant(ctx: CommandContext, when: When | None) -> datetime:
@@ -158,5 +185,14 @@ SPECS = (
         handler=_paid,
         args=(Arg("order", ArgKind.WORD, max_length=20), Arg("date", ArgKind.WHEN, required=False)),
         examples=("paid #7", "回款 #7 昨天"),
+    ),
+    CommandSpec(
+        name="unpaid",
+        aliases=("撤销回款", "取消回款", "unpay"),
+        summary={"en": "undo a payment marked by mistake (its loyalty points are taken back)",
+                 "zh": "撤销误标的回款（扣回该订单获得的积分）"},
+        handler=_unpaid,
+        args=(Arg("order", ArgKind.WORD, max_length=20),),
+        examples=("unpaid #7", "撤销回款 #7"),
     ),
 )

@@ -85,6 +85,10 @@ def digest_lines(lang: str, data: DigestData, kind_title: KindTitle, *,
                               stage=stage_name(stage), days=days, close=close.isoformat() if close else None,
                               past=past)
                           for i, title, customer, owner, stage, days, close, past in data.stalled_deals.items)))
+    if data.duplicates.total:  # weekly: new likely duplicates, each with the command that merges it
+        sections.append(("duplicates_heading", data.duplicates,
+                         (say("duplicate_line", keep_id=k, keep=keep, drop_id=d, drop=drop, reason=reason)
+                          for k, keep, d, drop, reason in data.duplicates.items)))
     if data.deactivated_books.total:  # only when someone's book waits for a handover
         sections.append(("deactivated_heading", data.deactivated_books,
                          (say("deactivated_line", rep=who, customers=customers, steps=steps)

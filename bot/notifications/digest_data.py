@@ -21,6 +21,7 @@ from bot.calendar.churn import assess_many, population_gaps_by_segment
 from bot.notifications.churn_features import churn_items, churn_rows, created_ordinals
 from bot.services.agenda import birthday_predicate
 from bot.services.campaigns import late_step
+from bot.services.duplicates import new_pairs_for_digest
 from bot.services.tickets import median_hours_to_close, open_ticket_counts
 from storage.models import (
     Campaign,
@@ -81,6 +82,9 @@ class DigestData:
     contracts_ending: Listed = Listed((), 0)
     contracts_value: tuple[tuple[str, Decimal], ...] = ()
 
+    # Weekly only: likely duplicates the weekly scan found new this week: (keep id, keep, drop id, drop, reason).
+    duplicates: Listed = Listed((), 0)
+
 
 @dataclass(frozen=True)
 class TicketFigures:
@@ -123,6 +127,7 @@ def gather_digest(session: Session, manager: User, *, period: str, now: datetime
         tickets=_tickets(session, scope, now, since, until),
         campaigns=_campaigns(session, manager, scope, now, today),
         **_contracts_ending(session, scope, today),
+        duplicates=_duplicates(session, scope, now) if period == "weekly" else Listed((), 0),
     )
 
 
@@ -169,6 +174,11 @@ def _tickets(session: Session, scope: ColumnElement[bool], now: datetime, since:
                              .where(Ticket.closed_at >= since, Ticket.closed_at < until, scope)).scalar_one()
     median = median_hours_to_close(session, scope, since, until) if closed else None
     return TicketFigures(counts.open, counts.overdue, closed, median)
+
+
+def _duplicates(session: Session, scope: ColumnElement[bool], now: datetime) -> Listed:
+    rows, total = new_pairs_for_digest(session, scope, since=now - timedelta(days=7), limit=LIST_LIMIT)
+    return Listed(tuple(rows), total)
 
 
 def _instant(day: date, tz: ZoneInfo) -> datetime:

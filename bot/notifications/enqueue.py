@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from bot import jobs
 from bot.errors import report_error
 from bot.notifications.catalog import enqueue_steps
 from bot.notifications.catch_up import catch_up_days, last_pass, record_pass
@@ -78,6 +79,7 @@ class Enqueuer:
             except Exception as exc:  # one broken kind must not stop the others
                 complete = False
                 report_error(exc, {"job": "enqueue", "kind": step.label})
+        self._run_jobs(clocks, hour)
         if complete:  # a failed kind keeps the window wide, so the next pass still reaches what it missed
             try:
                 with unit_of_work(self.engine) as session:
@@ -87,3 +89,16 @@ class Enqueuer:
         if report.total:
             log.info("enqueued %s", {kind: n for kind, n in report.inserted.items() if n})
         return report
+
+    def _run_jobs(self, clocks: ZoneClocks, hour: datetime) -> None:
+        """The maintenance jobs (`bot.jobs`), after the notifications; they add no outbox rows of their own."""
+        for job in jobs.JOBS:
+            if job.hourly and self._hourly_done.get(job.label) == hour:
+                continue
+            try:
+                done = job.run(self.engine, clocks)
+                self._hourly_done[job.label] = hour
+                if done:
+                    log.info("job %s: %d", job.label, done)
+            except Exception as exc:  # a broken job never stops notifications
+                report_error(exc, {"job": job.label})

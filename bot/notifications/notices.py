@@ -29,9 +29,10 @@ from bot.notifications.digest_data import format_amount
 from bot.notifications.enqueue_churn import assessment_from_payload
 from bot.notifications.routing import Recipient
 from bot.render import Markdown, pick_language, t
+from bot.services.loyalty import level_for
 from bot.text.when import When, format_when
 from config.settings import Settings
-from storage.models import Contact, Customer, FollowUp, Order, Reminder, User
+from storage.models import Contact, Customer, FollowUp, LoyaltyAccount, Order, Reminder, User
 
 
 class ObsoleteNotification(Exception):
@@ -227,8 +228,9 @@ def _load_contacts(session: Session, ids: Sequence[int]) -> dict[int, Subject]:
         Contact.id.label("subject_id"), Contact.name, Contact.birthday_month, Contact.birthday_day,
         Contact.birthday_is_lunar, Contact.birthday_is_leap_month, Contact.birthday_year, Contact.greeting_language,
         Contact.deleted_at, Customer.id.label("customer_id"), Customer.name.label("customer"),
-        Customer.deleted_at.label("customer_deleted_at"),
-    ).join(Customer, Customer.id == Contact.customer_id).where(Contact.id.in_(_IDS)), ids)
+        Customer.deleted_at.label("customer_deleted_at"), LoyaltyAccount.balance.label("points"),
+    ).join(Customer, Customer.id == Contact.customer_id)
+        .outerjoin(LoyaltyAccount, LoyaltyAccount.customer_id == Customer.id).where(Contact.id.in_(_IDS)), ids)
 
 
 def _check_birthday(row: ClaimedNotification, found: Subject) -> None:
@@ -246,7 +248,8 @@ def _birthday(ctx: RenderContext, row: ClaimedNotification, found: Subject) -> N
     greeting_lang = pick_language(found.greeting_language or ctx.lang)
     text = "\n".join((
         ctx.t("birthday", contact=contact, customer=customer, birthday=format_birthday(birthday, ctx.lang), age=age),
-        ctx.t("suggested_greeting", greeting=t("notifications:greeting", greeting_lang, name=contact)),
+        ctx.t("suggested_greeting", greeting=t("notifications:greeting", greeting_lang, name=contact,
+                                               level=level_for(found.points or 0, ctx.settings, greeting_lang))),
     ))
     card = ctx.customer_card(found.customer_id, customer, log=True)
     return Notice(row.kind, ctx.t("birthday_line", contact=contact, customer=customer), (ctx.reply(text, card),))

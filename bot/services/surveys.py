@@ -18,7 +18,6 @@ to store the answer; both open their own unit of work, like `bot.conversation` d
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import re
@@ -41,7 +40,8 @@ SURVEY_PATH = "/s/"  # the page of a link: SURVEY_PATH + token
 SECRET_NAME = "survey_links"
 MAX_COMMENT_CHARS = 1000
 SCALES = {"five": (1, 5), "nps": (0, 10)}
-_TOKEN = re.compile(r"^(\d{1,12})\.([0-9a-z]{1,10})\.([A-Za-z0-9_-]{22})$")
+# Digits, lower-case letters and dots only: nothing a chat's markdown rewrites (Slack turns "_" into a look-alike).
+_TOKEN = re.compile(r"^(\d{1,12})\.([0-9a-z]{1,10})\.([0-9a-f]{32})$")
 _SOURCE_KIND = re.compile(r"^[a-z][a-z_]{0,23}$")
 
 
@@ -149,8 +149,7 @@ def _signature(secret: bytes, invite: SurveyInvite) -> str:
     message = "|".join(str(part) for part in (
         invite.id, invite.tenant, invite.customer_id, invite.contact_id or "", _expiry_stamp(invite), invite.nonce,
     ))
-    digest = hmac.new(secret, message.encode(), hashlib.sha256).digest()[:16]
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    return hmac.new(secret, message.encode(), hashlib.sha256).hexdigest()[:32]  # 128 bits
 
 
 def _base36(number: int) -> str:

@@ -1,7 +1,15 @@
 """SQLModel tables for crmbot. Importing this package registers every table."""
 
 from storage.models.activity import FollowUp, Reminder, Satisfaction
-from storage.models.care import AppSecret, SurveyInvite
+from storage.models.care import (
+    AppSecret,
+    CustomerMerge,
+    DuplicatePair,
+    JobRun,
+    LoyaltyAccount,
+    PointsEntry,
+    SurveyInvite,
+)
 from storage.models.conversation_state import GroupSend
 from storage.models.customers import Contact, Customer
 from storage.models.people import ManagerTeam, Team, User, UserIdentity
@@ -28,15 +36,20 @@ __all__ = [
     "Contact",
     "Contract",
     "Customer",
+    "CustomerMerge",
     "DataVersion",
     "DealStageVisit",
     "DigestSubscription",
+    "DuplicatePair",
     "FollowUp",
     "GroupSend",
+    "JobRun",
+    "LoyaltyAccount",
     "ManagerTeam",
     "NotificationOutbox",
     "Opportunity",
     "Order",
+    "PointsEntry",
     "PoolClaim",
     "PoolRelease",
     "ProcessedMessage",

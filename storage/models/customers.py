@@ -61,6 +61,7 @@ class Customer(SQLModel, table=True):
     notes: str | None = Field(default=None, max_length=4000)
     timezone: str | None = Field(default=None, max_length=64)
     snoozed_until: date | None = None
+    merged_into_id: int | None = None  # merged away (`merge`): the customer it now lives in
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     deleted_at: datetime | None = None
