@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -197,7 +197,11 @@ class _Facts:
     contacts: list[Any]
     answers: list[Any]
     purchases: Any = EMPTY_HISTORY  # value per currency, latest orders, live contracts (`purchase_history`)
-    balance: int = 0  # loyalty points (积分)
+    balances: list[int] = field(default_factory=list)  # the loyalty points (积分) balance, when there is one
+
+    @property
+    def balance(self) -> int:
+        return self.balances[0] if self.balances else 0
 
 
 # One row layout for the three: (tag, id, amount, s1…s4, d1, d2, at, n1…n3, f1, f2), typed as the first branch
@@ -254,7 +258,7 @@ def _facts(session: Session, customer: Customer, *, since: datetime, today: date
                 birthday_day=row.n2, birthday_year=row.n3, birthday_is_lunar=bool(row.f1),
                 birthday_is_leap_month=bool(row.f2)))
         elif row.tag == "p":
-            found.balance = row.n1 or 0
+            found.balances.append(row.n1 or 0)
         else:
             found.answers.append(SimpleNamespace(id=row.id, score=row.n1, scale=row.s1, created_at=row.at))
     found.orders.sort(key=lambda o: (o.ordered_on, o.id), reverse=True)
