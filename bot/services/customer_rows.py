@@ -26,6 +26,7 @@ from sqlmodel import Session, SQLModel, select
 
 from storage.models import (
     Contact,
+    Contract,
     FollowUp,
     LoyaltyAccount,
     Opportunity,
@@ -172,6 +173,7 @@ OWNED: tuple[Owned, ...] = (
     Owned(LoyaltyAccount, before_move=_add_balances, after_undo=_split_balances, moves_rows=False),
     Owned(SharedCard, before_move=_replace_second_live_card, after_undo=_relive_cards),
     Owned(Ticket),
+    Owned(Contract),
 )
 
 # Tables that name a customer but are not the customer's to move: search keys derived from its own row, the
