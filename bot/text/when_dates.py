@@ -122,6 +122,11 @@ _CN_MONTH_PART = re.compile(
 )
 _MONTH_PART_DAYS = {"初": 1, "上旬": 1, "中旬": 15, "中": 15, "下旬": 21}
 _CN_YEAR_PART = re.compile(r"(?P<which>今|明|来)?年(?P<part>底|末|初)")
+# "明年3月31日", "今年十月底", "后年1月": a month (and day, or its end) of a year named relative to today.
+_CN_RELATIVE_YEAR_DATE = re.compile(
+    rf"(?P<which>今|明|来|后|後)年(?P<month>{_NUM})月(?:(?P<day>{_NUM})[日号號]?|(?P<end>[底末]))?"
+)
+_CN_YEAR_OFFSETS = {"今": 0, "明": 1, "来": 1, "后": 2, "後": 2}
 _CN_WEEK_START = re.compile(r"(下下|下|本|这|這)?个?(?:周|星期|礼拜)初")
 _CN_WORKDAY = re.compile(r"(?:下一?个?|次)工作日")
 _HOLIDAY_WORDS = sorted((w for w in HOLIDAYS if not w.isascii()), key=len, reverse=True)
@@ -472,6 +477,25 @@ def _read_month_day(text: str, today: date) -> tuple[Hit, str] | None:
     return DateHit(_upcoming_month_day(today, month, day, match.group())), text[match.end() :]
 
 
+def _read_cn_relative_year_date(text: str, today: date) -> tuple[Hit, str] | None:
+    """``明年3月31日`` (that day), ``明年3月底`` (its last day), ``明年3月`` (its first day)."""
+    match = _CN_RELATIVE_YEAR_DATE.match(text)
+    if match is None:
+        return None
+    month = parse_cn_number(match.group("month"))
+    if month is None or not 1 <= month <= 12:
+        raise WhenError("bad_date", match.group())
+    first = date(today.year + _CN_YEAR_OFFSETS[match.group("which")], month, 1)
+    if match.group("end"):
+        return DateHit(_month_end(first)), text[match.end() :]
+    if match.group("day") is None:
+        return DateHit(first), text[match.end() :]
+    day = parse_cn_number(match.group("day"))
+    if day is None:
+        return None
+    return DateHit(_exact_date(first.year, month, day, match.group())), text[match.end() :]
+
+
 def _read_cn_date(text: str, today: date) -> tuple[Hit, str] | None:
     match = CN_DATE.match(text)
     if match is None:
@@ -571,6 +595,7 @@ _READERS = (
     _read_cn_relative,  # before the day-of-month reader: "3日后" is three days, not the 3rd
     _read_cn_weekend,  # before the week reader: "下周末" is not 下周 + "末"
     _read_cn_week_start,
+    _read_cn_relative_year_date,  # before the year-part reader: "明年3月底" is not 明年 + "3月底"
     _read_cn_year_part,
     _read_cn_month_part,  # before the month reader: "下月初" is not 下月 + "初"
     _read_cn_workday,
