@@ -31,12 +31,12 @@ from sqlmodel import Session, col
 
 from bot.actions import ActionSpec, button, declare
 from bot.notifications.claim import ClaimedNotification
-from bot.notifications.digest_data import format_amount
 from bot.notifications.enqueue_due import _recipient  # a deactivated owner's pushes go to their manager
 from bot.notifications.notices import Notice, NoticeRenderer, ObsoleteNotification, RenderContext, Subject
 from bot.notifications.outbox_sql import OUTBOX, insert_selected, outbox_columns, user_channel
 from bot.notifications.zone_clocks import ZoneClocks
 from bot.services.contracts import next_term, reference
+from bot.services.money import format_money
 from bot.text.when import When, format_when
 from storage.models import Contract, Customer, FollowUp, ManagerTeam, User
 from storage.uow import unit_of_work
@@ -272,7 +272,7 @@ def _render(ctx: RenderContext, row: ClaimedNotification, found: Subject) -> Not
     params = {
         "occasion": occasion, "ref": reference(found.id), "title": found.title, "customer": found.customer,
         "owner": found.owner_display or found.owner_name,
-        "amount": format_amount(found.amount, found.currency) if found.amount is not None else None,
+        "amount": format_money(found.amount, found.currency) if found.amount is not None else None,
         "ends": format_when(When(found.ends_on, None, tz), ctx.lang),
         "days": (found.ends_on - ctx.today).days, "auto": found.auto_renew,
         "successor": reference(found.successor_id) if found.successor_id else None,

@@ -23,11 +23,11 @@ import bot.pipeline.actions  # noqa: F401  (declares the deal buttons)
 from bot.actions import button
 from bot.messages import Card
 from bot.notifications.claim import ClaimedNotification
-from bot.notifications.digest_data import format_amount
 from bot.notifications.notices import Notice, NoticeRenderer, ObsoleteNotification, RenderContext, Subject
 from bot.notifications.outbox_sql import insert_selected, outbox_columns, user_channel
 from bot.notifications.zone_clocks import ZoneClocks
 from bot.pipeline.stages import stage_registry
+from bot.services.money import format_money
 from bot.text.when import When, format_when
 from storage.models import Customer, DealStageVisit, Opportunity, User
 
@@ -143,7 +143,7 @@ def _params(ctx: RenderContext, found: Subject) -> dict[str, object]:
     stage = stage_registry(ctx.settings).get(found.stage)
     return {"ref": f"D{found.deal_id}", "title": found.title, "customer": found.customer,
             "stage": stage.name(ctx.lang),
-            "amount": format_amount(found.amount, found.currency) if found.amount is not None else None}
+            "amount": format_money(found.amount, found.currency) if found.amount is not None else None}
 
 
 def _stuck(ctx: RenderContext, row: ClaimedNotification, found: Subject) -> Notice:

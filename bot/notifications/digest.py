@@ -8,10 +8,11 @@ from sqlalchemy import select
 
 from bot.notifications import kinds
 from bot.notifications.claim import ClaimedNotification
-from bot.notifications.digest_data import DigestData, format_amount, gather_digest
+from bot.notifications.digest_data import DigestData, gather_digest
 from bot.notifications.notices import Notice, ObsoleteNotification, RenderContext
 from bot.pipeline.stages import stage_registry
 from bot.render import Markdown, t
+from bot.services.money import format_money
 from bot.text.paging import paginate
 from storage.models import DigestSubscription, User
 
@@ -70,7 +71,7 @@ def digest_lines(lang: str, data: DigestData, kind_title: KindTitle, *,
          (say("at_risk_line", id=i, customer=name, level=level, silence=silence, ratio=ratio)
           for i, name, level, silence, ratio in data.at_risk.items)),
         ("payments_heading", data.overdue_payments,
-         (say("payment_line", order=i, customer=name, owner=owner, amount=format_amount(amount, currency),
+         (say("payment_line", order=i, customer=name, owner=owner, amount=format_money(amount, currency),
               due=due.isoformat()) for i, name, owner, amount, currency, due in data.overdue_payments.items)),
         ("birthdays_heading", data.birthdays,
          (say("birthday_line", contact=contact, customer=customer, day=day.isoformat())
@@ -94,10 +95,10 @@ def digest_lines(lang: str, data: DigestData, kind_title: KindTitle, *,
                          (say("deactivated_line", rep=who, customers=customers, steps=steps)
                           for who, customers, steps in data.deactivated_books.items)))
     if data.contracts_ending.total:  # only for teams that record contracts
-        value = ", ".join(format_amount(total, currency) for currency, total in data.contracts_value)
+        value = ", ".join(format_money(total, currency) for currency, total in data.contracts_value)
         lines.append(say("contracts_heading", count=data.contracts_ending.total, value=value))
         lines += [say("contract_line", ref=f"C{i}", customer=name, owner=owner, title=title,
-                      amount=format_amount(amount, currency) if amount is not None else None, day=day.isoformat())
+                      amount=format_money(amount, currency) if amount is not None else None, day=day.isoformat())
                   for i, name, owner, title, amount, currency, day in data.contracts_ending.items]
         if data.contracts_ending.total > len(data.contracts_ending.items):
             lines.append(say("more", count=data.contracts_ending.total - len(data.contracts_ending.items)))

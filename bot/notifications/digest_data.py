@@ -349,8 +349,3 @@ def _contracts_ending(session: Session, scope: ColumnElement[bool], today: date)
     ).all()
     return {"contracts_ending": listed,
             "contracts_value": tuple((currency, Decimal(total)) for currency, total in values)}
-
-
-def format_amount(amount: Decimal | float | int, currency: str) -> str:
-    """``CNY 12,000.00``."""
-    return f"{currency} {Decimal(amount):,.2f}"

@@ -25,11 +25,11 @@ from bot.calendar.churn import explain_churn
 from bot.messages import Card, Reply
 from bot.notifications import kinds
 from bot.notifications.claim import ClaimedNotification
-from bot.notifications.digest_data import format_amount
 from bot.notifications.enqueue_churn import assessment_from_payload
 from bot.notifications.routing import Recipient
 from bot.render import Markdown, pick_language, t
 from bot.services.loyalty import level_for
+from bot.services.money import format_money
 from bot.text.when import When, format_when
 from config.settings import Settings
 from storage.models import Contact, Customer, FollowUp, LoyaltyAccount, Order, Reminder, User
@@ -299,7 +299,7 @@ def _check_payment(row: ClaimedNotification, found: Subject) -> None:
 
 def _payment(ctx: RenderContext, row: ClaimedNotification, found: Subject) -> Notice:
     params = {
-        "customer": found.customer, "amount": format_amount(found.amount, found.currency), "order": found.id,
+        "customer": found.customer, "amount": format_money(found.amount, found.currency), "order": found.id,
         "due": format_when(When(found.payment_due, None, ctx.recipient.tz), ctx.lang),
         "days": (ctx.today - found.payment_due).days,
     }

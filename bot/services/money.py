@@ -12,9 +12,9 @@ _CURRENCY_WORDS = {"rmb": "CNY", "人民币": "CNY", "元": "CNY", "¥": "CNY", 
 _CURRENCY_CODE = re.compile(r"^[A-Za-z]{3}$")
 
 
-def format_money(amount: Decimal, currency: str) -> str:
-    """``CNY 12,000.00``: how amounts are shown in replies."""
-    return f"{currency} {amount:,.2f}"
+def format_money(amount: Decimal | float | int, currency: str) -> str:
+    """``CNY 12,000.00``: how amounts are shown in replies and notifications."""
+    return f"{currency} {Decimal(amount):,.2f}"
 
 
 def currency_code(text: str) -> str | None:
